@@ -1,0 +1,1 @@
+"""Shoppable: backend for influencer-driven social commerce."""

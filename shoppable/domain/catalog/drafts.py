@@ -1,0 +1,119 @@
+"""Normalized product and SKU records: what every input path (GraphQL upsert, feed imports) produces."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from shoppable.domain.catalog.availability import InventoryPolicy
+from shoppable.domain.catalog.money import Money
+from shoppable.domain.errors import ErrorCode, FieldError, Path
+
+
+class ProductStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    DRAFT = "DRAFT"
+    ARCHIVED = "ARCHIVED"
+
+
+@dataclass(frozen=True)
+class SkuDraft:
+    sku: str
+    price: Money
+    compare_at_price: Money | None = None
+    quantity: int | None = None
+    inventory_policy: InventoryPolicy = InventoryPolicy.DENY
+    gtin: str | None = None
+    mpn: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    title: str | None = None
+    image_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ProductDraft:
+    handle: str
+    title: str
+    skus: tuple[SkuDraft, ...]
+    description: str | None = None
+    brand: str | None = None
+    category: str | None = None
+    status: ProductStatus = ProductStatus.ACTIVE
+    images: tuple[str, ...] = ()
+    extra: tuple[tuple[str, str], ...] = field(default=(), compare=True)
+
+    @property
+    def option_names(self) -> tuple[str, ...]:
+        """Option names in first-seen order across SKUs (e.g. ("Color", "Size"))."""
+        names: dict[str, None] = {}
+        for sku in self.skus:
+            for name, _ in sku.options:
+                names.setdefault(name, None)
+        return tuple(names)
+
+
+HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+SKU_CODE_MAX = 100
+TITLE_MAX = 255
+MAX_SKUS_PER_PRODUCT = 250
+
+
+def slugify(text: str) -> str:
+    """A handle from free text: lower-case ASCII letters, digits and single hyphens."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:100].strip("-")
+
+
+def validate_product(draft: ProductDraft, path: Path = ()) -> list[FieldError]:
+    """Every rule a product must meet before it may be stored, reported with input paths."""
+    errors: list[FieldError] = []
+
+    def err(sub: Path, code: ErrorCode, message: str) -> None:
+        errors.append(FieldError((*path, *sub), code, message))
+
+    if not draft.handle:
+        err(("handle",), ErrorCode.REQUIRED, "Handle is required.")
+    elif not HANDLE_RE.match(draft.handle):
+        err(("handle",), ErrorCode.INVALID, "Handle must be 1-100 lower-case letters, digits or hyphens.")
+    if not draft.title.strip():
+        err(("title",), ErrorCode.REQUIRED, "Title is required.")
+    elif len(draft.title) > TITLE_MAX:
+        err(("title",), ErrorCode.TOO_LARGE, f"Title is longer than {TITLE_MAX} characters.")
+    if not draft.skus:
+        err(("skus",), ErrorCode.REQUIRED, "A product needs at least one SKU.")
+    elif len(draft.skus) > MAX_SKUS_PER_PRODUCT:
+        err(("skus",), ErrorCode.LIMIT_EXCEEDED, f"A product has at most {MAX_SKUS_PER_PRODUCT} SKUs.")
+    seen_codes: set[str] = set()
+    seen_combos: set[tuple[tuple[str, str], ...]] = set()
+    currencies = {sku.price.currency for sku in draft.skus}
+    option_names = draft.option_names
+    for index, sku in enumerate(draft.skus):
+        at: Path = ("skus", index)
+        if not sku.sku.strip():
+            err((*at, "sku"), ErrorCode.REQUIRED, "SKU code is required.")
+        elif len(sku.sku) > SKU_CODE_MAX:
+            err((*at, "sku"), ErrorCode.TOO_LARGE, f"SKU code is longer than {SKU_CODE_MAX} characters.")
+        elif sku.sku in seen_codes:
+            err((*at, "sku"), ErrorCode.DUPLICATE, f"SKU code {sku.sku!r} appears twice.")
+        seen_codes.add(sku.sku)
+        if sku.quantity is not None and sku.quantity < 0:
+            err((*at, "quantity"), ErrorCode.INVALID, "Quantity cannot be negative.")
+        if sku.compare_at_price is not None:
+            if sku.compare_at_price.currency != sku.price.currency:
+                err((*at, "compareAtPrice"), ErrorCode.INVALID, "Compare-at price must use the price's currency.")
+            elif sku.compare_at_price.amount_minor <= sku.price.amount_minor:
+                err((*at, "compareAtPrice"), ErrorCode.INVALID, "Compare-at price must be above the price.")
+        if len(currencies) > 1 and sku.price.currency != draft.skus[0].price.currency:
+            err((*at, "price"), ErrorCode.INVALID, "All SKUs of a product must share one currency.")
+        names = tuple(name for name, _ in sku.options)
+        if len(set(names)) != len(names):
+            err((*at, "options"), ErrorCode.DUPLICATE, "An option name appears twice on one SKU.")
+        elif set(names) != set(option_names):
+            err((*at, "options"), ErrorCode.INVALID, "Every SKU must set the same option names.")
+        elif len(draft.skus) > 1:
+            combo = tuple(sorted(sku.options))
+            if combo in seen_combos:
+                err((*at, "options"), ErrorCode.DUPLICATE, "Two SKUs have the same option values.")
+            seen_combos.add(combo)
+    return errors
