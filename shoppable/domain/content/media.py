@@ -167,6 +167,7 @@ MP4_BRANDS = frozenset(
         "mmp4",
     }
 )
+AUDIO_BRANDS = frozenset({"M4A ", "M4B ", "M4P "})
 QUICKTIME_BRAND = "qt  "
 # Old QuickTime files have no `ftyp`; they start with one of these atoms.
 QUICKTIME_LEADING_ATOMS = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
@@ -199,6 +200,8 @@ def _sniff_ftyp(head: bytes) -> str | None:
     brands = [major, *sorted(compatible)]
     if major == QUICKTIME_BRAND:
         return "video/quicktime"
+    if major in AUDIO_BRANDS:
+        return None
     if major in HEIC_BRANDS:
         return "image/heic"
     if major in HEIF_BRANDS:
