@@ -22,7 +22,9 @@ class InventoryPolicy(StrEnum):
     PREORDER = "PREORDER"
 
 
-SELLABLE = frozenset({Availability.IN_STOCK, Availability.LOW_STOCK, Availability.PREORDER, Availability.BACKORDER})
+SELLABLE = frozenset(
+    {Availability.IN_STOCK, Availability.LOW_STOCK, Availability.PREORDER, Availability.BACKORDER}
+)
 
 
 def sku_availability(quantity: int | None, policy: InventoryPolicy, low_stock_at: int) -> Availability:

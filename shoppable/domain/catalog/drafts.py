@@ -101,7 +101,11 @@ def validate_product(draft: ProductDraft, path: Path = ()) -> list[FieldError]:
             err((*at, "quantity"), ErrorCode.INVALID, "Quantity cannot be negative.")
         if sku.compare_at_price is not None:
             if sku.compare_at_price.currency != sku.price.currency:
-                err((*at, "compareAtPrice"), ErrorCode.INVALID, "Compare-at price must use the price's currency.")
+                err(
+                    (*at, "compareAtPrice"),
+                    ErrorCode.INVALID,
+                    "Compare-at price must use the price's currency.",
+                )
             elif sku.compare_at_price.amount_minor <= sku.price.amount_minor:
                 err((*at, "compareAtPrice"), ErrorCode.INVALID, "Compare-at price must be above the price.")
         if len(currencies) > 1 and sku.price.currency != draft.skus[0].price.currency:

@@ -1,0 +1,40 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+
+from shoppable.api.graphql import graphql_controller
+from shoppable.api.health import health
+from shoppable.api.problems import EXCEPTION_HANDLERS
+from shoppable.api.request_ids import configure_logging, request_id_middleware
+from shoppable.api.state import AppServices
+from shoppable.graphql.ids import CursorCodec
+from shoppable.settings import Settings, get_settings
+from shoppable.storage.db import Database
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:
+    settings = settings or get_settings()
+    settings.check_production_safety()
+    configure_logging(settings.log_level)
+    owns_database = database is None
+    database = database or Database(settings.database_url)
+    services = AppServices(settings=settings, database=database, cursors=CursorCodec(settings.secret_key))
+
+    async def shutdown() -> None:
+        if owns_database:
+            await database.dispose()
+
+    return Litestar(
+        route_handlers=[health, graphql_controller(services)],
+        state=State({"services": services}),
+        middleware=[request_id_middleware],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
+        on_shutdown=[shutdown],
+        debug=False,
+        openapi_config=None,
+    )

@@ -1,0 +1,34 @@
+"""Who is calling, for REST and GraphQL alike: bearer user token, `shp_` API key, or anonymous."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException
+
+from shoppable.domain.identity import service
+from shoppable.domain.identity.actor import Actor
+from shoppable.domain.identity.credentials import InvalidToken
+from shoppable.storage.db import UnitOfWork
+from shoppable.storage.identity import SqlIdentityRepository
+
+MAX_DEVICE_ID = 128
+
+
+def bearer_of(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if not header:
+        return None
+    if scheme.lower() != "bearer" or not value.strip():
+        raise NotAuthorizedException("Use `Authorization: Bearer <token or API key>`.")
+    return value.strip()
+
+
+async def actor_for(request: Request[Any, Any, Any], uow: UnitOfWork, secret: str) -> Actor:
+    device_id = request.headers.get("x-device-id", "").strip()[:MAX_DEVICE_ID] or None
+    try:
+        return await service.authenticate(SqlIdentityRepository(uow), secret, bearer_of(request), device_id)
+    except InvalidToken as exc:
+        raise NotAuthorizedException(str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None

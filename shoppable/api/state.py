@@ -1,0 +1,18 @@
+"""What the app holds for its lifetime, shared by REST handlers and the GraphQL context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shoppable.graphql.ids import CursorCodec
+from shoppable.settings import Settings
+from shoppable.storage.db import Database
+
+
+@dataclass
+class AppServices:
+    settings: Settings
+    database: Database
+    cursors: CursorCodec
+    extras: dict[str, Any] = field(default_factory=dict)

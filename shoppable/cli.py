@@ -1,0 +1,77 @@
+"""The `shoppable` operator command."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+
+import typer
+from rich.console import Console
+
+from shoppable.settings import get_settings
+
+app = typer.Typer(help="Shoppable operator commands.", no_args_is_help=True)
+admin_app = typer.Typer(help="Administrators.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+console = Console()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from shoppable.storage.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    console.print("[green]Database is up to date.[/green]")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    no_migrate: bool = typer.Option(False, "--no-migrate", help="Skip migrations at start-up."),
+) -> None:
+    """Run the HTTP app (GraphQL at /graphql, REST under /v1)."""
+    import uvicorn
+
+    settings = get_settings()
+    settings.check_production_safety()
+    if not no_migrate:
+        migrate()
+    uvicorn.run("shoppable.api.main:app", host=host, port=port, workers=workers, log_level="info")
+
+
+@admin_app.command("create")
+def admin_create(
+    email: str,
+    password: str = typer.Option(None, help="Prompted for when omitted.", show_default=False),
+) -> None:
+    """Create an admin account, or promote an existing one."""
+    from shoppable.domain.errors import DomainError
+    from shoppable.domain.identity.service import create_admin
+    from shoppable.storage.db import Database
+    from shoppable.storage.identity import SqlIdentityRepository
+
+    secret = password or getpass.getpass("Password: ")
+
+    async def run() -> None:
+        database = Database(get_settings().database_url)
+        try:
+            uow = database.unit_of_work(write=True)
+            async with uow:
+                user = await create_admin(uow, SqlIdentityRepository(uow), email, secret)
+            console.print(f"[green]Admin {user.email} (id {user.id}) is ready.[/green]")
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(run())
+    except DomainError as exc:
+        for error in exc.errors:
+            console.print(f"[red]{'.'.join(map(str, error.field))}: {error.message}[/red]")
+        raise typer.Exit(1) from None
+
+
+if __name__ == "__main__":
+    app()

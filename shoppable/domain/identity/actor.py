@@ -1,0 +1,30 @@
+"""Who is calling: a user, a merchant's API key, an anonymous device, or nobody."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None = None
+    is_admin: bool = False
+    # Merchants the caller may manage: the user's memberships, or the one merchant of an API key.
+    merchant_ids: frozenset[int] = field(default_factory=frozenset)
+    api_key_id: int | None = None
+    device_id: str | None = None
+    personalization_consent: bool = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None or self.api_key_id is not None
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.api_key_id is not None
+
+    def manages(self, merchant_id: int) -> bool:
+        return self.is_admin or merchant_id in self.merchant_ids
+
+
+ANONYMOUS = Actor()

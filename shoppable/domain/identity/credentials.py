@@ -1,0 +1,99 @@
+"""Passwords (argon2id), signed access tokens (JWT) and merchant API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+# Verifying against this keeps "no such user" as slow as "wrong password" (no user enumeration by timing).
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+API_KEY_PREFIX = "shp_"
+TOKEN_ISSUER = "shoppable"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or revoked."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    token_version: int
+    expires_at: datetime
+
+
+def issue_token(
+    secret: str, user_id: int, token_version: int, ttl_seconds: int, now: datetime | None = None
+) -> str:
+    issued = now or datetime.now(UTC)
+    payload = {
+        "sub": str(user_id),
+        "tv": token_version,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + timedelta(seconds=ttl_seconds)).timestamp()),
+        "iss": TOKEN_ISSUER,
+        "typ": "access",
+    }
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
+def read_token(secret: str, token: str) -> TokenClaims:
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=["HS256"],
+            issuer=TOKEN_ISSUER,
+            options={"require": ["sub", "exp", "iat", "iss"]},
+        )
+        if payload.get("typ") != "access":
+            raise InvalidToken("Not an access token.")
+        return TokenClaims(
+            user_id=int(payload["sub"]),
+            token_version=int(payload.get("tv", 0)),
+            expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise InvalidToken("Token has expired.") from exc
+    except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+        raise InvalidToken("Token is invalid.") from exc
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    secret: str  # shown to the merchant once, never stored
+    prefix: str
+    key_hash: str
+
+
+def new_api_key() -> NewApiKey:
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    return NewApiKey(secret=secret, prefix=secret[: len(API_KEY_PREFIX) + 6], key_hash=hash_api_key(secret))
+
+
+def hash_api_key(secret: str) -> str:
+    """API keys carry 256 bits of entropy, so a fast hash is safe and keeps per-request auth cheap."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def looks_like_api_key(token: str) -> bool:
+    return token.startswith(API_KEY_PREFIX)

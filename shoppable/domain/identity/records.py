@@ -1,0 +1,39 @@
+"""Identity entities as the domain sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from shoppable.domain.identity.consent import Consent
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    display_name: str
+    is_admin: bool
+    token_version: int
+    consent: Consent
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Merchant:
+    id: int
+    handle: str
+    name: str
+    currency: str
+    low_stock_threshold: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: int
+    merchant_id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None

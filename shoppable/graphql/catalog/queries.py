@@ -1,0 +1,71 @@
+"""Catalog queries."""
+
+from __future__ import annotations
+
+import strawberry
+
+from shoppable.domain.catalog.service import list_products
+from shoppable.domain.identity import policy
+from shoppable.domain.pagination import Page
+from shoppable.graphql.catalog.types import Merchant, Product
+from shoppable.graphql.connection import Connection, connection, page_request
+from shoppable.graphql.context import Info
+from shoppable.graphql.ids import bad_user_input, decode_id
+
+MAX_QUERY_LENGTH = 200
+
+
+@strawberry.type
+class CatalogQueries:
+    @strawberry.field
+    async def merchant(self, info: Info, handle: str) -> Merchant | None:
+        found = await info.context.repos.identity.get_merchant_by_handle(handle.strip().lower())
+        return Merchant.of(found) if found else None
+
+    @strawberry.field(description="By global id, or by merchant handle + product handle.")
+    async def product(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        merchant_handle: str | None = None,
+        handle: str | None = None,
+    ) -> Product | None:
+        if id is not None:
+            pk = decode_id(id, "Product")
+            found = await info.context.loaders.catalog.product_by_id.load(pk) if pk else None
+        elif merchant_handle and handle:
+            merchant = await info.context.repos.identity.get_merchant_by_handle(merchant_handle.strip().lower())
+            found = (
+                await info.context.repos.catalog.get_products_by_handle(merchant.id, handle.strip().lower())
+                if merchant
+                else None
+            )
+        else:
+            raise bad_user_input("Give `id`, or both `merchantHandle` and `handle`.")
+        if found is None or not policy.can_see_product(info.context.actor, found.merchant_id, found.status):
+            return None
+        return Product.of(found)
+
+    @strawberry.field(description="Newest first; `query` matches words of title and brand.")
+    async def products(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        query: str | None = None,
+        merchant_handle: str | None = None,
+    ) -> Connection[Product]:
+        if query is not None and len(query) > MAX_QUERY_LENGTH:
+            raise bad_user_input(f"`query` is longer than {MAX_QUERY_LENGTH} characters.")
+        request = page_request(info.context.cursors, "products", first, after)
+        merchant_id = None
+        if merchant_handle:
+            merchant = await info.context.repos.identity.get_merchant_by_handle(merchant_handle.strip().lower())
+            if merchant is None:
+                return connection(info.context.cursors, "products", Page(items=[], keys=[], has_next=False), Product.of)
+            merchant_id = merchant.id
+        page = await list_products(
+            info.context.repos.catalog, info.context.actor, request, merchant_id=merchant_id, query=query
+        )
+        info.context.loaders.catalog.prime_products(page.items)
+        return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)

@@ -1,0 +1,255 @@
+"""GraphQL types of the catalog: thin views over domain records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from shoppable.domain.catalog import availability as availability_rules
+from shoppable.domain.catalog import drafts
+from shoppable.domain.catalog.money import Money as DomainMoney
+from shoppable.domain.catalog.records import Product as ProductRecord
+from shoppable.domain.catalog.records import ProductImage
+from shoppable.domain.catalog.records import Sku as SkuRecord
+from shoppable.domain.catalog.records import price_range
+from shoppable.domain.catalog.service import list_products
+from shoppable.domain.identity import policy
+from shoppable.domain.identity.records import ApiKey as ApiKeyRecord
+from shoppable.domain.identity.records import Merchant as MerchantRecord
+from shoppable.graphql.connection import Connection, connection, page_in_memory, page_request
+from shoppable.graphql.context import Info
+from shoppable.graphql.ids import encode_id
+from shoppable.graphql.node import Node, node_type
+
+ProductStatus = strawberry.enum(drafts.ProductStatus, name="ProductStatus")
+Availability = strawberry.enum(availability_rules.Availability, name="Availability")
+InventoryPolicy = strawberry.enum(availability_rules.InventoryPolicy, name="InventoryPolicy")
+
+
+@strawberry.type
+class Money:
+    amount: str = strawberry.field(description='Decimal amount, e.g. "19.90".')
+    currency_code: str
+
+    @classmethod
+    def of(cls, money: DomainMoney) -> Money:
+        return cls(amount=money.amount, currency_code=money.currency)
+
+
+@strawberry.type
+class PriceRange:
+    min_price: Money
+    max_price: Money
+
+
+@strawberry.type
+class Image:
+    url: str
+    alt_text: str | None
+
+    @classmethod
+    def of(cls, image: ProductImage) -> Image:
+        return cls(url=image.url, alt_text=image.alt_text)
+
+
+@strawberry.type
+class ProductOption:
+    name: str
+    values: list[str]
+
+
+@strawberry.type
+class SelectedOption:
+    name: str
+    value: str
+
+
+@strawberry.type
+class ApiKey(Node):
+    prefix: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, key: ApiKeyRecord) -> ApiKey:
+        return cls(
+            id=strawberry.ID(encode_id("ApiKey", key.id)),
+            prefix=key.prefix,
+            name=key.name,
+            created_at=key.created_at,
+            revoked_at=key.revoked_at,
+        )
+
+
+@strawberry.type
+class Merchant(Node):
+    handle: str
+    name: str
+    currency: str
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, merchant: MerchantRecord) -> Merchant:
+        return cls(
+            id=strawberry.ID(encode_id("Merchant", merchant.id)),
+            pk=merchant.id,
+            handle=merchant.handle,
+            name=merchant.name,
+            currency=merchant.currency,
+        )
+
+    @strawberry.field(description="ACTIVE products for everyone; the merchant also sees DRAFT and ARCHIVED.")
+    async def products(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: ProductStatus | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Product]:
+        request = page_request(info.context.cursors, "products", first, after)
+        page = await list_products(
+            info.context.repos.catalog, info.context.actor, request, merchant_id=self.pk, status=status
+        )
+        info.context.loaders.catalog.prime_products(page.items)
+        return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)
+
+    @strawberry.field(description="The merchant's API keys (never their secrets); only for its owners.")
+    async def api_keys(self, info: Info) -> list[ApiKey] | None:
+        if not policy.can_manage_api_keys(info.context.actor, self.pk):
+            return None
+        return [ApiKey.of(k) for k in await info.context.repos.identity.list_api_keys(self.pk)]
+
+
+@strawberry.type
+class Product(Node):
+    handle: str
+    title: str
+    description: str | None
+    brand: str | None
+    category: str | None
+    status: ProductStatus  # type: ignore[valid-type]
+    availability: Availability  # type: ignore[valid-type]
+    created_at: datetime
+    updated_at: datetime
+    record: strawberry.Private[ProductRecord]
+
+    @classmethod
+    def of(cls, product: ProductRecord) -> Product:
+        return cls(
+            id=strawberry.ID(encode_id("Product", product.id)),
+            handle=product.handle,
+            title=product.title,
+            description=product.description,
+            brand=product.brand,
+            category=product.category,
+            status=product.status,
+            availability=product.availability,
+            created_at=product.created_at,
+            updated_at=product.updated_at,
+            record=product,
+        )
+
+    @strawberry.field
+    async def merchant(self, info: Info) -> Merchant:
+        merchant = await info.context.loaders.catalog.merchant_by_id.load(self.record.merchant_id)
+        return Merchant.of(merchant)
+
+    @strawberry.field
+    async def images(self, info: Info) -> list[Image]:
+        return [Image.of(i) for i in await info.context.loaders.catalog.images_by_product_id.load(self.record.id)]
+
+    @strawberry.field
+    async def options(self, info: Info) -> list[ProductOption]:
+        skus = await info.context.loaders.catalog.skus_by_product_id.load(self.record.id)
+        values: dict[str, dict[str, None]] = {name: {} for name in self.record.option_names}
+        for sku in skus:
+            for name, value in sku.options:
+                values.setdefault(name, {})[value] = None
+        return [ProductOption(name=name, values=list(found)) for name, found in values.items()]
+
+    @strawberry.field
+    async def price_range(self, info: Info) -> PriceRange:
+        found = price_range(await info.context.loaders.catalog.skus_by_product_id.load(self.record.id))
+        if found is None:  # every write path requires at least one SKU
+            raise RuntimeError(f"product {self.record.id} has no SKUs")
+        return PriceRange(min_price=Money.of(found.min), max_price=Money.of(found.max))
+
+    @strawberry.field
+    async def skus(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Sku]:
+        request = page_request(info.context.cursors, "skus", first, after)
+        skus = await info.context.loaders.catalog.skus_by_product_id.load(self.record.id)
+        page = page_in_memory(skus, request, key=lambda s: (s.id,))
+        return connection(info.context.cursors, "skus", page, Sku.of, had_cursor=after is not None)
+
+
+@strawberry.type
+class Sku(Node):
+    sku: str
+    title: str | None
+    price: Money
+    compare_at_price: Money | None
+    availability: Availability  # type: ignore[valid-type]
+    inventory_policy: InventoryPolicy  # type: ignore[valid-type]
+    gtin: str | None
+    mpn: str | None
+    record: strawberry.Private[SkuRecord]
+
+    @classmethod
+    def of(cls, sku: SkuRecord) -> Sku:
+        return cls(
+            id=strawberry.ID(encode_id("Sku", sku.id)),
+            sku=sku.sku,
+            title=sku.title,
+            price=Money.of(sku.price),
+            compare_at_price=Money.of(sku.compare_at_price) if sku.compare_at_price else None,
+            availability=sku.availability,
+            inventory_policy=sku.inventory_policy,
+            gtin=sku.gtin,
+            mpn=sku.mpn,
+            record=sku,
+        )
+
+    @strawberry.field
+    def selected_options(self) -> list[SelectedOption]:
+        return [SelectedOption(name=name, value=value) for name, value in self.record.options]
+
+    @strawberry.field
+    def image(self) -> Image | None:
+        return Image(url=self.record.image_url, alt_text=None) if self.record.image_url else None
+
+    @strawberry.field(description="Units on hand; only the owning merchant sees it (null for everyone else).")
+    def quantity_available(self, info: Info) -> int | None:
+        if not policy.can_see_quantity(info.context.actor, self.record.merchant_id):
+            return None
+        return self.record.quantity
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product:
+        return Product.of(await info.context.loaders.catalog.product_by_id.load(self.record.product_id))
+
+
+@node_type("Merchant")
+async def _merchant_node(info: Info, pk: int) -> Merchant | None:
+    merchant = await info.context.loaders.catalog.merchant_by_id.load(pk)
+    return Merchant.of(merchant) if merchant else None
+
+
+@node_type("Product")
+async def _product_node(info: Info, pk: int) -> Product | None:
+    product = await info.context.loaders.catalog.product_by_id.load(pk)
+    if product is None or not policy.can_see_product(info.context.actor, product.merchant_id, product.status):
+        return None
+    return Product.of(product)
+
+
+@node_type("Sku")
+async def _sku_node(info: Info, pk: int) -> Sku | None:
+    sku = await info.context.loaders.catalog.sku_by_id.load(pk)
+    if sku is None:
+        return None
+    product = await info.context.loaders.catalog.product_by_id.load(sku.product_id)
+    if product is None or not policy.can_see_product(info.context.actor, product.merchant_id, product.status):
+        return None
+    return Sku.of(sku)

@@ -1,0 +1,66 @@
+"""GraphQL types of identity: the viewer, users and consent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from shoppable.domain.identity.consent import Consent as ConsentRecord
+from shoppable.domain.identity.records import User as UserRecord
+from shoppable.graphql.catalog.types import Merchant
+from shoppable.graphql.context import Info
+from shoppable.graphql.ids import encode_id
+from shoppable.graphql.node import Node, node_type
+
+
+@strawberry.type
+class Consent:
+    personalization: bool
+    analytics: bool
+    marketing: bool
+    policy_version: str
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, consent: ConsentRecord) -> Consent:
+        return cls(
+            personalization=consent.personalization,
+            analytics=consent.analytics,
+            marketing=consent.marketing,
+            policy_version=consent.policy_version,
+            updated_at=consent.updated_at,
+        )
+
+
+@strawberry.type
+class User(Node):
+    display_name: str
+    is_admin: bool
+
+    @classmethod
+    def of(cls, user: UserRecord) -> User:
+        return cls(id=strawberry.ID(encode_id("User", user.id)), display_name=user.display_name, is_admin=user.is_admin)
+
+
+@strawberry.type
+class Viewer:
+    """The signed-in caller's own view: only ever built for the caller themself."""
+
+    user: User
+    email: str
+    consent: Consent
+    record: strawberry.Private[UserRecord]
+
+    @strawberry.field
+    async def merchants(self, info: Info) -> list[Merchant]:
+        ids = sorted(info.context.actor.merchant_ids)
+        found = await info.context.loaders.catalog.merchant_by_id.load_many(ids)
+        return [Merchant.of(m) for m in found if m is not None]
+
+
+@node_type("User")
+async def _user_node(info: Info, pk: int) -> User | None:
+    # Users are public by display name only (creators' pages link to them); emails stay private.
+    user = await info.context.repos.identity.get_user(pk)
+    return User.of(user) if user else None

@@ -1,0 +1,64 @@
+"""One typed settings object, read from environment variables (and `.env` when present)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "insecure-dev-secret-change-me"
+
+
+class InsecureSettingsError(RuntimeError):
+    """The service refuses to start in production mode with development defaults."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./shoppable.db"
+    secret_key: str = DEFAULT_SECRET
+    debug: bool = False
+    public_base_url: str = "http://127.0.0.1:8000"
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+
+    media_dir: Path = Path("./media")
+    media_base_url: str | None = None
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    max_image_bytes: int = 20 * 1024 * 1024
+    max_video_bytes: int = 500 * 1024 * 1024
+    upload_ttl_seconds: int = 15 * 60
+
+    redis_url: str | None = None
+    import_dir: Path = Path("./var/imports")
+    import_archive_max_share: float = 0.5
+
+    token_ttl_seconds: int = 24 * 3600
+    default_low_stock_threshold: int = 5
+
+    graphql_max_depth: int = 12
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 5000
+    graphql_max_cost: int = 50_000
+
+    def check_production_safety(self) -> None:
+        if not self.debug and self.secret_key == DEFAULT_SECRET:
+            raise InsecureSettingsError(
+                "SECRET_KEY is the development default; set SECRET_KEY (or DEBUG=1 for local development)."
+            )
+        if len(self.secret_key) < 16:
+            raise InsecureSettingsError("SECRET_KEY must be at least 16 characters.")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,283 @@
+"""SQL implementation of the catalog repository; writes in bulk, one statement per kind of change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from shoppable.domain.catalog.availability import Availability, InventoryPolicy
+from shoppable.domain.catalog.drafts import ProductStatus
+from shoppable.domain.catalog.money import Money
+from shoppable.domain.catalog.ports import ProductFilter
+from shoppable.domain.catalog.records import Product, ProductImage, Sku
+from shoppable.domain.catalog.sync import ExistingProduct, ProductWrite
+from shoppable.domain.pagination import Page, PageRequest, page_from_rows
+from shoppable.storage.db import UnitOfWork
+from shoppable.storage.tables import ProductImageRow, ProductRow, SkuRow
+from shoppable.storage.types import utcnow
+
+products = ProductRow.__table__
+images = ProductImageRow.__table__
+skus = SkuRow.__table__
+
+_IN_CHUNK = 500  # bound IN-lists: SQLite allows 32k parameters, but plans stay cheaper small
+
+
+def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> list[Sequence[Any]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def product_from_row(row: Any) -> Product:
+    return Product(
+        id=row.id,
+        merchant_id=row.merchant_id,
+        handle=row.handle,
+        title=row.title,
+        description=row.description,
+        brand=row.brand,
+        category=row.category,
+        status=ProductStatus(row.status),
+        option_names=tuple(row.option_names or ()),
+        availability=Availability(row.availability),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def sku_from_row(row: Any) -> Sku:
+    return Sku(
+        id=row.id,
+        product_id=row.product_id,
+        merchant_id=row.merchant_id,
+        sku=row.sku,
+        title=row.title,
+        options=tuple((name, value) for name, value in row.options or ()),
+        price=Money(row.price_minor, row.currency),
+        compare_at_price=Money(row.compare_at_minor, row.currency)
+        if row.compare_at_minor is not None
+        else None,
+        quantity=row.quantity,
+        inventory_policy=InventoryPolicy(row.inventory_policy),
+        availability=Availability(row.availability),
+        gtin=row.gtin,
+        mpn=row.mpn,
+        image_url=row.image_url,
+    )
+
+
+def image_from_row(row: Any) -> ProductImage:
+    return ProductImage(
+        id=row.id, product_id=row.product_id, position=row.position, url=row.url, alt_text=row.alt_text
+    )
+
+
+def _search_text(title: str, brand: str | None) -> str:
+    return f"{title} {brand or ''}".lower().strip()
+
+
+def _product_values(merchant_id: int, write: ProductWrite) -> dict[str, Any]:
+    d = write.draft
+    return {
+        "merchant_id": merchant_id,
+        "handle": d.handle,
+        "title": d.title,
+        "description": d.description,
+        "brand": d.brand,
+        "category": d.category,
+        "status": d.status.value,
+        "option_names": list(d.option_names),
+        "search_text": _search_text(d.title, d.brand),
+        "availability": write.availability.value,
+        "content_hash": write.content_hash,
+        "updated_at": utcnow(),
+    }
+
+
+class SqlCatalogRepository:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def existing_products(self, merchant_id: int, handles: Sequence[str]) -> dict[str, ExistingProduct]:
+        found: dict[str, ExistingProduct] = {}
+        for chunk in _chunks(list(dict.fromkeys(handles))):
+            rows = await self.uow.execute(
+                select(products.c.id, products.c.handle, products.c.content_hash).where(
+                    products.c.merchant_id == merchant_id, products.c.handle.in_(chunk)
+                )
+            )
+            found.update({r.handle: ExistingProduct(r.id, r.content_hash) for r in rows})
+        return found
+
+    async def sku_owners(self, merchant_id: int, codes: Sequence[str]) -> dict[str, int]:
+        owners: dict[str, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(codes))):
+            rows = await self.uow.execute(
+                select(skus.c.sku, skus.c.product_id).where(
+                    skus.c.merchant_id == merchant_id, skus.c.sku.in_(chunk)
+                )
+            )
+            owners.update({r.sku: r.product_id for r in rows})
+        return owners
+
+    async def write_products(self, merchant_id: int, writes: Sequence[ProductWrite]) -> list[int]:
+        """Store each product whole: row, images and SKUs, replacing what the draft no longer has."""
+        if not writes:
+            return []
+        now = utcnow()
+        new = [w for w in writes if w.product_id is None]
+        changed = [w for w in writes if w.product_id is not None]
+        ids: dict[int, int] = {w.index: w.product_id for w in changed if w.product_id is not None}
+        if new:
+            rows = [_product_values(merchant_id, w) | {"created_at": now} for w in new]
+            result = await self.uow.execute(
+                insert(products).returning(products.c.id, sort_by_parameter_order=True), rows
+            )
+            for write, new_id in zip(new, result.scalars().all(), strict=True):
+                ids[write.index] = new_id
+        if changed:
+            params = [_product_values(merchant_id, w) | {"b_id": w.product_id} for w in changed]
+            stmt = update(products).where(products.c.id == bindparam("b_id"))
+            await self.uow.execute(stmt.values({k: bindparam(k) for k in params[0] if k != "b_id"}), params)
+            changed_ids = [w.product_id for w in changed]
+            for chunk in _chunks(changed_ids):
+                await self.uow.execute(delete(images).where(images.c.product_id.in_(chunk)))
+        image_rows = [
+            {"product_id": ids[w.index], "position": pos, "url": url, "alt_text": None}
+            for w in writes
+            for pos, url in enumerate(w.draft.images)
+        ]
+        if image_rows:
+            await self.uow.execute(insert(images), image_rows)
+        await self._write_skus(merchant_id, writes, ids, now)
+        return [ids[w.index] for w in writes]
+
+    async def _write_skus(
+        self, merchant_id: int, writes: Sequence[ProductWrite], ids: dict[int, int], now: Any
+    ) -> None:
+        existing: dict[tuple[int, str], int] = {}
+        changed_ids = [ids[w.index] for w in writes if w.product_id is not None]
+        for chunk in _chunks(changed_ids):
+            rows = await self.uow.execute(
+                select(skus.c.id, skus.c.product_id, skus.c.sku).where(skus.c.product_id.in_(chunk))
+            )
+            existing.update({(r.product_id, r.sku): r.id for r in rows})
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        kept: set[int] = set()
+        for write in writes:
+            product_id = ids[write.index]
+            for position, (draft, availability) in enumerate(
+                zip(write.draft.skus, write.sku_availability, strict=True)
+            ):
+                values = {
+                    "product_id": product_id,
+                    "merchant_id": merchant_id,
+                    "sku": draft.sku,
+                    "position": position,
+                    "title": draft.title,
+                    "options": [list(pair) for pair in draft.options],
+                    "price_minor": draft.price.amount_minor,
+                    "currency": draft.price.currency,
+                    "compare_at_minor": draft.compare_at_price.amount_minor
+                    if draft.compare_at_price
+                    else None,
+                    "quantity": draft.quantity,
+                    "inventory_policy": draft.inventory_policy.value,
+                    "availability": availability.value,
+                    "gtin": draft.gtin,
+                    "mpn": draft.mpn,
+                    "image_url": draft.image_url,
+                    "updated_at": now,
+                }
+                sku_id = existing.get((product_id, draft.sku))
+                if sku_id is None:
+                    inserts.append(values)
+                else:
+                    kept.add(sku_id)
+                    updates.append(values | {"b_id": sku_id})
+        removed = [sku_id for sku_id in existing.values() if sku_id not in kept]
+        for chunk in _chunks(removed):
+            await self.uow.execute(delete(skus).where(skus.c.id.in_(chunk)))
+        if updates:
+            stmt = update(skus).where(skus.c.id == bindparam("b_id"))
+            await self.uow.execute(stmt.values({k: bindparam(k) for k in updates[0] if k != "b_id"}), updates)
+        if inserts:
+            await self.uow.execute(insert(skus), inserts)
+
+    async def get_products(self, ids: Sequence[int]) -> list[Product]:
+        found: list[Product] = []
+        for chunk in _chunks(list(ids)):
+            rows = await self.uow.execute(select(products).where(products.c.id.in_(chunk)))
+            found.extend(product_from_row(r) for r in rows)
+        return found
+
+    async def get_products_by_handle(self, merchant_id: int, handle: str) -> Product | None:
+        row = (
+            await self.uow.execute(
+                select(products).where(products.c.merchant_id == merchant_id, products.c.handle == handle)
+            )
+        ).first()
+        return product_from_row(row) if row else None
+
+    async def list_products(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
+        """Newest first, keyset on id (ids only grow, so rows inserted meanwhile never shift a page)."""
+        stmt = select(products).where(products.c.status.in_([s.value for s in where.statuses]))
+        if where.merchant_id is not None:
+            stmt = stmt.where(products.c.merchant_id == where.merchant_id)
+        if where.query:
+            for word in where.query.split()[:8]:
+                escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                stmt = stmt.where(products.c.search_text.like(f"%{escaped}%", escape="\\"))
+        if page.after is not None:
+            stmt = stmt.where(products.c.id < page.after[0])
+        rows = (await self.uow.execute(stmt.order_by(products.c.id.desc()).limit(page.first + 1))).all()
+        return page_from_rows([product_from_row(r) for r in rows], page, lambda p: (p.id,))
+
+    async def set_status(self, product_id: int, status: ProductStatus) -> None:
+        await self.uow.execute(
+            update(products)
+            .where(products.c.id == product_id)
+            # A status change is not part of the imported content: clear the hash so the next
+            # import of the same file re-applies the file's status.
+            .values(status=status.value, updated_at=utcnow(), content_hash="")
+        )
+
+    async def skus_of_products(self, product_ids: Sequence[int]) -> list[Sku]:
+        found: list[Sku] = []
+        for chunk in _chunks(list(product_ids)):
+            rows = await self.uow.execute(
+                select(skus)
+                .where(skus.c.product_id.in_(chunk))
+                .order_by(skus.c.product_id, skus.c.position, skus.c.id)
+            )
+            found.extend(sku_from_row(r) for r in rows)
+        return found
+
+    async def images_of_products(self, product_ids: Sequence[int]) -> list[ProductImage]:
+        found: list[ProductImage] = []
+        for chunk in _chunks(list(product_ids)):
+            rows = await self.uow.execute(
+                select(images)
+                .where(images.c.product_id.in_(chunk))
+                .order_by(images.c.product_id, images.c.position)
+            )
+            found.extend(image_from_row(r) for r in rows)
+        return found
+
+    async def get_skus(self, ids: Sequence[int]) -> list[Sku]:
+        found: list[Sku] = []
+        for chunk in _chunks(list(ids)):
+            rows = await self.uow.execute(select(skus).where(skus.c.id.in_(chunk)))
+            found.extend(sku_from_row(r) for r in rows)
+        return found
+
+    async def skus_by_codes(self, merchant_id: int, codes: Sequence[str]) -> list[Sku]:
+        found: list[Sku] = []
+        for chunk in _chunks(list(dict.fromkeys(codes))):
+            rows = await self.uow.execute(
+                select(skus).where(skus.c.merchant_id == merchant_id, skus.c.sku.in_(chunk))
+            )
+            found.extend(sku_from_row(r) for r in rows)
+        return found

@@ -1,0 +1,141 @@
+"""Engine, sessions and the unit of work.
+
+Strawberry resolves sibling fields concurrently, and one AsyncSession must never run two statements at
+once, so every statement goes through `UnitOfWork.execute`, which holds a per-unit lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import event, make_url
+from sqlalchemy.engine import Result
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.sql import Executable
+
+
+def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """`?search_path=name` on a PostgreSQL URL confines the app to one schema (tests use a schema each)."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # Writers take the lock up front: SQLite then queues them instead of failing one of two
+            # read-then-write transactions with "database is locked". Readers stay concurrent (WAL).
+            immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    parsed = make_url(url)
+    search_path = parsed.query.get("search_path")
+    connect_args: dict[str, Any] = {}
+    if search_path:
+        parsed = parsed.difference_update_query(["search_path"])
+        connect_args["server_settings"] = {"search_path": str(search_path)}
+    return create_async_engine(
+        parsed, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True, connect_args=connect_args
+    )
+
+
+class Database:
+    """Owns the engine; hands out units of work."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, echo=echo)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        writer = (
+            self.engine.execution_options(sqlite_immediate=True) if url.startswith("sqlite") else self.engine
+        )
+        self.write_sessions = async_sessionmaker(writer, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
+        return UnitOfWork(self, write=write)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class UnitOfWork:
+    """One session, one transaction at a time; rolls back unless `commit()` was called."""
+
+    def __init__(self, db: Database, *, write: bool = False) -> None:
+        self.db = db
+        self._session: AsyncSession | None = None
+        self._lock = asyncio.Lock()
+        self._write = write
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = (self.db.write_sessions if self._write else self.db.sessions)()
+        return self._session
+
+    async def begin_write(self) -> None:
+        """Called by every operation that writes, before its first read.
+
+        On SQLite a read transaction cannot safely become a write one under concurrency, so the
+        read-only session (holding nothing but reads) is dropped and a writer session starts.
+        """
+        if self._write:
+            return
+        self._write = True
+        if self._session is not None:
+            async with self._lock:
+                await self._session.close()
+                self._session = None
+
+    async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
+        async with self._lock:
+            if params is None:
+                return await self.session.execute(statement)
+            return await self.session.execute(statement, params)
+
+    async def scalars(self, statement: Executable) -> Sequence[Any]:
+        result = await self.execute(statement)
+        return result.scalars().all()
+
+    async def commit(self) -> None:
+        async with self._lock:
+            if self._session is not None:
+                await self._session.commit()
+
+    async def rollback(self) -> None:
+        async with self._lock:
+            if self._session is not None:
+                await self._session.rollback()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.rollback()
