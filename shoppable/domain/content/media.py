@@ -223,12 +223,20 @@ def _sniff_ftyp(head: bytes) -> str | None:
 
 
 def check_object(
-    declared_type: str, declared_size: int, actual_size: int | None, head: bytes
+    declared_type: str,
+    declared_size: int,
+    actual_size: int | None,
+    head: bytes,
+    *,
+    stored_content_type: str | None = None,
 ) -> list[FieldError]:
     """Problems with a stored upload compared with what `createUpload` declared; empty when it matches.
 
-    `actual_size` is None when no object was stored. The caller deletes the object whenever this
-    returns errors.
+    `actual_size` is None when no object was stored; `head` is the object's first bytes (at least
+    `SNIFF_BYTES`). Pass the Content-Type the store recorded as `stored_content_type` where clients
+    set it (S3 form uploads): a store that does not enforce the upload policy would otherwise serve
+    the file as whatever the client claimed, `text/html` included. The caller deletes the object
+    whenever this returns errors.
     """
     if actual_size is None:
         return [FieldError(("uploadId",), ErrorCode.NOT_FOUND, "Nothing was uploaded for this upload.")]
@@ -241,6 +249,17 @@ def check_object(
                 f"The uploaded file has {actual_size} bytes, not the {declared_size} declared.",
             )
         )
+    if stored_content_type is not None and normalize_content_type(
+        stored_content_type
+    ) != normalize_content_type(declared_type):
+        errors.append(
+            FieldError(
+                ("contentType",),
+                ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                f"The file was stored as {stored_content_type}, not the {normalize_content_type(declared_type)} declared.",
+            )
+        )
+        return errors
     sniffed = sniff_content_type(head)
     if sniffed is None:
         errors.append(

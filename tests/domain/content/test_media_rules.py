@@ -328,3 +328,11 @@ async def test_probing_a_truncated_or_foreign_file_gives_none():
         return ELF[start : start + length]
 
     assert await probe_mp4_duration_ms(read_elf, len(ELF)) is None
+
+
+def test_a_stored_content_type_other_than_declared_is_refused():
+    assert check_object("image/jpeg", 64, 64, JPEG, stored_content_type="image/jpeg") == []
+    assert check_object("image/jpeg", 64, 64, JPEG, stored_content_type="IMAGE/JPEG; x=y") == []
+    assert codes(check_object("image/jpeg", 64, 64, JPEG, stored_content_type="text/html")) == [
+        (("contentType",), ErrorCode.UNSUPPORTED_MEDIA_TYPE)
+    ]
