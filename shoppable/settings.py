@@ -51,8 +51,8 @@ class Settings(BaseSettings):
             raise InsecureSettingsError(
                 "SECRET_KEY is the development default; set SECRET_KEY (or DEBUG=1 for local development)."
             )
-        if len(self.secret_key) < 16:
-            raise InsecureSettingsError("SECRET_KEY must be at least 16 characters.")
+        if len(self.secret_key) < 32:
+            raise InsecureSettingsError("SECRET_KEY must be at least 32 characters.")
 
     @property
     def is_sqlite(self) -> bool:

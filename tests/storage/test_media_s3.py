@@ -13,6 +13,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from shoppable.domain.content.media import MediaKind, MediaLimits, check_object, new_object_key
+from shoppable.domain.content.mp4 import probe_mp4_duration_ms
 from shoppable.domain.content.ports import InvalidObjectKey, MediaStore, ObjectNotFound, ObjectTooLarge
 from shoppable.domain.errors import ErrorCode
 from shoppable.storage.media_s3 import S3MediaStore
@@ -221,3 +222,18 @@ def test_public_urls_prefer_the_cdn_then_the_endpoint_then_aws():
     assert minio.public_url(key) == "http://minio:9000/media/uploads/2026/11/a.jpg"
     aws = S3MediaStore("media", region="eu-west-1", client_factory=object)
     assert aws.public_url(key) == "https://media.s3.eu-west-1.amazonaws.com/uploads/2026/11/a.jpg"
+
+
+async def test_a_video_duration_is_read_with_ranged_gets(store):
+    def box(kind: bytes, payload: bytes) -> bytes:
+        return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+    mvhd = box(
+        b"mvhd", bytes(4) + bytes(8) + (600).to_bytes(4, "big") + (7200).to_bytes(4, "big") + bytes(80)
+    )
+    movie = box(b"ftyp", b"isom" + bytes(4) + b"isommp41") + box(b"mdat", bytes(300_000)) + box(b"moov", mvhd)
+    key = new_object_key(MediaKind.VIDEO, "video/mp4")
+    await store.put(key, movie, "video/mp4")
+    assert check_object("video/mp4", len(movie), len(movie), await store.read_head(key)) == []
+    duration = await probe_mp4_duration_ms(lambda start, n: store.read_range(key, start, n), len(movie))
+    assert duration == 12_000
