@@ -7,7 +7,6 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import httpx
 import pytest
 from moto.server import ThreadedMotoServer
@@ -16,7 +15,7 @@ from shoppable.domain.content.media import MediaKind, MediaLimits, check_object,
 from shoppable.domain.content.mp4 import probe_mp4_duration_ms
 from shoppable.domain.content.ports import InvalidObjectKey, MediaStore, ObjectNotFound, ObjectTooLarge
 from shoppable.domain.errors import ErrorCode
-from shoppable.storage.media_s3 import S3MediaStore
+from shoppable.storage.media_s3 import S3MediaStore, default_s3_client
 
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(500)
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(500)
@@ -44,11 +43,19 @@ def s3_endpoint():
             server.stop()
 
 
+@pytest.fixture(scope="module")
+def s3_client(s3_endpoint):
+    """The store's default client, made once: building a boto3 client costs a few hundred ms."""
+    return default_s3_client(s3_endpoint, "us-east-1")
+
+
 @pytest.fixture
-def store(s3_endpoint) -> S3MediaStore:
+def store(s3_endpoint, s3_client) -> S3MediaStore:
     bucket = f"media-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
-    return S3MediaStore(bucket, endpoint_url=s3_endpoint, region="us-east-1")
+    s3_client.create_bucket(Bucket=bucket)
+    return S3MediaStore(
+        bucket, endpoint_url=s3_endpoint, region="us-east-1", client_factory=lambda: s3_client
+    )
 
 
 def make_public(store: S3MediaStore) -> None:

@@ -52,6 +52,8 @@ class ObjectTooLarge(Exception):
 
 @runtime_checkable
 class MediaStore(Protocol):
+    """Every method refuses an invalid key (see `is_valid_object_key`) with InvalidObjectKey."""
+
     async def presign_upload(
         self, key: str, content_type: str, max_bytes: int, expires_in: int
     ) -> UploadTarget:
@@ -64,7 +66,9 @@ class MediaStore(Protocol):
         ...
 
     async def read_range(self, key: str, start: int, length: int) -> bytes:
-        """Up to `length` bytes from `start` (fewer at the end of the object; b"" past it)."""
+        """Up to `length` bytes from `start` (fewer at the end of the object; b"" past it).
+
+        Raises ObjectNotFound, like every read below."""
         ...
 
     async def read_head(self, key: str, n: int = DEFAULT_HEAD_BYTES) -> bytes:
