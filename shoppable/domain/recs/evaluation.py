@@ -1,0 +1,263 @@
+"""Offline evaluation: a temporal split, every model trained on the past and ranked over the whole catalogue.
+
+Protocol (what `shoppable recs eval` reports):
+- Split at `cutoff = latest timestamp - test_days`; training is everything before, test the rest.
+  Models are fitted on training with `now = cutoff`.
+- Evaluated users have at least one training and one test interaction, and a non-empty relevant set.
+- Relevant items: the user's test items. By default items the user interacted with in training are
+  removed from both the ranking (scored -inf) and the relevant set, as the feed never re-shows them;
+  `include_seen=True` keeps both, which measures repeat interactions.
+- Full ranking over all catalogue items (no sampled negatives): the interactions' items plus any item
+  only listed in the item metadata. Item metadata is treated as the catalogue the live feed would read
+  during the test window; only interactions are split in time.
+- Recall@k = hits in top k / min(k, |relevant|) (so a perfect list scores 1 even with many relevant).
+- NDCG@k with binary relevance: DCG = sum over hits at rank r (1-based) of 1 / log2(r + 1),
+  divided by the DCG of min(k, |relevant|) hits at the top.
+- coverage@k = distinct items in all evaluated users' top-k lists / catalogue size.
+- novelty = mean over every recommended (user, item) of -log2(p_item), with p_item = (training users
+  who interacted with the item + 1) / (training users + 1), so never-seen items stay finite.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from shoppable.domain.recs.interactions import Interactions, load_interactions_csv, temporal_split
+from shoppable.domain.recs.item_meta import ItemMeta, load_items_csv
+from shoppable.domain.recs.models import Recommender, build_model, default_model_names
+from shoppable.domain.recs.models.base import top_k_rows
+
+# Dense score matrices are scored in batches of at most this many cells (~80 MB of float32).
+SCORE_BATCH_CELLS = 20_000_000
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    ndcg: float
+    recall: float
+    coverage: float
+    novelty: float
+    fit_seconds: float
+    score_seconds: float
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    k: int
+    test_days: float
+    include_seen: bool
+    users: int
+    items: int
+    train_interactions: int
+    test_interactions: int
+    cutoff: float
+    models: dict[str, ModelResult] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        k = self.k
+        return {
+            "models": {
+                name: {
+                    f"ndcg@{k}": result.ndcg,
+                    f"recall@{k}": result.recall,
+                    f"coverage@{k}": result.coverage,
+                    "novelty": result.novelty,
+                    "fit_seconds": result.fit_seconds,
+                    "score_seconds": result.score_seconds,
+                }
+                for name, result in self.models.items()
+            },
+            "users": self.users,
+            "items": self.items,
+            "k": k,
+            "test_days": self.test_days,
+            "include_seen": self.include_seen,
+            "train_interactions": self.train_interactions,
+            "test_interactions": self.test_interactions,
+            "cutoff": datetime.fromtimestamp(self.cutoff, UTC).isoformat(),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def format_table(self) -> str:
+        k = self.k
+        width = max([12, *(len(name) + 1 for name in self.models)])
+        cutoff = datetime.fromtimestamp(self.cutoff, UTC).strftime("%Y-%m-%d %H:%M")
+        lines = [
+            f"users evaluated: {self.users}   items: {self.items}   "
+            f"train/test interactions: {self.train_interactions}/{self.test_interactions}",
+            f"test period: last {self.test_days:g} days (from {cutoff} UTC)   "
+            f"seen items: {'included' if self.include_seen else 'excluded'}",
+            "",
+            f"{'model':<{width}} {f'ndcg@{k}':>9} {f'recall@{k}':>10} {f'coverage@{k}':>12} {'novelty':>8} {'fit s':>8}",
+        ]
+        for name, result in self.models.items():
+            lines.append(
+                f"{name:<{width}} {result.ndcg:>9.4f} {result.recall:>10.4f} {result.coverage:>12.4f} "
+                f"{result.novelty:>8.2f} {result.fit_seconds:>8.1f}"
+            )
+        return "\n".join(lines)
+
+
+def evaluate(
+    interactions: Interactions,
+    *,
+    test_days: float = 14,
+    k: int = 10,
+    include_seen: bool = False,
+    models: Sequence[str] | Mapping[str, Recommender] | None = None,
+    meta: ItemMeta | None = None,
+    batch_size: int | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> EvalReport:
+    """Evaluate models (names, or ready instances by name; default: every model that fits) as described
+    in the module docstring."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    train, test, cutoff = temporal_split(interactions, test_days)
+    if len(train) == 0:
+        raise ValueError(f"no interactions before the last {test_days:g} days: nothing to train on")
+    n_items = interactions.n_items
+    seen = _binary(train.to_csr())
+    relevant = _binary(test.to_csr())
+    if not include_seen:
+        relevant = _binary(relevant - relevant.multiply(seen))
+    users = np.flatnonzero((np.diff(seen.indptr) > 0) & (np.diff(relevant.indptr) > 0))
+    self_information = _self_information(seen)
+
+    if models is None:
+        models = default_model_names(n_items)
+    if not isinstance(models, Mapping):
+        models = {name: _build_for_eval(name, include_seen) for name in models}
+    batch_size = batch_size or max(1, min(1000, SCORE_BATCH_CELLS // max(n_items, 1)))
+
+    report = EvalReport(
+        k=k,
+        test_days=test_days,
+        include_seen=include_seen,
+        users=len(users),
+        items=n_items,
+        train_interactions=len(train),
+        test_interactions=len(test),
+        cutoff=cutoff,
+    )
+    for name, model in models.items():
+        if on_progress:
+            on_progress(f"fitting {name}")
+        started = time.perf_counter()
+        model.fit(train, meta, cutoff)
+        fitted = time.perf_counter()
+        if on_progress:
+            on_progress(f"ranking {len(users)} users with {name}")
+        ndcg, recall, coverage, novelty = _rank_and_measure(
+            model, users, seen, relevant, self_information, k, include_seen, batch_size
+        )
+        report.models[name] = ModelResult(
+            ndcg, recall, coverage, novelty, fitted - started, time.perf_counter() - fitted
+        )
+    return report
+
+
+def run_eval_file(
+    interactions_csv: Path,
+    *,
+    items_csv: Path | None = None,
+    test_days: float = 14,
+    k: int = 10,
+    include_seen: bool = False,
+    json_out: Path | None = None,
+    models: Sequence[str] | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> EvalReport:
+    """What `shoppable recs eval` runs: load the CSV file(s), evaluate, optionally write the JSON report."""
+    records = load_items_csv(items_csv) if items_csv is not None else []
+    interactions = load_interactions_csv(interactions_csv, catalog_item_ids=(r.item_id for r in records))
+    meta = ItemMeta.from_records(interactions.items.ids, records) if items_csv is not None else None
+    report = evaluate(
+        interactions,
+        test_days=test_days,
+        k=k,
+        include_seen=include_seen,
+        models=models,
+        meta=meta,
+        on_progress=on_progress,
+    )
+    if json_out is not None:
+        Path(json_out).write_text(report.to_json() + "\n")
+    return report
+
+
+def _build_for_eval(name: str, include_seen: bool) -> Recommender:
+    if name == "feed":
+        return build_model(name, tune_exclude_seen=not include_seen)
+    return build_model(name)
+
+
+def _binary(matrix: sp.spmatrix) -> sp.csr_matrix:
+    matrix = sp.csr_matrix(matrix, dtype=np.float32)
+    matrix.eliminate_zeros()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _self_information(seen: sp.csr_matrix) -> np.ndarray:
+    train_users = int((np.diff(seen.indptr) > 0).sum())
+    users_per_item = np.bincount(seen.indices, minlength=seen.shape[1])
+    return -np.log2((users_per_item + 1.0) / (train_users + 1.0))
+
+
+def _rank_and_measure(
+    model: Recommender,
+    users: np.ndarray,
+    seen: sp.csr_matrix,
+    relevant: sp.csr_matrix,
+    self_information: np.ndarray,
+    k: int,
+    include_seen: bool,
+    batch_size: int,
+) -> tuple[float, float, float, float]:
+    """(NDCG@k, Recall@k, coverage@k, novelty) averaged over `users`."""
+    n_items = seen.shape[1]
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    ideal = np.cumsum(discounts)
+    ndcg_sum = recall_sum = information_sum = 0.0
+    recommended_count = 0
+    recommended = np.zeros(n_items, dtype=bool)
+    for start in range(0, len(users), batch_size):
+        batch = users[start : start + batch_size]
+        scores = np.asarray(model.score(batch), dtype=np.float32)
+        if scores.shape != (len(batch), n_items):
+            raise ValueError(f"{type(model).__name__}.score returned shape {scores.shape}")
+        if not include_seen:
+            seen_rows = seen[batch].tocoo()
+            scores[seen_rows.row, seen_rows.col] = -np.inf
+        top = top_k_rows(scores, k)
+        listed = np.isfinite(np.take_along_axis(scores, top, axis=1))
+        relevant_rows = relevant[batch]
+        hits = np.zeros(top.shape, dtype=bool)
+        for row in range(len(batch)):
+            wanted = relevant_rows.indices[relevant_rows.indptr[row] : relevant_rows.indptr[row + 1]]
+            hits[row] = np.isin(top[row], wanted) & listed[row]
+        n_relevant = np.diff(relevant_rows.indptr)
+        capped = np.minimum(n_relevant, k)
+        ndcg_sum += float(np.sum((hits @ discounts[: top.shape[1]]) / ideal[capped - 1]))
+        recall_sum += float(np.sum(hits.sum(axis=1) / capped))
+        recommended[top[listed]] = True
+        information_sum += float(self_information[top[listed]].sum())
+        recommended_count += int(listed.sum())
+    n_users = max(len(users), 1)
+    return (
+        ndcg_sum / n_users,
+        recall_sum / n_users,
+        float(recommended.sum()) / max(n_items, 1),
+        information_sum / max(recommended_count, 1),
+    )

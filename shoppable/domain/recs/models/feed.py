@@ -1,0 +1,327 @@
+"""The production ranker: a weighted blend of normalized signals, tuned on the most recent training days.
+
+Signals, each scaled into [0, 1] so that weights are comparable:
+- co_engagement: RP3beta walk from the user's (recency-decayed) history;
+- creator / category / price_band: the share of the user's recent interactions that went to the item's
+  creator, category and price band — these also reach items nobody has touched yet;
+- popularity: time-decayed interaction weight (log-scaled);
+- freshness: how recently the item was published (`created_at`, else first seen in training);
+- repeat: the item's own weight in the user's history (only matters when seen items are not filtered).
+
+A user without history gets popularity + freshness (every personal signal is zero). Blend weights
+start from defaults; with `tune=True` the last `validation_days` of training are held out, the
+signals are fitted on the days before, and weights are chosen by coordinate ascent on NDCG there, so
+the blend is never worse on validation than its best single signal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from shoppable.domain.recs.interactions import SECONDS_PER_DAY, Interactions
+from shoppable.domain.recs.item_meta import ItemMeta
+from shoppable.domain.recs.models.base import HistoryRecommender, normalize_rows_by_max, top_k_rows
+from shoppable.domain.recs.models.baselines import decayed_popularity
+from shoppable.domain.recs.models.neighbourhood import rp3beta_weights
+
+SIGNALS = ("co_engagement", "creator", "category", "price_band", "popularity", "freshness", "repeat")
+GROUP_SIGNALS = ("creator", "category", "price_band")
+GLOBAL_SIGNALS = ("popularity", "freshness")
+
+DEFAULT_BLEND = {
+    "co_engagement": 1.0,
+    "creator": 0.4,
+    "category": 0.2,
+    "price_band": 0.1,
+    "popularity": 0.2,
+    "freshness": 0.1,
+    "repeat": 0.0,
+}
+
+_WEIGHT_STEPS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0)
+
+
+@dataclass
+class TuningResult:
+    weights: dict[str, float]
+    validation_users: int
+    ndcg_default: float
+    ndcg_tuned: float
+    ndcg_by_signal: dict[str, float]
+
+
+class FeedRanker(HistoryRecommender):
+    name = "feed"
+
+    def __init__(
+        self,
+        weights: dict[str, float] | None = None,
+        *,
+        tune: bool = True,
+        validation_days: float = 7.0,
+        tune_users: int = 2000,
+        tune_k: int = 10,
+        tune_exclude_seen: bool = True,
+        candidates_per_signal: int = 50,
+        history_half_life_days: float | None = 30.0,
+        popularity_half_life_days: float = 7.0,
+        freshness_half_life_days: float = 14.0,
+        price_bands: int = 5,
+        rp3_alpha: float = 0.6,
+        rp3_beta: float = 0.5,
+        neighbours: int = 100,
+        block_size: int = 2048,
+        seed: int = 0,
+    ) -> None:
+        unknown = set(weights or ()) - set(SIGNALS)
+        if unknown:
+            raise ValueError(f"unknown blend signal(s): {', '.join(sorted(unknown))}")
+        self.blend = {**DEFAULT_BLEND, **(weights or {})}
+        self.tune = tune
+        self.validation_days = validation_days
+        self.tune_users = tune_users
+        self.tune_k = tune_k
+        self.tune_exclude_seen = tune_exclude_seen
+        self.candidates_per_signal = candidates_per_signal
+        self.history_half_life_days = history_half_life_days
+        self.popularity_half_life_days = popularity_half_life_days
+        self.freshness_half_life_days = freshness_half_life_days
+        self.price_bands = price_bands
+        self.rp3_alpha = rp3_alpha
+        self.rp3_beta = rp3_beta
+        self.neighbours = neighbours
+        self.block_size = block_size
+        self.seed = seed
+        self.tuning: TuningResult | None = None
+
+    def _untuned_copy(self) -> FeedRanker:
+        return FeedRanker(
+            self.blend,
+            tune=False,
+            history_half_life_days=self.history_half_life_days,
+            popularity_half_life_days=self.popularity_half_life_days,
+            freshness_half_life_days=self.freshness_half_life_days,
+            price_bands=self.price_bands,
+            rp3_alpha=self.rp3_alpha,
+            rp3_beta=self.rp3_beta,
+            neighbours=self.neighbours,
+            block_size=self.block_size,
+            seed=self.seed,
+        )
+
+    # -- fitting -----------------------------------------------------------------------------------
+
+    def _fit(self, train: Interactions, meta: ItemMeta | None, now: float) -> None:
+        if meta is None:
+            meta = ItemMeta.empty(train.n_items)
+        if meta.n_items != train.n_items:
+            raise ValueError(f"item metadata covers {meta.n_items} items, the interactions {train.n_items}")
+        if self.tune:
+            self.tuning = self._tune(train, meta, now)
+            if self.tuning is not None:
+                self.blend = self.tuning.weights
+        self._fit_signals(train, meta, now)
+
+    def _fit_signals(self, train: Interactions, meta: ItemMeta, now: float) -> None:
+        n_items = train.n_items
+        self.co_weights = rp3beta_weights(
+            train.to_csr(), self.rp3_alpha, self.rp3_beta, self.neighbours, self.block_size
+        )
+        popularity = decayed_popularity(train, now, self.popularity_half_life_days)
+        peak = np.log1p(popularity.max()) if len(popularity) else 0.0
+        self.popularity = (np.log1p(popularity) / peak if peak > 0 else popularity).astype(np.float32)
+
+        published = meta.created_at.copy()
+        first_seen = np.full(n_items, np.inf)
+        np.minimum.at(first_seen, train.item_idx, train.timestamp)
+        unknown = np.isnan(published)
+        published[unknown] = first_seen[unknown]
+        # Items published after `now` did not exist when the model was trained: no signal may use them,
+        # or offline evaluation would learn from the future. The periodic retraining brings them in.
+        self.unpublished = published > now
+        age_days = np.maximum(now - published, 0.0) / SECONDS_PER_DAY
+        freshness = np.where(np.isfinite(published), np.exp2(-age_days / self.freshness_half_life_days), 0.0)
+        freshness[self.unpublished] = 0.0
+        self.freshness = freshness.astype(np.float32)
+
+        creator = np.where(self.unpublished, -1, meta.creator)
+        category = np.where(self.unpublished, -1, meta.category)
+        bands = np.full(n_items, -1, dtype=np.int32)
+        known_price = np.isfinite(meta.price) & ~self.unpublished
+        if known_price.any() and self.price_bands > 1:
+            edges = np.quantile(meta.price[known_price], np.linspace(0, 1, self.price_bands + 1)[1:-1])
+            bands[known_price] = np.searchsorted(edges, meta.price[known_price], side="right")
+        self.groups = {
+            "creator": _group_matrix(creator, len(meta.creators)),
+            "category": _group_matrix(category, len(meta.categories)),
+            "price_band": _group_matrix(bands, self.price_bands),
+        }
+        # Column of each item in the padded share matrix; the padding column (always 0) is "unknown".
+        self.group_of_item = {
+            "creator": np.where(creator >= 0, creator, len(meta.creators)),
+            "category": np.where(category >= 0, category, len(meta.categories)),
+            "price_band": np.where(bands >= 0, bands, self.price_bands),
+        }
+
+    # -- scoring -----------------------------------------------------------------------------------
+
+    def signals(self, histories: sp.csr_matrix) -> dict[str, np.ndarray]:
+        """Every signal for these history rows: (rows, n_items) arrays, or (n_items,) for global ones."""
+        out: dict[str, np.ndarray] = {
+            "co_engagement": normalize_rows_by_max(
+                np.asarray((histories @ self.co_weights).toarray(), dtype=np.float32)
+            ),
+            "popularity": self.popularity,
+            "freshness": self.freshness,
+            "repeat": normalize_rows_by_max(np.asarray(histories.toarray(), dtype=np.float32)),
+        }
+        for name in GROUP_SIGNALS:
+            out[name] = self._group_share(histories, name)
+        return out
+
+    def _group_share(self, histories: sp.csr_matrix, name: str) -> np.ndarray:
+        totals = np.asarray((histories @ self.groups[name]).toarray(), dtype=np.float32)
+        sums = totals.sum(axis=1, keepdims=True)
+        np.divide(totals, sums, out=totals, where=sums > 0)
+        padded = np.concatenate([totals, np.zeros((totals.shape[0], 1), dtype=np.float32)], axis=1)
+        return padded[:, self.group_of_item[name]]
+
+    def _score_rows(self, histories: sp.csr_matrix, user_indices: np.ndarray | None) -> np.ndarray:
+        weights = self.blend
+        scores = np.empty((histories.shape[0], self.n_items), dtype=np.float32)
+        scores[:] = weights["popularity"] * self.popularity + weights["freshness"] * self.freshness
+        if weights["co_engagement"]:
+            co = np.asarray((histories @ self.co_weights).toarray(), dtype=np.float32)
+            scores += weights["co_engagement"] * normalize_rows_by_max(co)
+        if weights["repeat"]:
+            scores += weights["repeat"] * normalize_rows_by_max(np.asarray(histories.toarray(), np.float32))
+        for name in GROUP_SIGNALS:
+            if weights[name]:
+                scores += weights[name] * self._group_share(histories, name)
+        return scores
+
+    # -- tuning ------------------------------------------------------------------------------------
+
+    def _tune(self, train: Interactions, meta: ItemMeta, now: float) -> TuningResult | None:
+        cutoff = now - self.validation_days * SECONDS_PER_DAY
+        before = train.timestamp < cutoff
+        if before.all() or not before.any():
+            return None
+        inner = self._untuned_copy()
+        inner.fit(train.subset(before), meta, cutoff)
+        held = train.subset(~before).to_csr()
+        held.data[:] = 1.0
+        seen = (inner._history > 0).astype(np.float32)
+        relevant = held - held.multiply(seen) if self.tune_exclude_seen else held
+        relevant = sp.csr_matrix(relevant)
+        relevant.eliminate_zeros()
+        eligible = np.flatnonzero((np.diff(seen.indptr) > 0) & (np.diff(relevant.indptr) > 0))
+        if len(eligible) == 0:
+            return None
+        rng = np.random.default_rng(self.seed)
+        if len(eligible) > self.tune_users:
+            eligible = np.sort(rng.choice(eligible, self.tune_users, replace=False))
+        table = _candidate_table(
+            inner, eligible, seen if self.tune_exclude_seen else None, relevant, self.candidates_per_signal
+        )
+        default = np.array([self.blend[name] for name in SIGNALS])
+        by_signal = {
+            name: table.ndcg(np.eye(len(SIGNALS))[position], self.tune_k)
+            for position, name in enumerate(SIGNALS)
+        }
+        best, best_ndcg = default.copy(), table.ndcg(default, self.tune_k)
+        default_ndcg = best_ndcg
+        # Start from the best single signal if it beats the defaults, then coordinate ascent.
+        top_signal = max(by_signal, key=lambda name: by_signal[name])
+        if by_signal[top_signal] > best_ndcg:
+            best, best_ndcg = np.eye(len(SIGNALS))[SIGNALS.index(top_signal)], by_signal[top_signal]
+        for _ in range(3):
+            improved = False
+            for position in range(len(SIGNALS)):
+                for step in _WEIGHT_STEPS:
+                    trial = best.copy()
+                    trial[position] = step
+                    if not trial.any():
+                        continue
+                    value = table.ndcg(trial, self.tune_k)
+                    if value > best_ndcg + 1e-9:
+                        best, best_ndcg, improved = trial, value, True
+            if not improved:
+                break
+        return TuningResult(
+            weights={name: float(best[position]) for position, name in enumerate(SIGNALS)},
+            validation_users=len(eligible),
+            ndcg_default=default_ndcg,
+            ndcg_tuned=best_ndcg,
+            ndcg_by_signal=by_signal,
+        )
+
+
+def _group_matrix(group_of_item: np.ndarray, n_groups: int) -> sp.csr_matrix:
+    known = np.flatnonzero(group_of_item >= 0)
+    return sp.csr_matrix(
+        (np.ones(len(known), dtype=np.float32), (known, group_of_item[known])),
+        shape=(len(group_of_item), max(n_groups, 1)),
+    )
+
+
+@dataclass
+class _CandidateTable:
+    """Signal values on each validation user's candidate items (union of every signal's top items)."""
+
+    values: np.ndarray  # (users, candidates, signals)
+    valid: np.ndarray  # (users, candidates) bool
+    relevant: np.ndarray  # (users, candidates) bool
+    n_relevant: np.ndarray  # (users,)
+
+    def ndcg(self, weights: np.ndarray, k: int) -> float:
+        blended = self.values @ weights.astype(np.float32)
+        blended[~self.valid] = -np.inf
+        top = top_k_rows(blended, k)
+        hits = np.take_along_axis(self.relevant, top, axis=1) & np.isfinite(
+            np.take_along_axis(blended, top, axis=1)
+        )
+        discounts = 1.0 / np.log2(np.arange(2, top.shape[1] + 2))
+        dcg = hits @ discounts
+        ideal = np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))[np.minimum(self.n_relevant, k) - 1]
+        return float(np.mean(dcg / ideal))
+
+
+def _candidate_table(
+    model: FeedRanker,
+    users: np.ndarray,
+    seen: sp.csr_matrix | None,
+    relevant: sp.csr_matrix,
+    per_signal: int,
+) -> _CandidateTable:
+    batch = max(1, int(20_000_000 // (max(model.n_items, 1) * len(SIGNALS))))
+    values, valid, hits, counts = [], [], [], []
+    for start in range(0, len(users), batch):
+        rows = users[start : start + batch]
+        signals = model.signals(model.history(rows))
+        seen_mask = seen[rows].toarray() > 0 if seen is not None else None
+        dense = {}
+        candidates = []
+        for name in SIGNALS:
+            value = np.broadcast_to(signals[name], (len(rows), model.n_items)).astype(np.float32)
+            dense[name] = value
+            ranked = value.copy()
+            if seen_mask is not None:
+                ranked[seen_mask] = -np.inf
+            candidates.append(top_k_rows(ranked, per_signal))
+        union = np.sort(np.concatenate(candidates, axis=1), axis=1)
+        fresh = np.ones(union.shape, dtype=bool)
+        fresh[:, 1:] = union[:, 1:] != union[:, :-1]
+        if seen_mask is not None:
+            fresh &= ~np.take_along_axis(seen_mask, union, axis=1)
+        values.append(np.stack([np.take_along_axis(dense[name], union, axis=1) for name in SIGNALS], axis=2))
+        valid.append(fresh)
+        relevant_rows = relevant[rows]
+        hits.append(np.take_along_axis(relevant_rows.toarray() > 0, union, axis=1) & fresh)
+        counts.append(np.diff(relevant_rows.indptr))
+    return _CandidateTable(
+        np.concatenate(values), np.concatenate(valid), np.concatenate(hits), np.concatenate(counts)
+    )
