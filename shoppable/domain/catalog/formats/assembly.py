@@ -1,0 +1,228 @@
+"""Turning a stream of rows into whole products, with the checks that span the whole file.
+
+Feeds spread one product over several rows (Google rows sharing `item_group_id`, Shopify rows
+sharing a handle). Those rows are nearly always adjacent, but nothing forces them to be, and a parser
+that must read a million rows in flat memory cannot hold the whole file. `RowGrouper` keeps a product
+open while rows of it keep arriving and closes it once `window` rows have passed without one: rows of a
+product that are out of order by fewer than `window` rows still merge. A row that arrives after its
+product was closed is reported as DUPLICATE rather than emitted as a second product with the same
+handle, which an upsert by handle would let overwrite the first part.
+
+A product is applied whole or not at all: one bad row fails the whole product (its error names the
+row and field; the product's other rows are not reported again). Dropping one bad variant row instead
+would let an import that syncs SKUs delete that variant from the shop.
+
+`FeedLedger` remembers the handles and SKU codes already used in the file: one set of short strings
+each, which stays in the tens of megabytes for a million rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from shoppable.domain.catalog.drafts import ProductDraft, validate_product
+from shoppable.domain.catalog.formats.records import FeedItem, ParsedProduct, RowError
+from shoppable.domain.errors import ErrorCode, Path
+
+DEFAULT_GROUP_WINDOW = 10_000
+MAX_FIELD_CHARS = 131_072  # the csv module's default field limit; applied to every format
+
+FieldNamer = Callable[[Path], str]
+
+_WEB_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
+
+
+def is_web_url(text: str) -> bool:
+    """Image URLs end up in shoppers' `<img src>`: only absolute http(s) URLs are accepted."""
+    return bool(_WEB_URL.match(text))
+
+
+def json_path(path: Path) -> str:
+    """("skus", 0, "price") -> "skus[0].price"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+@dataclass(frozen=True)
+class Built:
+    """A product assembled from its rows; `sku_lines[i]` is the source line of `draft.skus[i]`."""
+
+    draft: ProductDraft
+    sku_lines: tuple[int, ...]
+
+
+class FeedLedger:
+    """File-wide checks: every product passes `validate_product` and no SKU code is used twice."""
+
+    def __init__(self, field_name: FieldNamer) -> None:
+        self.field_name = field_name
+        self.handles: set[str] = set()
+        self.sku_codes: set[str] = set()
+
+    def accept(self, built: Built, lines: Sequence[int], external_id: str) -> list[FeedItem]:
+        draft = built.draft
+        first_line = min(lines)
+
+        def line_of(path: Path) -> int:
+            if len(path) >= 2 and path[0] == "skus" and isinstance(path[1], int):
+                return built.sku_lines[path[1]]
+            return first_line
+
+        errors = [
+            RowError(line_of(e.field), external_id, self.field_name(e.field), e.code, e.message)
+            for e in validate_product(draft)
+        ]
+        for index, sku in enumerate(draft.skus):
+            if sku.sku in self.sku_codes:
+                errors.append(
+                    RowError(
+                        built.sku_lines[index],
+                        external_id,
+                        self.field_name(("skus", index, "sku")),
+                        ErrorCode.DUPLICATE,
+                        f"SKU code {sku.sku!r} is already used by another product in this file.",
+                    )
+                )
+        if errors:
+            return sorted(errors, key=lambda error: error.row)
+        self.sku_codes.update(sku.sku for sku in draft.skus)
+        return [ParsedProduct(draft, tuple(sorted(set(lines))), external_id)]
+
+
+R = TypeVar("R")
+Builder = Callable[[str, list[R]], "Built | list[RowError]"]
+
+
+@dataclass
+class _OpenProduct(Generic[R]):
+    external_id: str
+    joinable: bool
+    last_seen: int
+    rows: list[R] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    failed: bool = False
+
+
+class RowGrouper(Generic[R]):
+    """Collects the rows of each product (keyed by handle) and yields products as they close."""
+
+    def __init__(
+        self,
+        build: Builder[R],
+        ledger: FeedLedger,
+        *,
+        handle_field: str,
+        window: int = DEFAULT_GROUP_WINDOW,
+    ) -> None:
+        self._build = build
+        self._ledger = ledger
+        self._handle_field = handle_field
+        self._window = window
+        self._open: OrderedDict[str, _OpenProduct[R]] = OrderedDict()
+        self._seen = 0
+
+    def add(
+        self,
+        handle: str | None,
+        line: int,
+        row: R | None,
+        *,
+        product_id: str,
+        row_id: str | None,
+        joins: bool = True,
+        errors: Sequence[RowError] = (),
+        handle_field: str | None = None,
+    ) -> Iterator[FeedItem]:
+        """Add one source row. `row` is None exactly when `errors` explain why it is unusable.
+
+        `joins=False` marks a row that is a whole product by itself (a Google item without
+        `item_group_id`): it never merges with another row of the same handle. `handle_field`
+        names the column the handle came from, when it is not the grouper's usual one.
+        """
+        self._seen += 1
+        field_name = handle_field or self._handle_field
+        if not handle:
+            yield from errors
+        elif handle in self._open:
+            yield from self._add_to_open(handle, line, row, row_id, joins, errors, field_name)
+        elif handle in self._ledger.handles:
+            yield from errors
+            yield RowError(
+                line,
+                row_id,
+                field_name,
+                ErrorCode.DUPLICATE,
+                f"Product {handle!r} already ended earlier in the file; rows of one product must be "
+                f"adjacent (or at most {self._window:,} rows apart) and handles must be unique.",
+            )
+        else:
+            product = _OpenProduct[R](product_id, joinable=joins, last_seen=self._seen, lines=[line])
+            if errors or row is None:
+                product.failed = True
+                yield from errors
+            else:
+                product.rows.append(row)
+            self._open[handle] = product
+            if not joins:
+                yield from self._close(handle)
+        yield from self._close_stale()
+
+    def finish(self) -> Iterator[FeedItem]:
+        """Close every product still open; call once after the last row."""
+        while self._open:
+            yield from self._close(next(iter(self._open)))
+
+    def _add_to_open(
+        self,
+        handle: str,
+        line: int,
+        row: R | None,
+        row_id: str | None,
+        joins: bool,
+        errors: Sequence[RowError],
+        field_name: str,
+    ) -> Iterator[FeedItem]:
+        product = self._open[handle]
+        if not (joins and product.joinable):
+            yield from errors
+            yield RowError(
+                line,
+                row_id,
+                field_name,
+                ErrorCode.DUPLICATE,
+                f"Another product in this file already uses the handle {handle!r}.",
+            )
+            return
+        self._open.move_to_end(handle)
+        product.last_seen = self._seen
+        product.lines.append(line)
+        if errors or row is None:
+            product.failed = True
+            product.rows.clear()
+            yield from errors
+        elif not product.failed:
+            product.rows.append(row)
+
+    def _close_stale(self) -> Iterator[FeedItem]:
+        while self._open:
+            handle, product = next(iter(self._open.items()))
+            if self._seen - product.last_seen < self._window:
+                return
+            yield from self._close(handle)
+
+    def _close(self, handle: str) -> Iterator[FeedItem]:
+        product = self._open.pop(handle)
+        self._ledger.handles.add(handle)
+        if product.failed:
+            return
+        built = self._build(handle, product.rows)
+        if isinstance(built, list):
+            yield from built
+            return
+        yield from self._ledger.accept(built, product.lines, product.external_id)
