@@ -85,10 +85,15 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
 @pytest.fixture
 def gql(client: AsyncTestClient[Any]) -> GraphQL:
     async def run(
-        query: str, variables: dict[str, Any] | None = None, token: str | None = None, expect_errors: bool = False
+        query: str,
+        variables: dict[str, Any] | None = None,
+        token: str | None = None,
+        expect_errors: bool = False,
     ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         if not expect_errors:

@@ -30,9 +30,13 @@ mutation($input: UpsertProductsInput!) {
 """
 
 
-async def sign_up(gql: Any, email: str | None = None, password: str = "correct horse battery") -> dict[str, Any]:
+async def sign_up(
+    gql: Any, email: str | None = None, password: str = "correct horse battery"
+) -> dict[str, Any]:
     email = email or f"user{next(_counter)}@example.com"
-    body = await gql(SIGN_UP, {"input": {"email": email, "password": password, "displayName": email.split("@")[0]}})
+    body = await gql(
+        SIGN_UP, {"input": {"email": email, "password": password, "displayName": email.split("@")[0]}}
+    )
     payload = body["data"]["signUp"]
     assert payload["userErrors"] == [], payload
     return {"token": payload["token"], "id": payload["user"]["id"], "email": email, "password": password}
@@ -40,7 +44,9 @@ async def sign_up(gql: Any, email: str | None = None, password: str = "correct h
 
 async def create_merchant(gql: Any, token: str, handle: str | None = None, **extra: Any) -> dict[str, Any]:
     handle = handle or f"shop-{next(_counter)}"
-    body = await gql(CREATE_MERCHANT, {"input": {"handle": handle, "name": handle.title(), **extra}}, token=token)
+    body = await gql(
+        CREATE_MERCHANT, {"input": {"handle": handle, "name": handle.title(), **extra}}, token=token
+    )
     payload = body["data"]["createMerchant"]
     assert payload["userErrors"] == [], payload
     return payload["merchant"]
@@ -53,7 +59,9 @@ async def create_api_key(gql: Any, token: str, merchant_id: str) -> str:
     return payload["key"]
 
 
-def product_input(handle: str, *, skus: int = 2, status: str = "ACTIVE", currency: str = "EUR", **extra: Any) -> dict:
+def product_input(
+    handle: str, *, skus: int = 2, status: str = "ACTIVE", currency: str = "EUR", **extra: Any
+) -> dict:
     return {
         "handle": handle,
         "title": extra.pop("title", f"Product {handle}"),

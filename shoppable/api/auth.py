@@ -31,4 +31,6 @@ async def actor_for(request: Request[Any, Any, Any], uow: UnitOfWork, secret: st
     try:
         return await service.authenticate(SqlIdentityRepository(uow), secret, bearer_of(request), device_id)
     except InvalidToken as exc:
-        raise NotAuthorizedException(str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+        raise NotAuthorizedException(
+            str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        ) from None

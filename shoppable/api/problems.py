@@ -46,7 +46,9 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     status = exc.status_code
     title = HTTPStatus(status).phrase if status in {s.value for s in HTTPStatus} else "Error"
     if isinstance(exc, Problem):
-        return problem_response(status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers)
+        return problem_response(
+            status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers
+        )
     errors = exc.extra if isinstance(exc, ValidationException) and exc.extra else None
     return problem_response(status, title, exc.detail, errors=errors, headers=exc.headers)
 
@@ -54,7 +56,9 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 def handle_internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
-        HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error", "Something went wrong on our side; it was logged."
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal Server Error",
+        "Something went wrong on our side; it was logged.",
     )
 
 

@@ -64,11 +64,17 @@ def connection(
     )
 
 
-def page_in_memory(items: Sequence[Any], request: PageRequest, key: Callable[[Any], tuple[Any, ...]]) -> Page[Any]:
+def page_in_memory(
+    items: Sequence[Any], request: PageRequest, key: Callable[[Any], tuple[Any, ...]]
+) -> Page[Any]:
     """Keyset page over an already-loaded, already-ordered small list (e.g. the SKUs of one product)."""
     start = 0
     if request.after is not None:
         after = tuple(request.after)
         start = next((i for i, item in enumerate(items) if key(item) > after), len(items))
     chunk = list(items[start : start + request.first + 1])
-    return Page(items=chunk[: request.first], keys=[key(i) for i in chunk[: request.first]], has_next=len(chunk) > request.first)
+    return Page(
+        items=chunk[: request.first],
+        keys=[key(i) for i in chunk[: request.first]],
+        has_next=len(chunk) > request.first,
+    )

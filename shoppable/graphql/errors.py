@@ -28,7 +28,8 @@ class UserError:
 
 def user_errors(errors: Sequence[FieldError]) -> list[UserError]:
     return [
-        UserError(field=[str(part) for part in e.field] or None, code=e.code, message=e.message) for e in errors
+        UserError(field=[str(part) for part in e.field] or None, code=e.code, message=e.message)
+        for e in errors
     ]
 
 

@@ -48,7 +48,11 @@ class CursorCodec:
         self._key = hashlib.sha256(b"cursor:" + secret.encode()).digest()
 
     def _sign(self, payload: bytes) -> str:
-        return base64.urlsafe_b64encode(hmac.new(self._key, payload, hashlib.sha256).digest()[:12]).decode().rstrip("=")
+        return (
+            base64.urlsafe_b64encode(hmac.new(self._key, payload, hashlib.sha256).digest()[:12])
+            .decode()
+            .rstrip("=")
+        )
 
     def encode(self, kind: str, key: Any) -> str:
         payload = json.dumps([kind, key], separators=(",", ":")).encode()

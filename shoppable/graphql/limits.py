@@ -62,7 +62,9 @@ def cost_limit_rule(max_cost: int) -> type[ValidationRule]:
     class QueryCostRule(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
             fragments = {
-                d.name.value: d for d in self.context.document.definitions if isinstance(d, FragmentDefinitionNode)
+                d.name.value: d
+                for d in self.context.document.definitions
+                if isinstance(d, FragmentDefinitionNode)
             }
             cost = selection_cost(node.selection_set, fragments)
             if cost > max_cost:
@@ -75,4 +77,3 @@ def cost_limit_rule(max_cost: int) -> type[ValidationRule]:
                 )
 
     return QueryCostRule
-

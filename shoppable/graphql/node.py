@@ -42,11 +42,15 @@ async def resolve_node(info: Info, global_id: str) -> Any:
 
 @strawberry.type
 class NodeQueries:
-    @strawberry.field(description="Any object by global id; null when it does not exist or is not yours to see.")
+    @strawberry.field(
+        description="Any object by global id; null when it does not exist or is not yours to see."
+    )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)
 
-    @strawberry.field(description="Objects by global id, in order; null for each one not found or not visible.")
+    @strawberry.field(
+        description="Objects by global id, in order; null for each one not found or not visible."
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise bad_user_input(f"At most {MAX_NODES} ids per call.")

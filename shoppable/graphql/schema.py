@@ -29,7 +29,13 @@ Query = merge_types("Query", (NodeQueries, IdentityQueries, CatalogQueries))
 Mutation = merge_types("Mutation", (IdentityMutations, CatalogMutations))
 
 # Types reachable only through the Node interface must be listed so the schema knows them.
-NODE_TYPES = [catalog_types.Merchant, catalog_types.Product, catalog_types.Sku, catalog_types.ApiKey, identity_types.User]
+NODE_TYPES = [
+    catalog_types.Merchant,
+    catalog_types.Product,
+    catalog_types.Sku,
+    catalog_types.ApiKey,
+    identity_types.User,
+]
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -40,7 +40,9 @@ async def test_sign_up_rejects_bad_input_and_duplicates(gql: GraphQL) -> None:
     assert {tuple(e["field"]) for e in errors} == {("email",), ("password",), ("displayName",)}
     assert bad["data"]["signUp"]["token"] is None
     await sign_up(gql, "dup@example.com")
-    again = await gql(query, {"i": {"email": "DUP@example.com", "password": "long enough pw", "displayName": "x"}})
+    again = await gql(
+        query, {"i": {"email": "DUP@example.com", "password": "long enough pw", "displayName": "x"}}
+    )
     assert again["data"]["signUp"]["userErrors"] == [{"field": ["email"], "code": "CONFLICT"}]
 
 
@@ -66,7 +68,9 @@ async def test_expired_and_forged_tokens_are_401(client: AsyncTestClient[Any], g
     forged = issue_token("another-secret-entirely-xx-0123456789", user_pk, 0, 3600)
     none_alg = jwt.encode({"sub": str(user_pk), "iss": "shoppable"}, key=None, algorithm="none")
     for token in (expired, forged, none_alg, "garbage", "shp_not-a-real-key"):
-        response = await client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"})
+        response = await client.post(
+            "/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"}
+        )
         assert response.status_code == 401, (token, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
     response = await client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": "Basic abc"})
@@ -102,10 +106,10 @@ async def test_api_key_create_use_and_revoke(gql: GraphQL) -> None:
     assert seen["apiKeys"] is None  # keys are managed by people, not by other keys
     keys = (await gql(listing, token=owner["token"]))["data"]["merchant"]["apiKeys"]
     assert len(keys) == 1 and key.startswith(keys[0]["prefix"])
-    key_id = (await gql("query { merchant(handle: \"northwind\") { id } }"))["data"]["merchant"]["id"]
+    key_id = (await gql('query { merchant(handle: "northwind") { id } }'))["data"]["merchant"]["id"]
     assert key_id == merchant["id"]
     revoke = "mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { apiKey { revokedAt } userErrors { code } } }"
-    key_gid = (await gql("query { merchant(handle: \"northwind\") { apiKeys { id } } }", token=owner["token"]))
+    key_gid = await gql('query { merchant(handle: "northwind") { apiKeys { id } } }', token=owner["token"])
     gid = key_gid["data"]["merchant"]["apiKeys"][0]["id"]
     stranger = await sign_up(gql)
     denied = await gql(revoke, {"i": {"apiKeyId": gid}}, token=stranger["token"])
@@ -118,7 +122,9 @@ async def test_revoked_api_key_is_rejected(client: AsyncTestClient[Any], gql: Gr
     owner = await sign_up(gql)
     merchant = await create_merchant(gql, owner["token"])
     key = await create_api_key(gql, owner["token"], merchant["id"])
-    ok = await client.post("/graphql", json={"query": "{ viewer { email } }"}, headers={"Authorization": f"Bearer {key}"})
+    ok = await client.post(
+        "/graphql", json={"query": "{ viewer { email } }"}, headers={"Authorization": f"Bearer {key}"}
+    )
     assert ok.status_code == 200 and ok.json()["data"]["viewer"] is None
     gid = (await gql("query($h: String!) { merchant(handle: $h) { apiKeys { id } } }", {"h": merchant["handle"]},
                      token=owner["token"]))["data"]["merchant"]["apiKeys"][0]["id"]  # fmt: skip
@@ -136,7 +142,10 @@ async def test_api_key_cannot_create_keys_and_strangers_cannot_either(gql: Graph
     key = await create_api_key(gql, owner["token"], merchant["id"])
     query = "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key userErrors { field code } } }"
     by_key = await gql(query, {"i": {"merchantId": merchant["id"]}}, token=key)
-    assert by_key["data"]["createApiKey"] == {"key": None, "userErrors": [{"field": ["merchantId"], "code": "NOT_FOUND"}]}
+    assert by_key["data"]["createApiKey"] == {
+        "key": None,
+        "userErrors": [{"field": ["merchantId"], "code": "NOT_FOUND"}],
+    }
     stranger = await sign_up(gql)
     by_stranger = await gql(query, {"i": {"merchantId": merchant["id"]}}, token=stranger["token"])
     assert by_stranger["data"]["createApiKey"]["userErrors"][0]["code"] == "NOT_FOUND"
@@ -145,8 +154,14 @@ async def test_api_key_cannot_create_keys_and_strangers_cannot_either(gql: Graph
 async def test_create_merchant_validation(gql: GraphQL) -> None:
     owner = await sign_up(gql)
     query = "mutation($i: CreateMerchantInput!) { createMerchant(input: $i) { merchant { id } userErrors { field code } } }"
-    bad = await gql(query, {"i": {"handle": "No Spaces!", "name": "", "currency": "XXX"}}, token=owner["token"])
-    assert {e["field"][0] for e in bad["data"]["createMerchant"]["userErrors"]} == {"handle", "name", "currency"}
+    bad = await gql(
+        query, {"i": {"handle": "No Spaces!", "name": "", "currency": "XXX"}}, token=owner["token"]
+    )
+    assert {e["field"][0] for e in bad["data"]["createMerchant"]["userErrors"]} == {
+        "handle",
+        "name",
+        "currency",
+    }
     await create_merchant(gql, owner["token"], "taken")
     dup = await gql(query, {"i": {"handle": "taken", "name": "Again"}}, token=owner["token"])
     assert dup["data"]["createMerchant"]["userErrors"] == [{"field": ["handle"], "code": "CONFLICT"}]

@@ -129,15 +129,20 @@ def to_drafts(products: list[ProductInput]) -> tuple[list[ProductDraft], list[Fi
     drafts: list[ProductDraft] = []
     errors: list[FieldError] = []
     for p_index, product in enumerate(products):
+        prices = [
+            _money(sku.price, ("products", p_index, "skus", s_index, "price"), errors)
+            for s_index, sku in enumerate(product.skus)
+        ]
+        # An unparseable price gets a placeholder in the product's currency so no other rule trips on it.
+        currency = next((p.currency for p in prices if p), _PLACEHOLDER_CURRENCY)
         skus = []
-        for s_index, sku in enumerate(product.skus):
+        for s_index, (sku, price) in enumerate(zip(product.skus, prices, strict=True)):
             path: Path = ("products", p_index, "skus", s_index)
-            price = _money(sku.price, (*path, "price"), errors)
             compare_at = _money(sku.compare_at_price, (*path, "compareAtPrice"), errors)
             skus.append(
                 SkuDraft(
                     sku=sku.sku.strip(),
-                    price=price or DomainMoney(0, _PLACEHOLDER_CURRENCY),
+                    price=price or DomainMoney(0, currency),
                     compare_at_price=compare_at if price else None,
                     quantity=sku.quantity,
                     inventory_policy=DomainInventoryPolicy(sku.inventory_policy),
@@ -208,7 +213,9 @@ class CatalogMutations:
             return ApiKeyPayload(user_errors=user_errors(exc.errors))
         return ApiKeyPayload(api_key=ApiKey.of(key))
 
-    @strawberry.mutation(description="Create or update up to 100 products (matched by handle), all or nothing.")
+    @strawberry.mutation(
+        description="Create or update up to 100 products (matched by handle), all or nothing."
+    )
     async def upsert_products(self, info: Info, input: UpsertProductsInput) -> UpsertProductsPayload:
         if len(input.products) > service.MAX_UPSERT_BATCH:
             return UpsertProductsPayload(

@@ -34,7 +34,9 @@ class CatalogQueries:
             pk = decode_id(id, "Product")
             found = await info.context.loaders.catalog.product_by_id.load(pk) if pk else None
         elif merchant_handle and handle:
-            merchant = await info.context.repos.identity.get_merchant_by_handle(merchant_handle.strip().lower())
+            merchant = await info.context.repos.identity.get_merchant_by_handle(
+                merchant_handle.strip().lower()
+            )
             found = (
                 await info.context.repos.catalog.get_products_by_handle(merchant.id, handle.strip().lower())
                 if merchant
@@ -60,9 +62,13 @@ class CatalogQueries:
         request = page_request(info.context.cursors, "products", first, after)
         merchant_id = None
         if merchant_handle:
-            merchant = await info.context.repos.identity.get_merchant_by_handle(merchant_handle.strip().lower())
+            merchant = await info.context.repos.identity.get_merchant_by_handle(
+                merchant_handle.strip().lower()
+            )
             if merchant is None:
-                return connection(info.context.cursors, "products", Page(items=[], keys=[], has_next=False), Product.of)
+                return connection(
+                    info.context.cursors, "products", Page(items=[], keys=[], has_next=False), Product.of
+                )
             merchant_id = merchant.id
         page = await list_products(
             info.context.repos.catalog, info.context.actor, request, merchant_id=merchant_id, query=query

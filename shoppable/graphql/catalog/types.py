@@ -10,9 +10,8 @@ from shoppable.domain.catalog import availability as availability_rules
 from shoppable.domain.catalog import drafts
 from shoppable.domain.catalog.money import Money as DomainMoney
 from shoppable.domain.catalog.records import Product as ProductRecord
-from shoppable.domain.catalog.records import ProductImage
+from shoppable.domain.catalog.records import ProductImage, price_range
 from shoppable.domain.catalog.records import Sku as SkuRecord
-from shoppable.domain.catalog.records import price_range
 from shoppable.domain.catalog.service import list_products
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.records import ApiKey as ApiKeyRecord
@@ -158,7 +157,9 @@ class Product(Node):
 
     @strawberry.field
     async def images(self, info: Info) -> list[Image]:
-        return [Image.of(i) for i in await info.context.loaders.catalog.images_by_product_id.load(self.record.id)]
+        return [
+            Image.of(i) for i in await info.context.loaders.catalog.images_by_product_id.load(self.record.id)
+        ]
 
     @strawberry.field
     async def options(self, info: Info) -> list[ProductOption]:

@@ -55,7 +55,12 @@ class IdentityMutations:
     async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
         try:
             result = await service.sign_up(
-                info.context.uow, info.context.repos.identity, _tokens(info), input.email, input.password, input.display_name
+                info.context.uow,
+                info.context.repos.identity,
+                _tokens(info),
+                input.email,
+                input.password,
+                input.display_name,
             )
         except DomainError as exc:
             return AuthPayload(user_errors=user_errors(exc.errors))

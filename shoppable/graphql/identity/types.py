@@ -40,7 +40,11 @@ class User(Node):
 
     @classmethod
     def of(cls, user: UserRecord) -> User:
-        return cls(id=strawberry.ID(encode_id("User", user.id)), display_name=user.display_name, is_admin=user.is_admin)
+        return cls(
+            id=strawberry.ID(encode_id("User", user.id)),
+            display_name=user.display_name,
+            is_admin=user.is_admin,
+        )
 
 
 @strawberry.type

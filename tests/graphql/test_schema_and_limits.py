@@ -1,0 +1,39 @@
+"""The served schema matches schema.graphql; abusive queries are refused with readable messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shoppable.graphql.schema import build_schema
+from shoppable.settings import Settings
+from tests.conftest import GraphQL
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
+
+
+def test_schema_file_is_in_sync() -> None:
+    live = build_schema(Settings(debug=True)).as_str().strip() + "\n"
+    assert SCHEMA_FILE.read_text() == live, "schema.graphql is stale: run `shoppable schema > schema.graphql`"
+
+
+async def test_depth_limit(gql: GraphQL) -> None:
+    deep = "{ products { edges { node { skus { edges { node { product { skus { edges { node { product { skus { edges { node { id } } } } } } } } } } } } } } }"
+    body = await gql(deep, expect_errors=True)
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+
+
+async def test_alias_limit(gql: GraphQL) -> None:
+    aliases = " ".join(f"a{i}: viewer {{ email }}" for i in range(40))
+    body = await gql("{ " + aliases + " }", expect_errors=True)
+    assert "aliases" in body["errors"][0]["message"].lower()
+
+
+async def test_cost_limit(gql: GraphQL) -> None:
+    costly = "{ products(first: 100) { edges { node { skus(first: 100) { edges { node { product { skus(first: 100) { edges { node { id } } } } } } } } } } }"
+    body = await gql(costly, expect_errors=True)
+    assert body["errors"][0]["message"].startswith("Query cost")
+
+
+async def test_internal_errors_are_masked(gql: GraphQL) -> None:
+    body = await gql("{ __typename }")
+    assert body["data"] == {"__typename": "Query"}
