@@ -42,6 +42,14 @@ def serve(
     uvicorn.run("shoppable.api.main:app", host=host, port=port, workers=workers, log_level="info")
 
 
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL); `shoppable schema > schema.graphql` refreshes the checked-in copy."""
+    from shoppable.graphql.schema import build_schema
+
+    typer.echo(build_schema(get_settings()).as_str().strip())
+
+
 @admin_app.command("create")
 def admin_create(
     email: str,
