@@ -164,7 +164,7 @@ def prune(directory: Path | str, keep: int = 3) -> list[Path]:
     current = latest_path(directory)
     versions = sorted(
         (p for p in directory.glob("*.pkl") if _FILE_NAME.match(p.name)),
-        key=lambda p: _FILE_NAME.match(p.name)["version"],  # type: ignore[index]
+        key=lambda p: (p.stat().st_mtime_ns, p.name),
         reverse=True,
     )
     doomed = [p for p in versions[max(keep, 1) :] if p != current]

@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from shoppable.domain.recs.interactions import SECONDS_PER_DAY, Interactions
+from shoppable.domain.recs.item_meta import ItemMeta, ItemRecord
+from shoppable.domain.recs.models import (
+    MODELS,
+    FeedRanker,
+    Recommender,
+    build_model,
+    default_model_names,
+    top_k,
+)
+from shoppable.domain.recs.models.base import top_k_rows
+from shoppable.domain.recs.models.neighbourhood import keep_top_k_per_row
+
+DAY = SECONDS_PER_DAY
+NOW = 100 * DAY
+
+
+def two_tribes() -> Interactions:
+    """Users 0-9 use items a0-a4, users 10-19 items b0-b4; a-items are a bit more popular overall."""
+    rng = np.random.default_rng(0)
+    users, items, times = [], [], []
+    for user in range(20):
+        tribe = "a" if user < 10 else "b"
+        chosen = rng.choice(5, size=4, replace=False)
+        for item in chosen:
+            users.append(f"u{user}")
+            items.append(f"{tribe}{item}")
+            times.append(NOW - rng.uniform(1, 30) * DAY)
+    users += ["u0", "u1"]
+    items += ["a0", "a0"]
+    times += [NOW - DAY, NOW - DAY]
+    return Interactions.from_arrays(users, items, times)
+
+
+def item_positions(interactions: Interactions, prefix: str) -> set[int]:
+    return {p for p, item_id in enumerate(interactions.items.ids) if item_id.startswith(prefix)}
+
+
+@pytest.mark.parametrize("name", ["item_knn", "rp3beta", "ease", "als", "feed"])
+def test_personalized_models_recommend_from_the_users_tribe(name):
+    interactions = two_tribes()
+    params = {"factors": 4, "iterations": 10, "regularization": 0.01} if name == "als" else {}
+    model = build_model(name, **params)
+    model.fit(interactions, None, NOW)
+    a_items, b_items = item_positions(interactions, "a"), item_positions(interactions, "b")
+    for user_id, tribe in (("u3", a_items), ("u14", b_items)):
+        user = interactions.users.get(user_id)
+        seen = model.history(np.array([user])).indices
+        top = model.recommend(user, 1, exclude=seen)  # each user has seen 4 of their 5 items
+        assert set(top.tolist()) <= tribe, (name, user_id, top)
+    # Fold-in: someone new who touched one b-item gets b-items.
+    b1 = interactions.items.get("b1")
+    top = model.recommend_for_history(np.array([b1]), None, k=3, exclude=np.array([b1]))
+    assert set(top.tolist()) <= b_items, (name, top)
+
+
+def test_batch_scores_have_one_row_per_user():
+    interactions = two_tribes()
+    for name in MODELS:
+        model = build_model(name)
+        model.fit(interactions, None, NOW)
+        assert isinstance(model, Recommender)
+        scores = model.score(np.array([0, 5, 19]))
+        assert scores.shape == (3, interactions.n_items), name
+        folded = model.score_histories(sp.csr_matrix((2, interactions.n_items), dtype=np.float32))
+        assert folded.shape == (2, interactions.n_items), name
+
+
+def test_popularity_decays_old_interactions():
+    interactions = Interactions.from_arrays(
+        ["a", "b", "c", "d"], ["old", "old", "old", "new"], [NOW - 60 * DAY] * 3 + [NOW - DAY]
+    )
+    decayed = build_model("popularity", half_life_days=7)
+    decayed.fit(interactions, None, NOW)
+    assert interactions.items.lookup(decayed.recommend(0, 2)) == ["new", "old"]
+    plain = build_model("popularity", half_life_days=None)
+    plain.fit(interactions, None, NOW)
+    assert interactions.items.lookup(plain.recommend(0, 2)) == ["old", "new"]
+
+
+def test_random_is_reproducible_for_a_seed():
+    interactions = two_tribes()
+    first, second, other = (build_model("random", seed=s) for s in (7, 7, 8))
+    for model in (first, second, other):
+        model.fit(interactions, None, NOW)
+    users = np.arange(5)
+    np.testing.assert_array_equal(first.score(users), second.score(users))
+    assert not np.array_equal(first.score(users), other.score(users))
+
+
+def test_ease_refuses_large_catalogues():
+    model = build_model("ease", max_items=3)
+    with pytest.raises(ValueError, match="refusing above 3 items"):
+        model.fit(two_tribes(), None, NOW)
+    assert "ease" in default_model_names(20_000)
+    assert "ease" not in default_model_names(20_001)
+
+
+def test_unknown_model_name():
+    with pytest.raises(ValueError, match="unknown model 'svd'"):
+        build_model("svd")
+
+
+def test_top_k_skips_excluded_and_minus_infinity_and_breaks_ties_by_index():
+    scores = np.array([0.5, 2.0, -np.inf, 2.0, 1.0])
+    assert top_k(scores, 3).tolist() == [1, 3, 4]
+    assert top_k(scores, 10, exclude=np.array([1])).tolist() == [3, 4, 0]
+    assert top_k(np.full(3, -np.inf), 2).tolist() == []
+    assert top_k_rows(np.array([[1.0, 3.0, 2.0], [0.0, -1.0, 5.0]]), 2).tolist() == [[1, 2], [2, 0]]
+
+
+def test_keep_top_k_per_row():
+    matrix = sp.csr_matrix(np.array([[0, 3, 1, 2], [5, 0, 0, 0], [1, 1, 1, 0]], dtype=np.float32))
+    kept = keep_top_k_per_row(matrix, 2).toarray()
+    assert kept.tolist() == [[0, 3, 0, 2], [5, 0, 0, 0], [1, 1, 0, 0]]
+
+
+def shop(now: float = NOW) -> tuple[Interactions, ItemMeta]:
+    """Two creators; `fan` follows creator A; A has just published `a_new` that nobody has touched."""
+    users, items, times = [], [], []
+    for user in range(6):
+        for item in ("b0", "b1", "b2"):
+            users.append(f"crowd{user}")
+            items.append(item)
+            times.append(now - 2 * DAY)
+    for item in ("a0", "a1"):
+        users.append("fan")
+        items.append(item)
+        times.append(now - 3 * DAY)
+    records = [
+        ItemRecord("a0", "A", "hats", 20.0, now - 50 * DAY),
+        ItemRecord("a1", "A", "hats", 22.0, now - 40 * DAY),
+        ItemRecord("a_new", "A", "hats", 21.0, now - DAY),
+        ItemRecord("a_future", "A", "hats", 21.0, now + DAY),
+        ItemRecord("b0", "B", "shoes", 90.0, now - 50 * DAY),
+        ItemRecord("b1", "B", "shoes", 95.0, now - 50 * DAY),
+        ItemRecord("b2", "B", "shoes", 99.0, now - 50 * DAY),
+    ]
+    interactions = Interactions.from_arrays(
+        users, items, times, catalog_item_ids=[r.item_id for r in records]
+    )
+    return interactions, ItemMeta.from_records(interactions.items.ids, records)
+
+
+def test_feed_reaches_a_followed_creators_new_item_but_not_unpublished_ones():
+    interactions, meta = shop()
+    feed = FeedRanker(tune=False)
+    feed.fit(interactions, meta, NOW)
+    fan = interactions.users.get("fan")
+    seen = feed.history(np.array([fan])).indices
+    top = interactions.items.lookup(feed.recommend(fan, 2, exclude=seen))
+    assert top[0] == "a_new"
+    scores = feed.score(np.array([fan]))[0]
+    # Published after training: no creator, category, price or freshness signal for it.
+    assert scores[interactions.items.get("a_future")] < scores[interactions.items.get("a_new")]
+    signals = feed.signals(feed.history(np.array([fan])))
+    future = interactions.items.get("a_future")
+    assert all(signals[name][0, future] == 0 for name in ("creator", "category", "price_band"))
+    assert feed.freshness[future] == 0
+
+
+def test_feed_cold_start_is_popularity_and_freshness():
+    interactions, meta = shop()
+    feed = FeedRanker(tune=False)
+    feed.fit(interactions, meta, NOW)
+    top = interactions.items.lookup(feed.recommend_for_history(np.array([], dtype=np.int64), k=3))
+    assert set(top) == {"b0", "b1", "b2"}
+    expected = feed.blend["popularity"] * feed.popularity + feed.blend["freshness"] * feed.freshness
+    np.testing.assert_allclose(
+        feed.score_histories(sp.csr_matrix((1, interactions.n_items), dtype=np.float32))[0],
+        expected,
+        rtol=1e-6,
+    )
+
+
+def test_feed_works_without_metadata_and_checks_its_arguments():
+    interactions, _ = shop()
+    feed = FeedRanker(tune=False)
+    feed.fit(interactions, None, NOW)
+    assert feed.recommend(0, 3).shape == (3,)
+    with pytest.raises(ValueError, match="covers 2 items"):
+        FeedRanker(tune=False).fit(interactions, ItemMeta.empty(2), NOW)
+    with pytest.raises(ValueError, match="unknown blend signal"):
+        FeedRanker({"virality": 1.0})
+
+
+def test_feed_tuning_never_loses_to_the_defaults_on_validation():
+    interactions = two_tribes()
+    feed = FeedRanker(validation_days=10)
+    feed.fit(interactions, None, NOW)
+    assert feed.tuning is not None
+    assert feed.tuning.ndcg_tuned >= feed.tuning.ndcg_default
+    assert feed.tuning.ndcg_tuned >= max(feed.tuning.ndcg_by_signal.values()) - 1e-9
+    assert feed.blend == feed.tuning.weights
+    # Nothing to hold out (all events in the validation window): keep the defaults.
+    untouched = FeedRanker(validation_days=1000)
+    untouched.fit(interactions, None, NOW)
+    assert untouched.tuning is None
