@@ -3,17 +3,22 @@
 Feeds spread one product over several rows (Google rows sharing `item_group_id`, Shopify rows
 sharing a handle). Those rows are nearly always adjacent, but nothing forces them to be, and a parser
 that must read a million rows in flat memory cannot hold the whole file. `RowGrouper` keeps a product
-open while rows of it keep arriving and closes it once `window` rows have passed without one: rows of a
-product that are out of order by fewer than `window` rows still merge. A row that arrives after its
-product was closed is reported as DUPLICATE rather than emitted as a second product with the same
-handle, which an upsert by handle would let overwrite the first part.
+open while rows of it keep arriving and closes it once `window` rows have passed without one, so rows
+of a product at most `window` rows apart still merge. A row that arrives after its product was closed
+is reported as DUPLICATE rather than emitted as a second product with the same handle, which an
+upsert by handle would let overwrite the first part. One product may span at most
+MAX_ROWS_PER_PRODUCT rows, which bounds what an open product holds.
+
+So items are not yielded in line order: a row's errors come as soon as it is read, a product once it
+closes (up to `window` rows later, or at the end of the file).
 
 A product is applied whole or not at all: one bad row fails the whole product (its error names the
 row and field; the product's other rows are not reported again). Dropping one bad variant row instead
 would let an import that syncs SKUs delete that variant from the shop.
 
-`FeedLedger` remembers the handles and SKU codes already used in the file: one set of short strings
-each, which stays in the tens of megabytes for a million rows.
+`FeedLedger` remembers the handles and SKU codes already used in the file, one set of strings each:
+the one part of the state that grows with the file, by roughly 90 bytes per SKU and per product
+(about 130 MB for a million rows making 250,000 products).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from shoppable.domain.catalog.formats.records import FeedItem, ParsedProduct, Ro
 from shoppable.domain.errors import ErrorCode, Path
 
 DEFAULT_GROUP_WINDOW = 10_000
+MAX_ROWS_PER_PRODUCT = 1_000  # a product has at most 250 SKUs; the rest of the room is for image rows
 MAX_FIELD_CHARS = 131_072  # the csv module's default field limit; applied to every format
 
 FieldNamer = Callable[[Path], str]
@@ -206,7 +212,19 @@ class RowGrouper(Generic[R]):
             product.failed = True
             product.rows.clear()
             yield from errors
-        elif not product.failed:
+        elif product.failed:
+            pass
+        elif len(product.rows) >= MAX_ROWS_PER_PRODUCT:
+            product.failed = True
+            product.rows.clear()
+            yield RowError(
+                line,
+                row_id,
+                field_name,
+                ErrorCode.LIMIT_EXCEEDED,
+                f"Product {handle!r} has more than {MAX_ROWS_PER_PRODUCT:,} rows.",
+            )
+        else:
             product.rows.append(row)
 
     def _close_stale(self) -> Iterator[FeedItem]:

@@ -17,7 +17,8 @@ first element of `product_type`, else of `google_product_category`; link, condit
 category paths go to `ProductDraft.extra`.
 
 TSV headers are matched case-insensitively, with or without the `g:` prefix; errors name columns by
-their Google attribute name (`sale_price`). XML is read with defusedxml in chunks through expat; a DTD
+their Google attribute name (`sale_price`). Cells may be quoted ("quoted fields", with "" for a quote
+inside), which lets a description hold tabs and line breaks; `additional_image_link` is split on commas. XML is read with defusedxml in chunks through expat; a DTD
 may be present but any entity declaration (billion laughs, XXE) or external reference raises FeedError.
 XML rows are numbered by the source line of the `<item>`/`<entry>` start tag, read from expat at the
 moment the tag is parsed, so errors point into the file just like TSV line numbers do.
@@ -99,7 +100,8 @@ def parse_google_tsv(stream: BinaryIO, *, group_window: int = DEFAULT_GROUP_WIND
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise FeedError(
-            f"The header row has no {', '.join(missing)} column; Google feeds need {_required()}."
+            f"The header row has no {', '.join(missing)} column; "
+            f"Google feeds need {', '.join(REQUIRED_COLUMNS)}."
         )
     positions: dict[str, int] = {}
     for index, name in enumerate(columns):
@@ -131,10 +133,6 @@ def _attribute_name(header: str) -> str:
     name = " ".join(header.split()).lower()
     name = name.removeprefix("g:")
     return name.replace(" ", "_").replace("-", "_")
-
-
-def _required() -> str:
-    return ", ".join(REQUIRED_COLUMNS)
 
 
 def _products(items: Iterator[_RawItem], group_window: int) -> Iterator[FeedItem]:
