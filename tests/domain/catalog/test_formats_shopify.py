@@ -283,6 +283,14 @@ def test_a_first_row_without_title_is_reported_against_the_title_column():
     assert errors_of(parse(shopify_csv(*rows))) == [(2, "Title", ErrorCode.REQUIRED)]
 
 
+def test_an_option_value_without_an_option_name_is_reported():
+    rows = [
+        first("shirt", "Shirt", **{"Option1 Name": "Size", "Option1 Value": "S"}),
+        {"Handle": "shirt", "Option1 Value": "M", "Option2 Value": "Red", "Variant Price": "10.00"},
+    ]
+    assert errors_of(parse(shopify_csv(*rows))) == [(3, "Option2 Value", ErrorCode.INVALID)]
+
+
 def test_one_bad_variant_fails_the_whole_product():
     rows = [
         first("shirt", "Shirt", **{"Option1 Name": "Size", "Option1 Value": "S"}),

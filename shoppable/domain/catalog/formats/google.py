@@ -199,7 +199,7 @@ def _convert(raw: _RawItem, errors: list[RowError]) -> _Item | None:
         fail(
             "availability",
             ErrorCode.INVALID,
-            f"Unknown availability {fields['availability']!r}; use in_stock, out_of_stock, preorder or backorder.",
+            f"Unknown availability {fields['availability'][:50]!r}; use in_stock, out_of_stock, preorder or backorder.",
         )
     image_link = fields.get("image_link") or None
     images = [url for url in (image_link, *raw.additional_images) if url]

@@ -9,7 +9,10 @@ options. An empty handle on a row with a Title is derived from the title, as Sho
 
 Shopify CSVs carry no currency, so the merchant's currency is an argument. Prices use a dot decimal
 separator ("19.90"); anything else is an INVALID price. An empty inventory tracker means stock is not
-tracked (quantity None). Status draft -> DRAFT, archived -> ARCHIVED, anything else ACTIVE.
+tracked (quantity None). Status draft -> DRAFT, archived -> ARCHIVED, anything else ACTIVE. The
+category is the merchant's Type, else the last segment of Shopify's Product Category; Barcode is the
+GTIN; tags, SEO fields and the like go to `ProductDraft.extra`. Images are ordered by Image Position,
+then variant images not already among them.
 
 Shopify allows variants without an SKU code; we need one, so an empty code becomes
 `handle` (no options) or `handle-<slug of the option values>` (e.g. `linen-shirt-blue-m`): deterministic,
@@ -20,6 +23,7 @@ Errors name the column as written in the file's header.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -124,7 +128,8 @@ def parse_shopify_csv(
         return
     positions, names = _columns(header[1])
     ledger = FeedLedger(lambda path: _field_name(path, names))
-    grouper: RowGrouper[_Row] = RowGrouper(_build, ledger, handle_field=names["handle"], window=group_window)
+    build = functools.partial(_build, columns=names)
+    grouper: RowGrouper[_Row] = RowGrouper(build, ledger, handle_field=names["handle"], window=group_window)
     for line, cells in records:
         values = {key: cells[index].strip() for key, index in positions.items() if index < len(cells)}
         handle = values.get("handle", "").lower() or slugify(values.get("title", ""))
@@ -261,29 +266,38 @@ def _generated_code(handle: str, option_values: tuple[str, ...]) -> str:
     return code[:SKU_CODE_MAX]
 
 
-def _build(handle: str, rows: list[_Row]) -> Built | list[RowError]:
+def _build(handle: str, rows: list[_Row], *, columns: dict[str, str]) -> Built | list[RowError]:
     product = next((row for row in rows if row.cells.get("title")), rows[0])
     cells = product.cells
-    names = _option_names(rows)
-    variant_rows = [row for row in rows if row.variant is not None]
-    skus = []
-    for row in variant_rows:
-        variant = row.variant
-        assert variant is not None
-        skus.append(
-            SkuDraft(
-                sku=variant.sku,
-                price=variant.price,
-                compare_at_price=variant.compare_at,
-                quantity=variant.quantity,
-                inventory_policy=variant.policy,
-                gtin=variant.barcode,
-                options=tuple(
-                    (name, value) for name, value in zip(names, variant.values, strict=True) if name and value
-                ),
-                image_url=variant.image,
-            )
+    names = _option_names(rows)  # the options' names, not the columns'
+    variants = [(row.line, row.variant) for row in rows if row.variant is not None]
+    errors = [
+        RowError(
+            line,
+            variant.sku,
+            columns[f"option{position + 1}_value"],
+            ErrorCode.INVALID,
+            f"Option{position + 1} Value is set but no row of {handle!r} names Option{position + 1}.",
         )
+        for line, variant in variants
+        for position, value in enumerate(variant.values)
+        if value and not names[position]
+    ]
+    if errors:
+        return errors
+    skus = [
+        SkuDraft(
+            sku=variant.sku,
+            price=variant.price,
+            compare_at_price=variant.compare_at,
+            quantity=variant.quantity,
+            inventory_policy=variant.policy,
+            gtin=variant.barcode,
+            options=tuple((name, value) for name, value in zip(names, variant.values, strict=True) if value),
+            image_url=variant.image,
+        )
+        for _, variant in variants
+    ]
     product_images = [url for _, _, url in sorted(row.image for row in rows if row.image is not None)]
     variant_images = [sku.image_url for sku in skus if sku.image_url]
     draft = ProductDraft(
@@ -301,7 +315,7 @@ def _build(handle: str, rows: list[_Row]) -> Built | list[RowError]:
             if cells.get(key)
         ),
     )
-    return Built(draft, tuple(row.line for row in variant_rows))
+    return Built(draft, tuple(line for line, _ in variants))
 
 
 def _option_names(rows: list[_Row]) -> tuple[str, str, str]:
