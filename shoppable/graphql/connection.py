@@ -17,14 +17,29 @@ NodeT = TypeVar("NodeT")
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    first_edge: strawberry.Private[Any]
+    last_edge: strawberry.Private[Any]
+
+    @strawberry.field
+    def start_cursor(self) -> str | None:
+        return self.first_edge.cursor() if self.first_edge else None
+
+    @strawberry.field
+    def end_cursor(self) -> str | None:
+        return self.last_edge.cursor() if self.last_edge else None
 
 
 @strawberry.type
 class Edge(Generic[NodeT]):
-    cursor: str
     node: NodeT
+    key: strawberry.Private[tuple[Any, ...]]
+    kind: strawberry.Private[str]
+    codec: strawberry.Private[CursorCodec]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        """Signed only when asked for: most clients read just `pageInfo.endCursor`."""
+        return self.codec.encode(self.kind, list(self.key))
 
 
 @strawberry.type
@@ -50,7 +65,7 @@ def connection(
     codec: CursorCodec, kind: str, page: Page[Any], to_node: Callable[[Any], Any], had_cursor: bool = False
 ) -> Any:
     edges = [
-        Edge(cursor=codec.encode(kind, list(key)), node=to_node(item))
+        Edge(node=to_node(item), key=key, kind=kind, codec=codec)
         for item, key in zip(page.items, page.keys, strict=True)
     ]
     return Connection(
@@ -58,8 +73,8 @@ def connection(
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=had_cursor,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            first_edge=edges[0] if edges else None,
+            last_edge=edges[-1] if edges else None,
         ),
     )
 

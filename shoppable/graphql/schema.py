@@ -6,12 +6,12 @@ import strawberry
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.tools import merge_types
 
 from shoppable.graphql.catalog import types as catalog_types
@@ -39,15 +39,20 @@ NODE_TYPES = [
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The limit rules are built once: QueryDepthLimiter/MaxAliasesLimiter factories would make new
+    # rule classes per request, and ValidationCache (keyed on the rules) would then never hit.
+    rules = [
+        max_depth_rule(settings.graphql_max_depth, None),
+        max_aliases_rule(settings.graphql_max_aliases),
+        cost_limit_rule(settings.graphql_max_cost),
+    ]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-            AddValidationRules([cost_limit_rule(settings.graphql_max_cost)]),
+            lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             lambda: MaskErrors(should_mask_error=should_mask_error),

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Result
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
 
@@ -57,11 +57,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        writer = (
+        self.writer = (
             self.engine.execution_options(sqlite_immediate=True) if url.startswith("sqlite") else self.engine
         )
-        self.write_sessions = async_sessionmaker(writer, expire_on_commit=False, autoflush=False)
 
     @property
     def dialect(self) -> str:
@@ -75,11 +73,14 @@ class Database:
 
 
 class UnitOfWork:
-    """One session, one transaction at a time; rolls back unless `commit()` was called."""
+    """One connection, one transaction at a time; rolls back unless `commit()` was called.
+
+    Repositories speak SQLAlchemy Core, so a plain connection (no ORM session) is all they need.
+    """
 
     def __init__(self, db: Database, *, write: bool = False) -> None:
         self.db = db
-        self._session: AsyncSession | None = None
+        self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self._write = write
 
@@ -87,31 +88,31 @@ class UnitOfWork:
     def dialect(self) -> str:
         return self.db.dialect
 
-    @property
-    def session(self) -> AsyncSession:
-        if self._session is None:
-            self._session = (self.db.write_sessions if self._write else self.db.sessions)()
-        return self._session
+    async def _open(self) -> AsyncConnection:
+        if self._connection is None:
+            self._connection = await (self.db.writer if self._write else self.db.engine).connect()
+        return self._connection
 
     async def begin_write(self) -> None:
         """Called by every operation that writes, before its first read.
 
         On SQLite a read transaction cannot safely become a write one under concurrency, so the
-        read-only session (holding nothing but reads) is dropped and a writer session starts.
+        read-only connection (holding nothing but reads) is released and a writer one is taken.
         """
         if self._write:
             return
         self._write = True
-        if self._session is not None:
-            async with self._lock:
-                await self._session.close()
-                self._session = None
+        async with self._lock:
+            if self._connection is not None:
+                await self._connection.close()
+                self._connection = None
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         async with self._lock:
+            connection = await self._open()
             if params is None:
-                return await self.session.execute(statement)
-            return await self.session.execute(statement, params)
+                return await connection.execute(statement)
+            return await connection.execute(statement, params)
 
     async def scalars(self, statement: Executable) -> Sequence[Any]:
         result = await self.execute(statement)
@@ -119,18 +120,19 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         async with self._lock:
-            if self._session is not None:
-                await self._session.commit()
+            if self._connection is not None:
+                await self._connection.commit()
 
     async def rollback(self) -> None:
         async with self._lock:
-            if self._session is not None:
-                await self._session.rollback()
+            if self._connection is not None:
+                await self._connection.rollback()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        async with self._lock:
+            if self._connection is not None:
+                await self._connection.close()
+                self._connection = None
 
     async def __aenter__(self) -> UnitOfWork:
         return self
@@ -138,4 +140,4 @@ class UnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self.rollback()
+        await self.close()  # closing a connection rolls back whatever was not committed

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -14,19 +15,47 @@ from shoppable.domain.identity.records import Merchant
 if TYPE_CHECKING:
     from shoppable.graphql.context import Repositories
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+MISSING: Any = object()
+
+
+class Loader(DataLoader[K, V]):
+    """A DataLoader that can also answer synchronously for keys it has already loaded."""
+
+    def peek(self, key: K) -> V:
+        future = self.cache_map.get(key)
+        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+            return MISSING
+        return future.result()
+
 
 class CatalogLoaders:
     def __init__(self, repos: Repositories) -> None:
         self.repos = repos
-        self.product_by_id = DataLoader[int, Product | None](self._products)
-        self.skus_by_product_id = DataLoader[int, list[Sku]](self._skus_of_products)
-        self.sku_by_id = DataLoader[int, Sku | None](self._skus)
-        self.images_by_product_id = DataLoader[int, list[ProductImage]](self._images)
-        self.merchant_by_id = DataLoader[int, Merchant | None](self._merchants)
+        self.product_by_id = Loader[int, Product | None](self._products)
+        self.skus_by_product_id = Loader[int, list[Sku]](self._skus_of_products)
+        self.sku_by_id = Loader[int, Sku | None](self._skus)
+        self.images_by_product_id = Loader[int, list[ProductImage]](self._images)
+        self.merchant_by_id = Loader[int, Merchant | None](self._merchants)
 
-    def prime_products(self, products: Sequence[Product]) -> None:
+    async def prefetch_for(self, products: Sequence[Product], fields: set[str]) -> None:
+        """Load, for a whole page at once, the relations the query selects on its products."""
         for product in products:
             self.product_by_id.prime(product.id, product)
+        ids = [p.id for p in products]
+        if not ids:
+            return
+        jobs = []
+        if fields & {"skus", "priceRange", "options"}:
+            jobs.append(self.skus_by_product_id.load_many(ids))
+        if "images" in fields:
+            jobs.append(self.images_by_product_id.load_many(ids))
+        if "merchant" in fields:
+            jobs.append(self.merchant_by_id.load_many(sorted({p.merchant_id for p in products})))
+        await asyncio.gather(*jobs)
 
     async def _products(self, ids: list[int]) -> list[Product | None]:
         found = {p.id: p for p in await self.repos.catalog.get_products(ids)}

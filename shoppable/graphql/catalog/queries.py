@@ -11,6 +11,7 @@ from shoppable.graphql.catalog.types import Merchant, Product
 from shoppable.graphql.connection import Connection, connection, page_request
 from shoppable.graphql.context import Info
 from shoppable.graphql.ids import bad_user_input, decode_id
+from shoppable.graphql.lookahead import selected_below
 
 MAX_QUERY_LENGTH = 200
 
@@ -73,5 +74,5 @@ class CatalogQueries:
         page = await list_products(
             info.context.repos.catalog, info.context.actor, request, merchant_id=merchant_id, query=query
         )
-        info.context.loaders.catalog.prime_products(page.items)
+        await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
         return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)

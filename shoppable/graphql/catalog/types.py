@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -16,10 +18,14 @@ from shoppable.domain.catalog.service import list_products
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.records import ApiKey as ApiKeyRecord
 from shoppable.domain.identity.records import Merchant as MerchantRecord
+from shoppable.graphql.catalog.loaders import MISSING, Loader
 from shoppable.graphql.connection import Connection, connection, page_in_memory, page_request
 from shoppable.graphql.context import Info
 from shoppable.graphql.ids import encode_id
+from shoppable.graphql.lookahead import selected_below
 from shoppable.graphql.node import Node, node_type
+
+T = TypeVar("T")
 
 ProductStatus = strawberry.enum(drafts.ProductStatus, name="ProductStatus")
 Availability = strawberry.enum(availability_rules.Availability, name="Availability")
@@ -111,7 +117,7 @@ class Merchant(Node):
         page = await list_products(
             info.context.repos.catalog, info.context.actor, request, merchant_id=self.pk, status=status
         )
-        info.context.loaders.catalog.prime_products(page.items)
+        await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
         return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)
 
     @strawberry.field(description="The merchant's API keys (never their secrets); only for its owners.")
@@ -150,39 +156,65 @@ class Product(Node):
             record=product,
         )
 
-    @strawberry.field
-    async def merchant(self, info: Info) -> Merchant:
-        merchant = await info.context.loaders.catalog.merchant_by_id.load(self.record.merchant_id)
-        return Merchant.of(merchant)
+    # Relations answer synchronously when the list resolver prefetched them for the whole page
+    # (see CatalogLoaders.prefetch_for), and through the DataLoader otherwise.
 
     @strawberry.field
-    async def images(self, info: Info) -> list[Image]:
-        return [
-            Image.of(i) for i in await info.context.loaders.catalog.images_by_product_id.load(self.record.id)
-        ]
+    def merchant(self, info: Info) -> Merchant:
+        loader = info.context.loaders.catalog.merchant_by_id
+        found = loader.peek(self.record.merchant_id)
+        if found is MISSING:
+            return _then(loader.load(self.record.merchant_id), Merchant.of)
+        return Merchant.of(found)
 
     @strawberry.field
-    async def options(self, info: Info) -> list[ProductOption]:
-        skus = await info.context.loaders.catalog.skus_by_product_id.load(self.record.id)
+    def images(self, info: Info) -> list[Image]:
+        return self._with_loaded(info.context.loaders.catalog.images_by_product_id, _images)
+
+    @strawberry.field
+    def options(self, info: Info) -> list[ProductOption]:
+        return self._with_loaded(info.context.loaders.catalog.skus_by_product_id, self._options)
+
+    @strawberry.field
+    def price_range(self, info: Info) -> PriceRange:
+        return self._with_loaded(info.context.loaders.catalog.skus_by_product_id, self._price_range)
+
+    @strawberry.field
+    def skus(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Sku]:
+        request = page_request(info.context.cursors, "skus", first, after)
+
+        def build(skus: list[SkuRecord]) -> Connection[Sku]:
+            page = page_in_memory(skus, request, key=lambda s: (s.id,))
+            return connection(info.context.cursors, "skus", page, Sku.of, had_cursor=after is not None)
+
+        return self._with_loaded(info.context.loaders.catalog.skus_by_product_id, build)
+
+    def _with_loaded(self, loader: Loader[int, Any], build: Callable[[Any], T]) -> T:
+        found = loader.peek(self.record.id)
+        if found is MISSING:
+            return _then(loader.load(self.record.id), build)  # type: ignore[return-value]
+        return build(found)
+
+    def _options(self, skus: list[SkuRecord]) -> list[ProductOption]:
         values: dict[str, dict[str, None]] = {name: {} for name in self.record.option_names}
         for sku in skus:
             for name, value in sku.options:
                 values.setdefault(name, {})[value] = None
         return [ProductOption(name=name, values=list(found)) for name, found in values.items()]
 
-    @strawberry.field
-    async def price_range(self, info: Info) -> PriceRange:
-        found = price_range(await info.context.loaders.catalog.skus_by_product_id.load(self.record.id))
+    def _price_range(self, skus: list[SkuRecord]) -> PriceRange:
+        found = price_range(skus)
         if found is None:  # every write path requires at least one SKU
             raise RuntimeError(f"product {self.record.id} has no SKUs")
         return PriceRange(min_price=Money.of(found.min), max_price=Money.of(found.max))
 
-    @strawberry.field
-    async def skus(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Sku]:
-        request = page_request(info.context.cursors, "skus", first, after)
-        skus = await info.context.loaders.catalog.skus_by_product_id.load(self.record.id)
-        page = page_in_memory(skus, request, key=lambda s: (s.id,))
-        return connection(info.context.cursors, "skus", page, Sku.of, had_cursor=after is not None)
+
+def _images(images: list[ProductImage]) -> list[Image]:
+    return [Image.of(i) for i in images]
+
+
+async def _then(pending: Awaitable[Any], build: Callable[[Any], T]) -> T:
+    return build(await pending)
 
 
 @strawberry.type

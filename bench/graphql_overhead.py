@@ -1,0 +1,191 @@
+"""GraphQL overhead: a 20-product page with SKUs through /graphql vs hand-written SQL + JSON.
+
+Seeds 1,000 products x 3 SKUs, starts the real app under uvicorn (one process) with one extra
+benchmark-only route that answers the same page with two raw SQL statements and json, then times
+both sequentially over HTTP. Target: GraphQL median <= 2.0 x the raw endpoint.
+
+    python bench/graphql_overhead.py [--database-url postgresql+asyncpg://...] [--requests 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import command_line, scratch_database, server, summary
+
+QUERY = """query Page($first: Int!) { products(first: $first) { edges { node {
+  id handle title brand availability
+  priceRange { minPrice { amount currencyCode } maxPrice { amount currencyCode } }
+  skus { edges { node { id sku availability price { amount currencyCode } compareAtPrice { amount currencyCode } } } }
+} } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def seed(url: str, products: int, skus: int) -> None:
+    from shoppable.domain.catalog.drafts import ProductDraft, SkuDraft
+    from shoppable.domain.catalog.money import Money
+    from shoppable.domain.catalog.service import plan
+    from shoppable.domain.identity.records import Merchant
+    from shoppable.storage.catalog import SqlCatalogRepository
+    from shoppable.storage.db import Database
+    from shoppable.storage.identity import SqlIdentityRepository
+
+    database = Database(url)
+    uow = database.unit_of_work(write=True)
+    identity = SqlIdentityRepository(uow)
+    owner = await identity.add_user("bench@example.com", "x", "Bench", is_admin=False)
+    record = await identity.add_merchant("bench", "Bench", "EUR", 5, owner.id)
+    merchant = Merchant(record.id, record.handle, record.name, record.currency, 5, record.created_at)
+    catalog = SqlCatalogRepository(uow)
+    for start in range(0, products, 500):
+        drafts = [
+            ProductDraft(
+                handle=f"product-{i}",
+                title=f"Product {i}",
+                brand="Brand",
+                skus=tuple(
+                    SkuDraft(
+                        sku=f"P{i}-{j}",
+                        price=Money(1000 + j * 100, "EUR"),
+                        quantity=j * 3,
+                        compare_at_price=Money(2500, "EUR") if j == 0 else None,
+                        options=(("Size", f"S{j}"),),
+                    )  # fmt: skip
+                    for j in range(skus)
+                ),
+            )
+            for i in range(start, min(products, start + 500))
+        ]
+        await catalog.write_products(merchant.id, (await plan(catalog, merchant, drafts)).writes)
+    await uow.commit()
+    await uow.close()
+    await database.dispose()
+
+
+def create_app() -> Any:
+    """The real app plus one benchmark-only raw endpoint over the same engine."""
+    from litestar import get
+    from litestar.datastructures import State
+    from sqlalchemy import text
+
+    from shoppable.api.app import create_app as create_real_app
+    from shoppable.domain.catalog.money import Money
+
+    @get("/bench/raw-products")
+    async def raw_products(state: State, first: int = 20) -> dict[str, Any]:
+        engine = state.services.database.engine
+        async with engine.connect() as conn:
+            products = (
+                await conn.execute(
+                    text(
+                        "SELECT id, handle, title, brand, availability FROM products WHERE status = 'ACTIVE' "
+                        "ORDER BY id DESC LIMIT :n"
+                    ),  # fmt: skip
+                    {"n": first + 1},
+                )
+            ).all()
+            ids = [p.id for p in products[:first]]
+            skus = (
+                await conn.execute(
+                    text(
+                        "SELECT id, product_id, sku, availability, price_minor, currency, compare_at_minor FROM skus "
+                        "WHERE product_id IN ("
+                        + ",".join(str(i) for i in ids)
+                        + ") ORDER BY product_id, position, id"
+                    ),  # fmt: skip
+                )
+            ).all()
+        by_product: dict[int, list[Any]] = {}
+        for sku in skus:
+            by_product.setdefault(sku.product_id, []).append(sku)
+
+        def money(minor: int | None, currency: str) -> dict[str, str] | None:
+            return (
+                None if minor is None else {"amount": Money(minor, currency).amount, "currencyCode": currency}
+            )
+
+        edges = []
+        for p in products[:first]:
+            own = by_product.get(p.id, [])
+            prices = sorted(s.price_minor for s in own)
+            currency = own[0].currency
+            edges.append({"node": {
+                "id": p.id, "handle": p.handle, "title": p.title, "brand": p.brand, "availability": p.availability,
+                "priceRange": {"minPrice": money(prices[0], currency), "maxPrice": money(prices[-1], currency)},
+                "skus": {"edges": [{"node": {"id": s.id, "sku": s.sku, "availability": s.availability,
+                                             "price": money(s.price_minor, s.currency),
+                                             "compareAtPrice": money(s.compare_at_minor, s.currency)}} for s in own]},
+            }})  # fmt: skip
+        return {"data": {"products": {"edges": edges, "pageInfo": {"hasNextPage": len(products) > first}}}}
+
+    app = create_real_app()
+    app.register(raw_products)
+    del State
+    gc.collect()
+    gc.freeze()  # start-up objects never need collecting again
+    return app
+
+
+def measure(client: httpx.Client, request: Any, count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        response = request()
+        samples.append(time.perf_counter() - start)
+        response.raise_for_status()
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url", default=None, help="PostgreSQL URL (default: a temporary SQLite file)"
+    )
+    parser.add_argument("--products", type=int, default=1000)
+    parser.add_argument("--skus", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=400)
+    args = parser.parse_args()
+    with scratch_database(args.database_url) as url:
+        asyncio.run(seed(url, args.products, args.skus))
+        with server("bench.graphql_overhead:create_app", url) as base, httpx.Client(base_url=base) as client:
+            payload = {"query": QUERY, "variables": {"first": 20}}
+
+            def graphql() -> httpx.Response:
+                return client.post("/graphql", json=payload)
+
+            def raw() -> httpx.Response:
+                return client.get("/bench/raw-products", params={"first": 20})
+
+            body = graphql().json()
+            assert "errors" not in body and len(body["data"]["products"]["edges"]) == 20, body
+            measure(client, graphql, 50)  # warm caches (parser, validation, statements)
+            measure(client, raw, 50)
+            gql_samples, raw_samples = [], []
+            for _ in range(4):  # interleave to spread machine noise over both
+                gql_samples += measure(client, graphql, args.requests // 4)
+                raw_samples += measure(client, raw, args.requests // 4)
+    backend = "postgresql" if args.database_url else "sqlite"
+    ratio = statistics.median(gql_samples) / statistics.median(raw_samples)
+    print(f"$ {command_line()}")
+    print(
+        f"backend: {backend}; {args.products} products x {args.skus} SKUs; 20-product page; {args.requests} requests each"
+    )
+    print(f"GraphQL /graphql      : {summary(gql_samples)}")
+    print(f"raw SQL + JSON        : {summary(raw_samples)}")
+    print(f"ratio (median)        : {ratio:.2f}  (target <= 2.0)")
+
+
+if __name__ == "__main__":
+    main()
