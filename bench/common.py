@@ -90,7 +90,7 @@ def server(app_path: str, database_url: str, extra_env: dict[str, str] | None = 
             "--log-level",
             "warning",
             "--no-access-log",
-        ],  # fmt: skip
+        ],
         env=env,
         cwd=Path(__file__).resolve().parents[1],
     )

@@ -19,6 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from litestar import get
+from litestar.datastructures import State
+from sqlalchemy import text
+
+from shoppable.api.app import create_app as create_real_app
+from shoppable.domain.catalog.money import Money
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -33,7 +39,6 @@ QUERY = """query Page($first: Int!) { products(first: $first) { edges { node {
 
 async def seed(url: str, products: int, skus: int) -> None:
     from shoppable.domain.catalog.drafts import ProductDraft, SkuDraft
-    from shoppable.domain.catalog.money import Money
     from shoppable.domain.catalog.service import plan
     from shoppable.domain.identity.records import Merchant
     from shoppable.storage.catalog import SqlCatalogRepository
@@ -60,7 +65,7 @@ async def seed(url: str, products: int, skus: int) -> None:
                         quantity=j * 3,
                         compare_at_price=Money(2500, "EUR") if j == 0 else None,
                         options=(("Size", f"S{j}"),),
-                    )  # fmt: skip
+                    )
                     for j in range(skus)
                 ),
             )
@@ -74,12 +79,6 @@ async def seed(url: str, products: int, skus: int) -> None:
 
 def create_app() -> Any:
     """The real app plus one benchmark-only raw endpoint over the same engine."""
-    from litestar import get
-    from litestar.datastructures import State
-    from sqlalchemy import text
-
-    from shoppable.api.app import create_app as create_real_app
-    from shoppable.domain.catalog.money import Money
 
     @get("/bench/raw-products")
     async def raw_products(state: State, first: int = 20) -> dict[str, Any]:
@@ -90,7 +89,7 @@ def create_app() -> Any:
                     text(
                         "SELECT id, handle, title, brand, availability FROM products WHERE status = 'ACTIVE' "
                         "ORDER BY id DESC LIMIT :n"
-                    ),  # fmt: skip
+                    ),
                     {"n": first + 1},
                 )
             ).all()
@@ -102,7 +101,7 @@ def create_app() -> Any:
                         "WHERE product_id IN ("
                         + ",".join(str(i) for i in ids)
                         + ") ORDER BY product_id, position, id"
-                    ),  # fmt: skip
+                    ),
                 )
             ).all()
         by_product: dict[int, list[Any]] = {}
@@ -130,7 +129,6 @@ def create_app() -> Any:
 
     app = create_real_app()
     app.register(raw_products)
-    del State
     gc.collect()
     gc.freeze()  # start-up objects never need collecting again
     return app
