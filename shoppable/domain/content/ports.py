@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
+
+from shoppable.domain.catalog.records import Product
+from shoppable.domain.content.media import MediaKind
+from shoppable.domain.content.records import (
+    Creator,
+    Media,
+    MediaRendition,
+    ModerationAction,
+    ModerationDecision,
+    ModerationReason,
+    Post,
+    PostContent,
+    PostReport,
+    PostStatus,
+    ProductTag,
+    Upload,
+    UploadStatus,
+)
+from shoppable.domain.pagination import Page, PageRequest
 
 DEFAULT_HEAD_BYTES = 64 * 1024
 IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -94,3 +113,150 @@ class MediaStore(Protocol):
     def list_keys(self, prefix: str, older_than: datetime) -> AsyncIterator[str]:
         """Keys under `prefix` last modified before `older_than` (for clean-up of abandoned uploads)."""
         ...
+
+
+class RenderedImage(Protocol):
+    width: int
+    height: int
+    data: bytes
+    content_type: str
+
+
+class ProcessedImageData(Protocol):
+    width: int | None
+    height: int | None
+    renditions: Sequence[RenderedImage]
+
+
+class ImageProcessor(Protocol):
+    """Reads an image's displayed size and renders web versions of it (CPU-bound: off the event loop).
+
+    Raises DomainError (TOO_LARGE, UNSUPPORTED_MEDIA_TYPE) for an image that cannot be used."""
+
+    async def __call__(self, data: bytes, widths: Sequence[int]) -> ProcessedImageData: ...
+
+
+class ContentRepository(Protocol):
+    """Persistence of creators, uploads, media, posts, engagement and moderation."""
+
+    # creators and follows
+    async def get_creators(self, ids: Sequence[int]) -> list[Creator]: ...
+
+    async def creators_of_users(self, user_ids: Sequence[int]) -> list[Creator]: ...
+
+    async def creators_by_handles(self, handles: Sequence[str]) -> list[Creator]: ...
+
+    async def add_creator(
+        self, user_id: int, handle: str, display_name: str, bio: str, avatar_media_id: int | None
+    ) -> Creator: ...
+
+    async def add_follow(self, user_id: int, creator_id: int) -> bool:
+        """True when the follow is new (and the creator's follower count went up)."""
+        ...
+
+    async def remove_follow(self, user_id: int, creator_id: int) -> bool: ...
+
+    async def followed_creator_ids(self, user_id: int, creator_ids: Sequence[int]) -> set[int]: ...
+
+    async def list_following(self, user_id: int, page: PageRequest) -> Page[Creator]: ...
+
+    # uploads and media
+    async def add_upload(
+        self,
+        user_id: int,
+        key: str,
+        filename: str,
+        content_type: str,
+        kind: MediaKind,
+        byte_size: int,
+        expires_at: datetime,
+    ) -> Upload: ...
+
+    async def get_upload(self, upload_id: int) -> Upload | None: ...
+
+    async def set_upload_status(
+        self, upload_id: int, status: UploadStatus, media_id: int | None = None
+    ) -> None: ...
+
+    async def uploads_expired_before(self, moment: datetime, limit: int) -> list[Upload]: ...
+
+    async def delete_uploads(self, upload_ids: Sequence[int]) -> None: ...
+
+    async def add_media(
+        self,
+        owner_id: int,
+        kind: MediaKind,
+        key: str,
+        content_type: str,
+        byte_size: int,
+        width: int | None,
+        height: int | None,
+        duration_ms: int | None,
+        renditions: Sequence[MediaRendition],
+    ) -> Media: ...
+
+    async def get_media(self, ids: Sequence[int]) -> list[Media]: ...
+
+    async def renditions_of(self, media_ids: Sequence[int]) -> list[MediaRendition]: ...
+
+    async def media_of_posts(self, post_ids: Sequence[int]) -> list[tuple[int, Media]]:
+        """(post id, media) pairs in carousel order."""
+        ...
+
+    # posts
+    async def add_post(self, creator_id: int, content: PostContent) -> int: ...
+
+    async def replace_post_content(self, post_id: int, content: PostContent) -> None: ...
+
+    async def set_post_status(self, post_id: int, status: PostStatus, *, publish_at: datetime | None) -> None:
+        """`publish_at` (first publication only) also sets published_at and moves the post in lists."""
+        ...
+
+    async def delete_post(self, post_id: int, at: datetime) -> None: ...
+
+    async def get_posts(self, ids: Sequence[int]) -> list[Post]: ...
+
+    async def tags_of_posts(self, post_ids: Sequence[int]) -> list[ProductTag]: ...
+
+    async def list_creator_posts(
+        self, creator_id: int, statuses: frozenset[PostStatus], page: PageRequest
+    ) -> Page[Post]: ...
+
+    async def list_posts_tagging(self, product_id: int, page: PageRequest) -> Page[Post]: ...
+
+    async def list_saved_posts(self, user_id: int, page: PageRequest) -> Page[Post]: ...
+
+    async def list_creator_products(self, creator_id: int, page: PageRequest) -> Page[Product]: ...
+
+    # engagement
+    async def add_like(self, user_id: int, post_id: int) -> bool: ...
+
+    async def remove_like(self, user_id: int, post_id: int) -> bool: ...
+
+    async def liked_post_ids(self, user_id: int, post_ids: Sequence[int]) -> set[int]: ...
+
+    async def add_save(self, user_id: int, post_id: int) -> bool: ...
+
+    async def remove_save(self, user_id: int, post_id: int) -> bool: ...
+
+    async def saved_post_ids(self, user_id: int, post_ids: Sequence[int]) -> set[int]: ...
+
+    # moderation
+    async def add_report(
+        self, post_id: int, user_id: int, reason: ModerationReason, details: str
+    ) -> PostReport | None:
+        """None when this user already reported this post."""
+        ...
+
+    async def get_reports(self, ids: Sequence[int]) -> list[PostReport]: ...
+
+    async def add_decision(
+        self,
+        post_id: int,
+        action: ModerationAction,
+        reason: ModerationReason | None,
+        statement: str,
+        decided_by: int,
+    ) -> ModerationDecision: ...
+
+    async def latest_decisions(self, post_ids: Sequence[int]) -> list[ModerationDecision]: ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shoppable.domain.catalog.drafts import ProductStatus
+from shoppable.domain.content.records import PostStatus
 from shoppable.domain.identity.actor import Actor
 
 
@@ -26,3 +27,46 @@ def can_create_merchant(actor: Actor) -> bool:
 def can_manage_api_keys(actor: Actor, merchant_id: int) -> bool:
     """Keys are created by people (owners, admins), never by another key."""
     return actor.user_id is not None and actor.manages(merchant_id)
+
+
+# -- creators, posts and media -------------------------------------------------------------------
+
+
+def can_upload_media(actor: Actor) -> bool:
+    """Media belongs to a person; merchant API keys do not post."""
+    return actor.user_id is not None
+
+
+def can_see_media(actor: Actor, owner_id: int) -> bool:
+    """Through `node`, media is its owner's; everyone else sees it through the posts that show it."""
+    return actor.user_id == owner_id or actor.is_admin
+
+
+def can_see_post(actor: Actor, creator_user_id: int, status: str, deleted: bool) -> bool:
+    """Published posts are public; drafts are their creator's alone; a removed post stays visible to
+    its creator (with the statement of reasons) and to moderators; deleted posts to nobody."""
+    if deleted:
+        return False
+    if status == PostStatus.PUBLISHED:
+        return True
+    if actor.user_id is not None and actor.user_id == creator_user_id:
+        return True
+    return status == PostStatus.REMOVED and actor.is_admin and actor.user_id is not None
+
+
+def can_edit_post(actor: Actor, creator_user_id: int) -> bool:
+    return actor.user_id is not None and actor.user_id == creator_user_id
+
+
+def can_moderate(actor: Actor) -> bool:
+    return actor.is_admin and actor.user_id is not None
+
+
+def can_see_moderation(actor: Actor, creator_user_id: int) -> bool:
+    """The statement of reasons is addressed to the creator (EU DSA art. 17), and to moderators."""
+    return can_edit_post(actor, creator_user_id) or can_moderate(actor)
+
+
+def can_see_post_insights(actor: Actor, creator_user_id: int) -> bool:
+    """Save counts and similar figures are for the creator, not for the public."""
+    return can_edit_post(actor, creator_user_id) or can_moderate(actor)

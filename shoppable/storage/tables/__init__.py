@@ -3,6 +3,20 @@
 from sqlmodel import SQLModel
 
 from shoppable.storage.tables.catalog import ProductImageRow, ProductRow, SkuRow
+from shoppable.storage.tables.content import (
+    CreatorRow,
+    FollowRow,
+    LikeRow,
+    MediaRenditionRow,
+    MediaRow,
+    ModerationDecisionRow,
+    PostMediaRow,
+    PostReportRow,
+    PostRow,
+    ProductTagRow,
+    SaveRow,
+    UploadRow,
+)
 from shoppable.storage.tables.identity import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 from shoppable.storage.tables.imports import CatalogImportErrorRow, CatalogImportRow, IdempotencyRecordRow
 
@@ -12,12 +26,24 @@ __all__ = [
     "ApiKeyRow",
     "CatalogImportErrorRow",
     "CatalogImportRow",
+    "CreatorRow",
+    "FollowRow",
     "IdempotencyRecordRow",
+    "LikeRow",
+    "MediaRenditionRow",
+    "MediaRow",
     "MerchantMemberRow",
     "MerchantRow",
+    "ModerationDecisionRow",
+    "PostMediaRow",
+    "PostReportRow",
+    "PostRow",
     "ProductImageRow",
     "ProductRow",
+    "ProductTagRow",
+    "SaveRow",
     "SkuRow",
+    "UploadRow",
     "UserRow",
     "metadata",
 ]
