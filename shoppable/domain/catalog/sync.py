@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 
 from shoppable.domain.catalog.availability import Availability, product_availability, sku_availability
@@ -14,9 +13,39 @@ from shoppable.domain.errors import ErrorCode, FieldError
 
 
 def content_hash(draft: ProductDraft) -> str:
-    """Fingerprint of everything a draft sets; equal hashes mean re-applying it would change nothing."""
-    canonical = json.dumps(asdict(draft), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """Fingerprint of everything a draft sets; equal hashes mean re-applying it would change nothing.
+
+    Built from a tuple of plain values (not `dataclasses.asdict`, which is several times slower):
+    imports hash every product of every file.
+    """
+    skus = tuple(
+        (
+            s.sku,
+            s.price.amount_minor,
+            s.price.currency,
+            s.compare_at_price.amount_minor if s.compare_at_price else None,
+            s.quantity,
+            s.inventory_policy.value,
+            s.gtin,
+            s.mpn,
+            s.options,
+            s.title,
+            s.image_url,
+        )
+        for s in draft.skus
+    )
+    payload = (
+        draft.handle,
+        draft.title,
+        draft.description,
+        draft.brand,
+        draft.category,
+        draft.status.value,
+        draft.images,
+        draft.extra,
+        skus,
+    )
+    return hashlib.blake2b(repr(payload).encode(), digest_size=20).hexdigest()
 
 
 class Outcome(StrEnum):

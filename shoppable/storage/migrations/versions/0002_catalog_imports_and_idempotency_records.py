@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("created_at", shoppable.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("started_at", shoppable.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("finished_at", shoppable.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("heartbeat_at", shoppable.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["merchant_id"],
             ["merchants.id"],

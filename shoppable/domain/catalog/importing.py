@@ -1,0 +1,254 @@
+"""Catalog import jobs: apply a merchant's feed file product by product, report every bad row.
+
+A job reads the parsed feed in batches. Each batch is planned against the stored catalog (create,
+update, unchanged, or refused), written, and committed together with the job's progress, so a
+product is applied whole or not at all and the counts a merchant sees always match the data.
+Full mode then archives the merchant's products the file did not mention, unless that would
+archive more than the allowed share of the catalog (a truncated file must not empty a shop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+
+from shoppable.domain.catalog.formats import FeedError, FeedItem, ParsedProduct, RowError
+from shoppable.domain.catalog.ports import CatalogRepository
+from shoppable.domain.catalog.sync import Outcome, plan_sync
+from shoppable.domain.errors import ErrorCode
+from shoppable.domain.identity.records import Merchant
+from shoppable.domain.ports import Transaction
+
+MAX_STORED_ERRORS = 1000
+BATCH_PRODUCTS = 500
+BATCH_SKUS = 5000
+
+
+class ImportMode(StrEnum):
+    FULL = "full"
+    DELTA = "delta"
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    COMPLETED_WITH_ERRORS = "completed_with_errors"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in {ImportStatus.SUCCEEDED, ImportStatus.COMPLETED_WITH_ERRORS, ImportStatus.FAILED}
+
+
+@dataclass
+class ImportCounts:
+    """`rows` are source rows read; created/updated/unchanged/archived count products; failed counts rows."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    archived: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class ImportJob:
+    id: int
+    merchant_id: int
+    format: str
+    mode: ImportMode
+    force: bool
+    status: ImportStatus
+    file_path: str
+    file_size: int
+    bytes_read: int
+    counts: ImportCounts
+    error_count: int
+    message: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None = None
+
+
+class ImportJobRepository(Protocol):
+    async def get(self, job_id: int) -> ImportJob | None: ...
+
+    async def mark_running(self, job_id: int) -> None: ...
+
+    async def save_progress(
+        self,
+        job_id: int,
+        counts: ImportCounts,
+        bytes_read: int,
+        error_count: int,
+        new_errors: Sequence[RowError],
+    ) -> None: ...
+
+    async def finish(
+        self, job_id: int, status: ImportStatus, counts: ImportCounts, error_count: int, message: str | None
+    ) -> None: ...
+
+
+class ArchiveRepository(Protocol):
+    async def live_product_id_chunks(self, merchant_id: int, after: int, limit: int) -> list[int]: ...
+
+    async def archive(self, product_ids: Sequence[int]) -> None: ...
+
+
+@dataclass
+class _Run:
+    counts: ImportCounts = field(default_factory=ImportCounts)
+    error_count: int = 0
+    pending_errors: list[RowError] = field(default_factory=list)
+    seen_ids: list[np.ndarray] = field(default_factory=list)
+
+    def error(self, error: RowError, *, failed_rows: int = 1) -> None:
+        self.counts.failed += failed_rows
+        if self.error_count < MAX_STORED_ERRORS:
+            self.pending_errors.append(error)
+        self.error_count += 1
+
+
+def _next_batch(items: Iterator[FeedItem], run: _Run) -> tuple[list[ParsedProduct], bool]:
+    """Read up to a batch of products (errors are recorded as they come); True when the feed ended."""
+    batch: list[ParsedProduct] = []
+    skus = 0
+    for item in items:
+        if isinstance(item, RowError):
+            run.counts.rows += 1
+            run.error(item)
+            continue
+        batch.append(item)
+        skus += len(item.draft.skus)
+        if len(batch) >= BATCH_PRODUCTS or skus >= BATCH_SKUS:
+            return batch, False
+    return batch, True
+
+
+async def _apply_batch(
+    catalog: CatalogRepository, merchant: Merchant, batch: list[ParsedProduct], run: _Run
+) -> None:
+    drafts = [p.draft for p in batch]
+    existing = await catalog.existing_products(merchant.id, [d.handle for d in drafts])
+    owners = await catalog.sku_owners(merchant.id, [s.sku for d in drafts for s in d.skus])
+    plan = plan_sync(drafts, existing, owners, merchant.low_stock_threshold)
+    for problem in plan.errors:
+        parsed = batch[int(problem.field[0])]
+        sku_index = int(problem.field[2]) if len(problem.field) > 2 else 0
+        line = parsed.lines[min(sku_index, len(parsed.lines) - 1)]
+        run.error(RowError(line, parsed.external_id, "sku", problem.code, problem.message), failed_rows=0)
+    written = await catalog.write_products(merchant.id, plan.writes)
+    ids = dict(zip((w.index for w in plan.writes), written, strict=True))
+    seen: list[int] = []
+    for index, (parsed, outcome) in enumerate(zip(batch, plan.outcomes, strict=True)):
+        run.counts.rows += len(parsed.lines)
+        if outcome is Outcome.FAILED:  # applied whole or not at all: every row of it failed
+            run.counts.failed += len(parsed.lines)
+            continue
+        if outcome is Outcome.CREATED:
+            run.counts.created += 1
+        elif outcome is Outcome.UPDATED:
+            run.counts.updated += 1
+        else:
+            run.counts.unchanged += 1
+        seen.append(ids.get(index) or existing[parsed.draft.handle].id)
+    run.seen_ids.append(np.asarray(seen, dtype=np.int64))
+
+
+async def _archive_missing(
+    tx: Transaction,
+    archive: ArchiveRepository,
+    merchant: Merchant,
+    job: ImportJob,
+    run: _Run,
+    max_share: float,
+) -> str | None:
+    """Archive live products absent from the file; returns a refusal message instead when unsafe."""
+    seen = np.unique(np.concatenate(run.seen_ids)) if run.seen_ids else np.empty(0, dtype=np.int64)
+    missing: list[np.ndarray] = []
+    live = 0
+    after = 0
+    while True:
+        chunk = await archive.live_product_id_chunks(merchant.id, after, 10_000)
+        if not chunk:
+            break
+        ids = np.asarray(chunk, dtype=np.int64)
+        live += len(ids)
+        missing.append(ids[~np.isin(ids, seen, assume_unique=True)])
+        after = chunk[-1]
+    to_archive = np.concatenate(missing) if missing else np.empty(0, dtype=np.int64)
+    if not len(to_archive):
+        return None
+    share = len(to_archive) / live
+    if share > max_share and not job.force:
+        return (
+            f"Full import would archive {len(to_archive)} of {live} live products ({share:.0%}), more than the "
+            f"allowed {max_share:.0%}; nothing was archived. If the file really is the whole catalog, "
+            "import it again with force=true."
+        )
+    for start in range(0, len(to_archive), 1000):
+        await archive.archive(to_archive[start : start + 1000].tolist())
+    run.counts.archived = len(to_archive)
+    await tx.commit()
+    return None
+
+
+async def run_import(
+    tx: Transaction,
+    jobs: ImportJobRepository,
+    catalog: CatalogRepository,
+    archive: ArchiveRepository,
+    merchant: Merchant,
+    job: ImportJob,
+    items: Iterator[FeedItem],
+    *,
+    position: Callable[[], int],
+    max_archive_share: float,
+    on_progress: Callable[[ImportJob], None] | None = None,
+) -> ImportJob:
+    """Apply a parsed feed to the merchant's catalog and keep the job's record up to date."""
+    await tx.begin_write()
+    await jobs.mark_running(job.id)
+    await tx.commit()
+    run = _Run()
+    message: str | None = None
+    status = ImportStatus.SUCCEEDED
+    try:
+        done = False
+        while not done:
+            # Parsing is CPU work on a file: do it off the event loop so the web process stays responsive.
+            batch, done = await asyncio.to_thread(_next_batch, items, run)
+            if batch:
+                await _apply_batch(catalog, merchant, batch, run)
+            await jobs.save_progress(job.id, run.counts, position(), run.error_count, run.pending_errors)
+            run.pending_errors = []
+            await tx.commit()
+            if on_progress is not None:
+                on_progress(
+                    replace(job, counts=run.counts, bytes_read=position(), error_count=run.error_count)
+                )
+        if job.mode is ImportMode.FULL:
+            message = await _archive_missing(tx, archive, merchant, job, run, max_archive_share)
+            if message is not None:  # not a row of the file, so no failed rows
+                run.error(RowError(0, None, "mode", ErrorCode.LIMIT_EXCEEDED, message), failed_rows=0)
+    except FeedError as exc:
+        await tx.rollback()
+        status = ImportStatus.FAILED
+        message = f"{exc} Products read before this point were applied; nothing was archived."
+    if status is not ImportStatus.FAILED and run.error_count:
+        status = ImportStatus.COMPLETED_WITH_ERRORS
+    await jobs.save_progress(job.id, run.counts, position(), run.error_count, run.pending_errors)
+    await jobs.finish(job.id, status, run.counts, run.error_count, message)
+    await tx.commit()
+    finished = await jobs.get(job.id)
+    assert finished is not None
+    return finished

@@ -1,0 +1,322 @@
+"""Fast stock and price updates by SKU code, answered item by item.
+
+Every change is a single conditional statement in storage (`quantity = quantity + delta` guarded by
+the stock left, or by the `expectedQuantity` the caller read), so concurrent updates can never
+oversell or lose an update; availability is recomputed for every SKU and product touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, Protocol
+
+from shoppable.domain.catalog.availability import (
+    Availability,
+    InventoryPolicy,
+    product_availability,
+    sku_availability,
+)
+from shoppable.domain.catalog.money import Money, MoneyError, parse_money
+from shoppable.domain.catalog.records import Sku
+from shoppable.domain.errors import ErrorCode, FieldError
+from shoppable.domain.identity.records import Merchant
+from shoppable.domain.ports import Transaction
+
+MAX_ITEMS = 1000
+MAX_QUANTITY = 10_000_000
+
+
+class ItemStatus(StrEnum):
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class InventoryChange:
+    sku: str
+    quantity: int | None = None  # set to this
+    delta: int | None = None  # or adjust by this
+    expected_quantity: int | None = None  # compare-and-swap: apply only if stock is still this
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    sku: str
+    price: Money
+    compare_at_price: Money | None
+    clear_compare_at: bool
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    sku: str
+    status: ItemStatus
+    quantity: int | None = None
+    availability: Availability | None = None
+    price: Money | None = None
+    compare_at_price: Money | None = None
+    code: ErrorCode | None = None
+    message: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"sku": self.sku, "status": self.status.value}
+        if self.quantity is not None or self.availability is not None:
+            body["quantity"] = self.quantity
+        if self.availability is not None:
+            body["availability"] = self.availability.value
+        if self.price is not None:
+            body["price"] = {"amount": self.price.amount, "currencyCode": self.price.currency}
+            body["compareAtPrice"] = (
+                {"amount": self.compare_at_price.amount, "currencyCode": self.compare_at_price.currency}
+                if self.compare_at_price
+                else None
+            )
+        if self.code is not None:
+            body["code"] = self.code.value
+            body["message"] = self.message
+        return body
+
+
+class StockRepository(Protocol):
+    async def skus_by_codes(self, merchant_id: int, codes: Sequence[str]) -> list[Sku]: ...
+
+    async def change_quantity(
+        self, sku_id: int, *, quantity: int | None, delta: int | None, expected: int | None, floor: int | None
+    ) -> int | None: ...
+
+    async def set_prices(self, changes: Sequence[tuple[int, int, int | None]]) -> None: ...
+
+    async def skus_of_products(self, product_ids: Sequence[int]) -> list[Sku]: ...
+
+    async def set_availability(
+        self, skus: Sequence[tuple[int, Availability]], products: Sequence[tuple[int, Availability]]
+    ) -> None: ...
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_inventory(payload: Any) -> tuple[list[InventoryChange], list[FieldError]]:
+    """`{"items": [{"sku", "quantity" | "delta", "expectedQuantity"?}]}` into changes, or errors with paths."""
+    items = payload.get("items") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not items:
+        return [], [FieldError(("items",), ErrorCode.REQUIRED, "Send a non-empty `items` list.")]
+    if len(items) > MAX_ITEMS:
+        return [], [FieldError(("items",), ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_ITEMS} items per call.")]
+    changes: list[InventoryChange] = []
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        at = ("items", index)
+        if not isinstance(item, dict) or not isinstance(item.get("sku"), str) or not item["sku"].strip():
+            errors.append(FieldError((*at, "sku"), ErrorCode.REQUIRED, "Each item needs a `sku` code."))
+            continue
+        code = item["sku"].strip()
+        quantity, delta, expected = item.get("quantity"), item.get("delta"), item.get("expectedQuantity")
+        if (quantity is None) == (delta is None):
+            errors.append(
+                FieldError(at, ErrorCode.INVALID, "Give exactly one of `quantity` (set) or `delta` (adjust).")
+            )
+        elif quantity is not None and (not _int(quantity) or not 0 <= quantity <= MAX_QUANTITY):
+            errors.append(
+                FieldError((*at, "quantity"), ErrorCode.INVALID, f"Quantity must be 0..{MAX_QUANTITY}.")
+            )
+        elif delta is not None and (not _int(delta) or not -MAX_QUANTITY <= delta <= MAX_QUANTITY):
+            errors.append(FieldError((*at, "delta"), ErrorCode.INVALID, "Delta must be a whole number."))
+        elif expected is not None and not _int(expected):
+            errors.append(FieldError((*at, "expectedQuantity"), ErrorCode.INVALID, "Must be a whole number."))
+        elif code in seen:
+            errors.append(
+                FieldError((*at, "sku"), ErrorCode.DUPLICATE, f"SKU {code!r} appears twice in this call.")
+            )
+        else:
+            changes.append(InventoryChange(code, quantity, delta, expected))
+        seen.add(code)
+    return changes, errors
+
+
+def parse_prices(payload: Any) -> tuple[list[PriceChange], list[FieldError]]:
+    """`{"items": [{"sku", "price": {amount, currencyCode}, "compareAtPrice"?: {...} | null}]}`."""
+    items = payload.get("items") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not items:
+        return [], [FieldError(("items",), ErrorCode.REQUIRED, "Send a non-empty `items` list.")]
+    if len(items) > MAX_ITEMS:
+        return [], [FieldError(("items",), ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_ITEMS} items per call.")]
+    changes: list[PriceChange] = []
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        at = ("items", index)
+        if not isinstance(item, dict) or not isinstance(item.get("sku"), str) or not item["sku"].strip():
+            errors.append(FieldError((*at, "sku"), ErrorCode.REQUIRED, "Each item needs a `sku` code."))
+            continue
+        code = item["sku"].strip()
+        try:
+            price = _money(item.get("price"), (*at, "price"))
+            compare_at = (
+                _money(item["compareAtPrice"], (*at, "compareAtPrice"))
+                if item.get("compareAtPrice")
+                else None
+            )
+        except _BadMoney as bad:
+            errors.append(bad.error)
+            continue
+        if price is None:
+            errors.append(FieldError((*at, "price"), ErrorCode.REQUIRED, "Each item needs a `price`."))
+        elif compare_at is not None and (
+            compare_at.currency != price.currency or compare_at.amount_minor <= price.amount_minor
+        ):
+            errors.append(
+                FieldError(
+                    (*at, "compareAtPrice"), ErrorCode.INVALID, "Compare-at price must be above the price."
+                )
+            )
+        elif code in seen:
+            errors.append(
+                FieldError((*at, "sku"), ErrorCode.DUPLICATE, f"SKU {code!r} appears twice in this call.")
+            )
+        else:
+            changes.append(
+                PriceChange(code, price, compare_at, "compareAtPrice" in item and compare_at is None)
+            )
+        seen.add(code)
+    return changes, errors
+
+
+class _BadMoney(Exception):
+    def __init__(self, error: FieldError) -> None:
+        self.error = error
+
+
+def _money(value: Any, path: tuple[str | int, ...]) -> Money | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _BadMoney(FieldError(path, ErrorCode.INVALID, "Money is {amount, currencyCode}."))
+    try:
+        return parse_money(str(value.get("amount", "")), str(value.get("currencyCode", "")))
+    except MoneyError as exc:
+        raise _BadMoney(FieldError((*path, exc.field), ErrorCode.INVALID, str(exc))) from None
+
+
+async def _refresh_availability(
+    repo: StockRepository, merchant: Merchant, touched: dict[int, Sku]
+) -> dict[int, Availability]:
+    """Recompute availability of the touched SKUs (id -> SKU with its new quantity) and of their products."""
+    sku_states = {
+        sku_id: sku_availability(sku.quantity, sku.inventory_policy, merchant.low_stock_threshold)
+        for sku_id, sku in touched.items()
+    }
+    product_ids = sorted({sku.product_id for sku in touched.values()})
+    siblings = await repo.skus_of_products(product_ids)
+    per_product: dict[int, list[Availability]] = {}
+    for sku in siblings:
+        per_product.setdefault(sku.product_id, []).append(sku_states.get(sku.id, sku.availability))
+    await repo.set_availability(
+        sorted(sku_states.items()),
+        [(pid, product_availability(states)) for pid, states in sorted(per_product.items())],
+    )
+    return sku_states
+
+
+async def apply_inventory(
+    tx: Transaction, repo: StockRepository, merchant: Merchant, changes: Sequence[InventoryChange]
+) -> list[ItemResult]:
+    await tx.begin_write()
+    skus = {s.sku: s for s in await repo.skus_by_codes(merchant.id, [c.sku for c in changes])}
+    results: list[ItemResult] = []
+    touched: dict[int, Sku] = {}
+    for change in changes:
+        sku = skus.get(change.sku)
+        if sku is None:
+            results.append(
+                ItemResult(change.sku, ItemStatus.NOT_FOUND, code=ErrorCode.NOT_FOUND, message="No such SKU.")
+            )
+            continue
+        if change.delta is not None and sku.quantity is None:
+            results.append(
+                ItemResult(
+                    change.sku,
+                    ItemStatus.CONFLICT,
+                    code=ErrorCode.CONFLICT,
+                    message="Stock of this SKU is not tracked; set a quantity before adjusting it.",
+                )
+            )
+            continue
+        # Stock may go below zero only for SKUs sold on backorder.
+        floor = None if sku.inventory_policy is InventoryPolicy.CONTINUE else 0
+        new_quantity = await repo.change_quantity(
+            sku.id,
+            quantity=change.quantity,
+            delta=change.delta,
+            expected=change.expected_quantity,
+            floor=floor,
+        )
+        if new_quantity is None:
+            reason = (
+                "Stock is no longer the expected quantity."
+                if change.expected_quantity is not None
+                else "Not enough stock for this adjustment."
+            )
+            results.append(
+                ItemResult(change.sku, ItemStatus.CONFLICT, code=ErrorCode.CONFLICT, message=reason)
+            )
+            continue
+        touched[sku.id] = replace(sku, quantity=new_quantity)
+        results.append(ItemResult(change.sku, ItemStatus.UPDATED, quantity=new_quantity))
+    if touched:
+        states = await _refresh_availability(repo, merchant, touched)
+        by_code = {sku.sku: states[sku_id] for sku_id, sku in touched.items()}
+        results = [
+            ItemResult(r.sku, r.status, r.quantity, by_code[r.sku]) if r.status is ItemStatus.UPDATED else r
+            for r in results
+        ]
+    return results
+
+
+async def apply_prices(
+    tx: Transaction, repo: StockRepository, merchant: Merchant, changes: Sequence[PriceChange]
+) -> list[ItemResult]:
+    await tx.begin_write()
+    skus = {s.sku: s for s in await repo.skus_by_codes(merchant.id, [c.sku for c in changes])}
+    results: list[ItemResult] = []
+    updates: list[tuple[int, int, int | None]] = []
+    for change in changes:
+        sku = skus.get(change.sku)
+        if sku is None:
+            results.append(
+                ItemResult(change.sku, ItemStatus.NOT_FOUND, code=ErrorCode.NOT_FOUND, message="No such SKU.")
+            )
+            continue
+        if change.price.currency != sku.price.currency:
+            results.append(
+                ItemResult(
+                    change.sku,
+                    ItemStatus.CONFLICT,
+                    code=ErrorCode.INVALID,
+                    message=f"This SKU is priced in {sku.price.currency}; change currencies with a catalog import.",
+                )
+            )
+            continue
+        if change.clear_compare_at:
+            compare_at = None
+        elif change.compare_at_price is not None:
+            compare_at = change.compare_at_price
+        else:  # keep the current compare-at, unless the new price is not below it (the sale is over)
+            current = sku.compare_at_price
+            compare_at = current if current and current.amount_minor > change.price.amount_minor else None
+        same = change.price == sku.price and compare_at == sku.compare_at_price
+        if not same:
+            updates.append(
+                (sku.id, change.price.amount_minor, compare_at.amount_minor if compare_at else None)
+            )
+        status = ItemStatus.UNCHANGED if same else ItemStatus.UPDATED
+        results.append(ItemResult(change.sku, status, price=change.price, compare_at_price=compare_at))
+    if updates:
+        await repo.set_prices(updates)
+    return results

@@ -1,0 +1,107 @@
+"""The catalog import job, and recovery of imports a restart interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from shoppable.domain.catalog.formats import FeedError, parse_feed
+from shoppable.domain.catalog.importing import ImportJob, ImportStatus, run_import
+from shoppable.jobs.context import JobContext
+from shoppable.jobs.queue import JobQueue
+from shoppable.storage.catalog import SqlCatalogRepository
+from shoppable.storage.identity import SqlIdentityRepository
+from shoppable.storage.imports import SqlArchiveRepository, SqlImportJobRepository
+
+log = logging.getLogger("shoppable.jobs")
+
+STALE_AFTER = timedelta(minutes=15)
+
+
+def job_key(import_id: int) -> str:
+    return f"catalog-import:{import_id}"
+
+
+async def catalog_import(
+    ctx: JobContext, *, import_id: int, on_progress: Callable[[ImportJob], None] | None = None
+) -> ImportJob | None:
+    uow = ctx.database.unit_of_work(write=True)
+    async with uow:
+        jobs = SqlImportJobRepository(uow)
+        job = await jobs.get(import_id)
+        if job is None or job.status.finished:
+            return job
+        merchant = await SqlIdentityRepository(uow).get_merchant(job.merchant_id)
+        assert merchant is not None  # imports reference their merchant
+        path = Path(job.file_path)
+        try:
+            stream = await asyncio.to_thread(path.open, "rb")
+        except OSError:
+            log.exception("import %s: file %s unreadable", import_id, path)
+            await jobs.finish(
+                job.id, ImportStatus.FAILED, job.counts, job.error_count, "The uploaded file is gone."
+            )
+            await uow.commit()
+            return await jobs.get(job.id)
+        with stream:
+            try:
+                items = parse_feed(
+                    stream, job.format if job.format != "auto" else None, currency=merchant.currency
+                )
+            except FeedError as exc:
+                await jobs.finish(job.id, ImportStatus.FAILED, job.counts, job.error_count, str(exc))
+                await uow.commit()
+                return await jobs.get(job.id)
+            finished = await run_import(
+                uow,
+                jobs,
+                SqlCatalogRepository(uow),
+                SqlArchiveRepository(uow),
+                merchant,
+                job,
+                items,
+                position=stream.tell,
+                max_archive_share=ctx.settings.import_archive_max_share,
+                on_progress=on_progress,
+            )
+    await asyncio.to_thread(path.unlink, missing_ok=True)  # the merchant's file is not kept once applied
+    log.info("import %s finished: %s %s", import_id, finished.status, finished.counts)
+    return finished
+
+
+async def resume_interrupted_imports(ctx: JobContext, queue: JobQueue, *, only_stale: bool) -> int:
+    """Re-queue imports left queued or running by a crash or restart; they re-read their file from the start.
+
+    Re-applying is safe because imports are idempotent. With several SAQ workers a running import may
+    belong to a live worker, so there only imports silent for `STALE_AFTER` are taken over.
+    """
+    now = datetime.now(UTC)
+    uow = ctx.database.unit_of_work(write=True)
+    resumed = 0
+    async with uow:
+        jobs = SqlImportJobRepository(uow)
+        for job in await jobs.unfinished():
+            last_sign_of_life = job.heartbeat_at or job.created_at
+            if only_stale and job.status is ImportStatus.RUNNING and now - last_sign_of_life < STALE_AFTER:
+                continue
+            if not await asyncio.to_thread(Path(job.file_path).exists):
+                await jobs.finish(
+                    job.id,
+                    ImportStatus.FAILED,
+                    job.counts,
+                    job.error_count,
+                    "Interrupted; the uploaded file is gone.",
+                )
+                continue
+            await jobs.restart(job.id)
+            resumed += 1
+        await uow.commit()
+        to_queue = [j.id for j in await jobs.unfinished()]
+    for import_id in to_queue:
+        await queue.enqueue("catalog_import", job_key=job_key(import_id), import_id=import_id)
+    if resumed:
+        log.warning("resumed %d interrupted catalog import(s)", resumed)
+    return resumed

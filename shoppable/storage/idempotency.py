@@ -1,0 +1,41 @@
+"""SQL store of idempotency records."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from shoppable.domain.idempotency import KeyAlreadyClaimed, StoredResponse
+from shoppable.storage.db import UnitOfWork
+from shoppable.storage.tables import IdempotencyRecordRow
+
+records = IdempotencyRecordRow.__table__
+
+
+class SqlIdempotencyRepository:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def find(self, merchant_id: int, endpoint: str, key: str) -> StoredResponse | None:
+        row = (
+            await self.uow.execute(
+                select(records).where(
+                    records.c.merchant_id == merchant_id, records.c.endpoint == endpoint, records.c.key == key
+                )
+            )
+        ).first()
+        return StoredResponse(row.request_hash, row.status_code, row.response) if row else None
+
+    async def save(self, merchant_id: int, endpoint: str, key: str, response: StoredResponse) -> None:
+        values = IdempotencyRecordRow(
+            merchant_id=merchant_id,
+            endpoint=endpoint,
+            key=key,
+            request_hash=response.request_hash,
+            status_code=response.status_code,
+            response=response.body,
+        ).model_dump(exclude={"id"})
+        try:
+            await self.uow.execute(insert(records).values(**values))
+        except IntegrityError as exc:
+            raise KeyAlreadyClaimed from exc
