@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "insecure-dev-secret-change-me"
+DEFAULT_SECRET = "insecure-development-secret-do-not-use-in-production"
 
 
 class InsecureSettingsError(RuntimeError):
@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     import_dir: Path = Path("./var/imports")
     import_archive_max_share: float = 0.5
+    max_import_bytes: int = 2 * 1024 * 1024 * 1024
 
     token_ttl_seconds: int = 24 * 3600
     default_low_stock_threshold: int = 5
@@ -51,7 +52,7 @@ class Settings(BaseSettings):
             raise InsecureSettingsError(
                 "SECRET_KEY is the development default; set SECRET_KEY (or DEBUG=1 for local development)."
             )
-        if len(self.secret_key) < 32:
+        if not self.debug and len(self.secret_key) < 32:
             raise InsecureSettingsError("SECRET_KEY must be at least 32 characters.")
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from shoppable.domain.content.ports import MediaStore
 from shoppable.graphql.ids import CursorCodec
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
@@ -15,4 +16,6 @@ class AppServices:
     settings: Settings
     database: Database
     cursors: CursorCodec
+    jobs: Any = None  # shoppable.jobs.queue.JobQueue, set by the app factory
     extras: dict[str, Any] = field(default_factory=dict)
+    media: MediaStore | None = None  # S3 or local disk, chosen from settings by the app factory
