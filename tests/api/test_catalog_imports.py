@@ -56,9 +56,9 @@ async def post_import(client: AsyncTestClient[Any], key: str, body: bytes, **par
 
 
 async def wait_for(
-    client: AsyncTestClient[Any], key: str, job_id: int, timeout: float = 60
+    client: AsyncTestClient[Any], key: str, job_id: int, patience: float = 60
 ) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + patience
     while True:
         response = await client.get(
             f"/v1/catalog/imports/{job_id}", headers={"Authorization": f"Bearer {key}"}
