@@ -8,11 +8,13 @@ import getpass
 import typer
 from rich.console import Console
 
+from shoppable.cli_catalog import catalog_app
 from shoppable.settings import get_settings
 
 app = typer.Typer(help="Shoppable operator commands.", no_args_is_help=True)
 admin_app = typer.Typer(help="Administrators.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
+app.add_typer(catalog_app, name="catalog")
 console = Console()
 
 
@@ -40,6 +42,28 @@ def serve(
     if not no_migrate:
         migrate()
     uvicorn.run("shoppable.api.main:app", host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command()
+def seed() -> None:
+    """Load demo data (idempotent): merchants imported from examples/, creators, posts, shoppers, events."""
+    from shoppable.demo.seed import seed_all
+
+    settings = get_settings()
+    for line in asyncio.run(seed_all(settings)):
+        console.print(line)
+
+
+@app.command()
+def worker() -> None:
+    """Run background jobs from Redis (SAQ); needs REDIS_URL. Start as many as you need."""
+    from shoppable.jobs.worker import run_worker
+
+    settings = get_settings()
+    if not settings.redis_url:
+        console.print("[red]Set REDIS_URL: without it, jobs run inside the web process.[/red]")
+        raise typer.Exit(2)
+    run_worker(settings)
 
 
 @app.command()

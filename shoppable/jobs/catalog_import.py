@@ -67,9 +67,15 @@ async def catalog_import(
                 max_archive_share=ctx.settings.import_archive_max_share,
                 on_progress=on_progress,
             )
-    await asyncio.to_thread(path.unlink, missing_ok=True)  # the merchant's file is not kept once applied
+    if await asyncio.to_thread(_is_upload, path, ctx.settings.import_dir):
+        # An uploaded file is not kept once applied (files named on the command line are left alone).
+        await asyncio.to_thread(path.unlink, missing_ok=True)
     log.info("import %s finished: %s %s", import_id, finished.status, finished.counts)
     return finished
+
+
+def _is_upload(path: Path, import_dir: Path) -> bool:
+    return path.resolve().is_relative_to(import_dir.resolve())
 
 
 async def resume_interrupted_imports(ctx: JobContext, queue: JobQueue, *, only_stale: bool) -> int:

@@ -8,6 +8,9 @@ from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
 
 JOBS: dict[str, JobFunction] = {"catalog_import": catalog_import}
 
+# Periodic jobs: name -> cron schedule (SAQ); the in-process runner uses the same intervals.
+PERIODIC: dict[str, str] = {}
+
 
 def make_queue(context: JobContext) -> JobQueue:
     """SAQ on Redis when REDIS_URL is set (run `shoppable worker`), else in-process asyncio tasks."""

@@ -1,0 +1,66 @@
+"""Demo merchants whose catalogs come from the sample feed files in `examples/`, imported by the real job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from shoppable.domain.catalog.formats import FeedFormat
+from shoppable.domain.catalog.importing import ImportJob, ImportMode
+from shoppable.domain.identity import credentials
+from shoppable.jobs.catalog_import import catalog_import
+from shoppable.jobs.context import JobContext
+from shoppable.storage.identity import SqlIdentityRepository
+from shoppable.storage.imports import SqlImportJobRepository
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+DEMO_OWNER_EMAIL = "merchant@shoppable.dev"
+DEMO_PASSWORD = "shoppable-demo-password"
+
+
+@dataclass(frozen=True)
+class DemoMerchant:
+    handle: str
+    name: str
+    currency: str
+    feed: str
+    format: FeedFormat
+
+
+DEMO_MERCHANTS = (
+    DemoMerchant("northwind", "Northwind Outfitters", "EUR", "northwind.jsonl", FeedFormat.JSONL),
+    DemoMerchant("lumen", "Lumen Home", "USD", "lumen-google.tsv", FeedFormat.GOOGLE_TSV),
+    DemoMerchant("atelier", "Atelier Nord", "EUR", "atelier-shopify.csv", FeedFormat.SHOPIFY_CSV),
+)
+
+
+async def seed_catalog(ctx: JobContext) -> list[ImportJob]:
+    """Create the demo merchants (once) and import their feeds; re-running changes nothing."""
+    uow = ctx.database.unit_of_work(write=True)
+    created: list[int] = []
+    async with uow:
+        identity = SqlIdentityRepository(uow)
+        found = await identity.get_user_with_password(DEMO_OWNER_EMAIL)
+        owner = (
+            found[0]
+            if found
+            else await identity.add_user(
+                DEMO_OWNER_EMAIL, credentials.hash_password(DEMO_PASSWORD), "Demo Merchant", is_admin=False
+            )
+        )
+        for demo in DEMO_MERCHANTS:
+            merchant = await identity.get_merchant_by_handle(demo.handle)
+            if merchant is None:
+                merchant = await identity.add_merchant(demo.handle, demo.name, demo.currency, 3, owner.id)
+            path = EXAMPLES / demo.feed
+            job = await SqlImportJobRepository(uow).create(
+                merchant.id, demo.format.value, ImportMode.FULL, False, str(path), path.stat().st_size
+            )
+            created.append(job.id)
+        await uow.commit()
+    results = []
+    for job_id in created:
+        finished = await catalog_import(ctx, import_id=job_id)
+        assert finished is not None
+        results.append(finished)
+    return results

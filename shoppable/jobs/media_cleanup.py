@@ -1,0 +1,71 @@
+"""Periodic clean-up of uploads whose deadline passed: abandoned files and finished records.
+
+An upload row lives until its completion deadline (expiry + grace) and a safety margin. After:
+- never completed (pending or refused): the uploaded object and anything a completion may have
+  written (the copied original, renditions) are deleted; nothing references them;
+- completed: only the upload key is deleted again, since on S3 the presigned POST could have been
+  replayed after completion; the media (under `media/`) is untouched.
+Then the row is removed. Objects are deleted before rows, so a store outage leaves the row for the
+next run rather than an orphaned file. Partial local uploads left by a crash are swept too.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from shoppable.domain.content.ports import MediaStore, MediaStoreError
+from shoppable.domain.content.records import Upload, UploadStatus
+from shoppable.domain.content.service import COMPLETION_GRACE, derived_keys
+from shoppable.storage.content import SqlContentRepository
+from shoppable.storage.db import Database
+from shoppable.storage.media_local import LocalMediaStore
+
+log = logging.getLogger("shoppable.jobs")
+
+BATCH_SIZE = 200
+SAFETY_MARGIN = timedelta(minutes=30)
+"""Beyond the completion deadline, so that a completion that started just before it (copying a
+large video can take a while) is never cleaned up from under its feet."""
+STALE_PARTIAL_UPLOAD = timedelta(days=1)
+"""A partial local upload untouched this long belongs to a request that died."""
+
+
+async def clean_up_expired_uploads(
+    database: Database, store: MediaStore, now: datetime, *, batch_size: int = BATCH_SIZE
+) -> int:
+    """Remove uploads past their deadline; returns how many of them had never been completed."""
+    cutoff = now - COMPLETION_GRACE - SAFETY_MARGIN
+    abandoned = 0
+    while True:
+        uow = database.unit_of_work()
+        async with uow:
+            expired = await SqlContentRepository(uow).uploads_expired_before(cutoff, batch_size)
+        if not expired:
+            break
+        cleaned = [upload for upload in expired if await _delete_objects(store, upload)]
+        if cleaned:
+            uow = database.unit_of_work(write=True)
+            async with uow:
+                await uow.begin_write()
+                await SqlContentRepository(uow).delete_uploads([u.id for u in cleaned])
+                await uow.commit()
+        abandoned += sum(1 for u in cleaned if u.status is not UploadStatus.COMPLETED)
+        if len(expired) < batch_size or len(cleaned) < len(expired):
+            break  # done, or the store is failing: the rest waits for the next run
+    if isinstance(store, LocalMediaStore):
+        await store.remove_stale_incoming(now - STALE_PARTIAL_UPLOAD)
+    if abandoned:
+        log.info("removed %d abandoned uploads", abandoned)
+    return abandoned
+
+
+async def _delete_objects(store: MediaStore, upload: Upload) -> bool:
+    keys = [upload.key] if upload.status is UploadStatus.COMPLETED else derived_keys(upload)
+    try:
+        for key in keys:
+            await store.delete(key)
+    except MediaStoreError:
+        log.warning("upload %s: could not delete its objects; will retry", upload.id, exc_info=True)
+        return False
+    return True

@@ -1,0 +1,61 @@
+"""`shoppable worker`: SAQ worker processes running the same job functions as the in-process runner."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any
+
+from shoppable.jobs.catalog_import import resume_interrupted_imports
+from shoppable.jobs.context import JobContext
+from shoppable.jobs.queue import SaqQueue
+from shoppable.jobs.registry import JOBS, PERIODIC
+from shoppable.settings import Settings
+from shoppable.storage.db import Database
+
+
+def _saq_function(name: str, fn: Any) -> Any:
+    """Adapt `fn(JobContext, **kwargs)` to SAQ's `fn(ctx: dict, **kwargs)`."""
+
+    @functools.wraps(fn)
+    async def run(saq_ctx: dict[str, Any], **kwargs: Any) -> Any:
+        result = await fn(saq_ctx["shoppable"], **kwargs)
+        return None if result is None else str(result)
+
+    run.__name__ = name
+    run.__qualname__ = name
+    return run
+
+
+def worker_settings(settings: Settings) -> dict[str, Any]:
+    from saq import CronJob
+
+    assert settings.redis_url
+    queue = SaqQueue(settings.redis_url)
+
+    async def startup(saq_ctx: dict[str, Any]) -> None:
+        context = JobContext(settings, Database(settings.database_url))
+        saq_ctx["shoppable"] = context
+        await resume_interrupted_imports(context, queue, only_stale=True)
+
+    async def shutdown(saq_ctx: dict[str, Any]) -> None:
+        await saq_ctx["shoppable"].database.dispose()
+
+    return {
+        "queue": queue.queue,
+        "functions": [_saq_function(name, fn) for name, fn in JOBS.items()],
+        "cron_jobs": [
+            CronJob(_saq_function(name, JOBS[name]), cron=cron, timeout=3600)
+            for name, cron in PERIODIC.items()
+        ],
+        "startup": startup,
+        "shutdown": shutdown,
+        "concurrency": 4,
+    }
+
+
+def run_worker(settings: Settings) -> None:
+    from saq import Worker
+
+    worker = Worker(**worker_settings(settings))
+    asyncio.run(worker.start())
