@@ -151,3 +151,13 @@ def test_run_eval_file_writes_the_json_report(tmp_path):
     assert document["items"] == 9  # two items only exist in the catalogue file
     assert set(document["models"]) == {"random", "popularity", "item_knn", "als", "feed"}
     assert document["models"]["feed"]["ndcg@3"] == report.models["feed"].ndcg
+
+
+def test_feed_is_tuned_for_repeats_when_seen_items_are_included():
+    interactions = Interactions.from_arrays(
+        [f"u{u % 6}" for u in range(120)],
+        [f"i{(u * 7) % 5}" for u in range(120)],
+        [u * 0.2 * DAY for u in range(120)],
+    )
+    report = evaluate(interactions, test_days=4, include_seen=True, models=["feed"])
+    assert report.include_seen and report.models["feed"].ndcg > 0

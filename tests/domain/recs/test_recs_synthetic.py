@@ -83,6 +83,12 @@ def test_feed_beats_popularity_and_item_knn_on_synthetic_data(tmp_path):
     assert report.users > 1000
 
 
+def test_feed_beats_item_knn_even_without_item_metadata():
+    dataset = synthetic.generate(1500, 1000, 40_000, seed=0)
+    report = evaluate(dataset.to_interactions(), models=["item_knn", "feed"], meta=None)
+    assert report.models["feed"].ndcg > report.models["item_knn"].ndcg
+
+
 def test_dataset_helpers_build_interactions_and_metadata():
     dataset = synthetic.generate(300, 200, 8000, seed=2)
     interactions = dataset.to_interactions()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
@@ -135,10 +136,12 @@ class EASERecommender(HistoryRecommender):
         binary.data[:] = 1.0
         gram = (binary.T @ binary).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += self.l2
-        inverse = np.linalg.inv(gram)
-        weights = inverse / (-np.diag(inverse))
-        weights[np.diag_indices_from(weights)] = 0.0
-        self.weights = weights.astype(np.float32)
+        # In place where possible: at 20k items each dense copy is 3.2 GB.
+        inverse = scipy.linalg.inv(gram, overwrite_a=True, check_finite=False)
+        del gram
+        inverse /= -np.diag(inverse).copy()
+        np.fill_diagonal(inverse, 0.0)
+        self.weights = inverse.astype(np.float32)
         self._history = binary
 
     def _score_rows(self, histories: sp.csr_matrix, user_indices: np.ndarray | None) -> np.ndarray:

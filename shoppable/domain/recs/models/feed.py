@@ -2,6 +2,7 @@
 
 Signals, each scaled into [0, 1] so that weights are comparable:
 - co_engagement: RP3beta walk from the user's (recency-decayed) history;
+- similar_items: cosine item-kNN from the same history (less popularity-debiased than RP3beta);
 - creator / category / price_band: the share of the user's recent interactions that went to the item's
   creator, category and price band — these also reach items nobody has touched yet;
 - popularity: time-decayed interaction weight (log-scaled);
@@ -25,14 +26,24 @@ from shoppable.domain.recs.interactions import SECONDS_PER_DAY, Interactions
 from shoppable.domain.recs.item_meta import ItemMeta
 from shoppable.domain.recs.models.base import HistoryRecommender, normalize_rows_by_max, top_k_rows
 from shoppable.domain.recs.models.baselines import decayed_popularity
-from shoppable.domain.recs.models.neighbourhood import rp3beta_weights
+from shoppable.domain.recs.models.neighbourhood import cosine_weights, rp3beta_weights
 
-SIGNALS = ("co_engagement", "creator", "category", "price_band", "popularity", "freshness", "repeat")
+SIGNALS = (
+    "co_engagement",
+    "similar_items",
+    "creator",
+    "category",
+    "price_band",
+    "popularity",
+    "freshness",
+    "repeat",
+)
 GROUP_SIGNALS = ("creator", "category", "price_band")
 GLOBAL_SIGNALS = ("popularity", "freshness")
 
 DEFAULT_BLEND = {
     "co_engagement": 1.0,
+    "similar_items": 0.5,
     "creator": 0.4,
     "category": 0.2,
     "price_band": 0.1,
@@ -73,6 +84,7 @@ class FeedRanker(HistoryRecommender):
         rp3_alpha: float = 0.6,
         rp3_beta: float = 0.5,
         neighbours: int = 100,
+        knn_shrink: float = 10.0,
         block_size: int = 2048,
         seed: int = 0,
     ) -> None:
@@ -93,6 +105,7 @@ class FeedRanker(HistoryRecommender):
         self.rp3_alpha = rp3_alpha
         self.rp3_beta = rp3_beta
         self.neighbours = neighbours
+        self.knn_shrink = knn_shrink
         self.block_size = block_size
         self.seed = seed
         self.tuning: TuningResult | None = None
@@ -108,6 +121,7 @@ class FeedRanker(HistoryRecommender):
             rp3_alpha=self.rp3_alpha,
             rp3_beta=self.rp3_beta,
             neighbours=self.neighbours,
+            knn_shrink=self.knn_shrink,
             block_size=self.block_size,
             seed=self.seed,
         )
@@ -127,9 +141,11 @@ class FeedRanker(HistoryRecommender):
 
     def _fit_signals(self, train: Interactions, meta: ItemMeta, now: float) -> None:
         n_items = train.n_items
+        user_items = train.to_csr()
         self.co_weights = rp3beta_weights(
-            train.to_csr(), self.rp3_alpha, self.rp3_beta, self.neighbours, self.block_size
+            user_items, self.rp3_alpha, self.rp3_beta, self.neighbours, self.block_size
         )
+        self.similar_weights = cosine_weights(user_items, self.neighbours, self.knn_shrink, self.block_size)
         popularity = decayed_popularity(train, now, self.popularity_half_life_days)
         peak = np.log1p(popularity.max()) if len(popularity) else 0.0
         self.popularity = (np.log1p(popularity) / peak if peak > 0 else popularity).astype(np.float32)
@@ -174,6 +190,9 @@ class FeedRanker(HistoryRecommender):
             "co_engagement": normalize_rows_by_max(
                 np.asarray((histories @ self.co_weights).toarray(), dtype=np.float32)
             ),
+            "similar_items": normalize_rows_by_max(
+                np.asarray((histories @ self.similar_weights).toarray(), dtype=np.float32)
+            ),
             "popularity": self.popularity,
             "freshness": self.freshness,
             "repeat": normalize_rows_by_max(np.asarray(histories.toarray(), dtype=np.float32)),
@@ -196,6 +215,9 @@ class FeedRanker(HistoryRecommender):
         if weights["co_engagement"]:
             co = np.asarray((histories @ self.co_weights).toarray(), dtype=np.float32)
             scores += weights["co_engagement"] * normalize_rows_by_max(co)
+        if weights["similar_items"]:
+            similar = np.asarray((histories @ self.similar_weights).toarray(), dtype=np.float32)
+            scores += weights["similar_items"] * normalize_rows_by_max(similar)
         if weights["repeat"]:
             scores += weights["repeat"] * normalize_rows_by_max(np.asarray(histories.toarray(), np.float32))
         for name in GROUP_SIGNALS:

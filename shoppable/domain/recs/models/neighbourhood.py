@@ -86,18 +86,25 @@ class ItemKNNRecommender(ItemItemRecommender):
         self.block_size = block_size
 
     def _fit(self, train: Interactions, meta: ItemMeta | None, now: float) -> None:
-        binary = self._history.copy()
-        binary.data[:] = 1.0
-        norms = np.sqrt(np.asarray(binary.sum(axis=0)).ravel()).astype(np.float32)
-        shrink = self.shrink
-
-        def cosine(block: sp.csr_matrix, start: int, stop: int) -> sp.csr_matrix:
-            rows = np.repeat(np.arange(start, stop), np.diff(block.indptr))
-            block.data /= norms[rows] * norms[block.indices] + shrink + 1e-9
-            return block
-
-        self.weights = blockwise_item_item(binary.T.tocsr(), binary, self.neighbours, cosine, self.block_size)
+        self.weights = cosine_weights(self._history, self.neighbours, self.shrink, self.block_size)
         self._history.data[:] = 1.0
+
+
+def cosine_weights(
+    user_items: sp.csr_matrix, neighbours: int, shrink: float, block_size: int = 2048
+) -> sp.csr_matrix:
+    """Shrunk cosine similarity of items' binary user vectors, each item's top neighbours kept."""
+    binary = sp.csr_matrix(user_items, dtype=np.float32, copy=True)
+    binary.eliminate_zeros()
+    binary.data[:] = 1.0
+    norms = np.sqrt(np.asarray(binary.sum(axis=0)).ravel()).astype(np.float32)
+
+    def cosine(block: sp.csr_matrix, start: int, stop: int) -> sp.csr_matrix:
+        rows = np.repeat(np.arange(start, stop), np.diff(block.indptr))
+        block.data /= norms[rows] * norms[block.indices] + shrink + 1e-9
+        return block
+
+    return blockwise_item_item(binary.T.tocsr(), binary, neighbours, cosine, block_size)
 
 
 class RP3BetaRecommender(ItemItemRecommender):
