@@ -94,3 +94,141 @@ async def merchant_with_products(gql: Any, count: int, *, skus: int = 2) -> dict
         payload = await upsert(gql, owner["token"], merchant["id"], batch)
         assert payload["userErrors"] == [], payload["userErrors"]
     return {"owner": owner, "merchant": merchant}
+
+
+# -- creators, media and posts ----------------------------------------------------------------------
+
+USER_ERRORS = "userErrors { field code message }"
+BECOME_CREATOR = f"""
+mutation($input: BecomeCreatorInput!) {{
+  becomeCreator(input: $input) {{ creator {{ id handle displayName bio followerCount }} {USER_ERRORS} }}
+}}
+"""
+CREATE_UPLOAD = f"""
+mutation($input: CreateUploadInput!) {{
+  createUpload(input: $input) {{
+    upload {{ id url method headers {{ name value }} fields {{ name value }} expiresAt }} {USER_ERRORS}
+  }}
+}}
+"""
+COMPLETE_UPLOAD = f"""
+mutation($input: CompleteUploadInput!) {{
+  completeUpload(input: $input) {{
+    media {{ id kind url contentType width height durationMs renditions {{ url width height contentType }} }}
+    {USER_ERRORS}
+  }}
+}}
+"""
+POST_FIELDS = """
+id caption hashtags status publishedAt likeCount viewerHasLiked viewerHasSaved
+creator { id handle }
+mentions { handle }
+media { id kind url }
+productTags { mediaIndex x y timestampMs
+  product { id title availability priceRange { minPrice { amount currencyCode } } }
+  sku { id sku price { amount currencyCode } availability } }
+disclosure { kind label partner { id name } }
+"""
+CREATE_POST = f"""
+mutation($input: CreatePostInput!) {{ createPost(input: $input) {{ post {{ {POST_FIELDS} }} {USER_ERRORS} }} }}
+"""
+PUBLISH_POST = f"""
+mutation($input: PostIdInput!) {{ publishPost(input: $input) {{ post {{ {POST_FIELDS} }} {USER_ERRORS} }} }}
+"""
+
+
+def make_image(width: int = 700, height: int = 500, fmt: str = "PNG", color: tuple = (200, 80, 40)) -> bytes:
+    """A small real image: a solid background and a square, encoded as `fmt`."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), color)
+    ImageDraw.Draw(image).rectangle(
+        (width // 4, height // 4, width // 2, height // 2), fill=(255 - color[0], 200, 255 - color[2])
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def make_mp4(duration_ms: int, media_bytes: int = 4000) -> bytes:
+    """A minimal fast-start MP4: `ftyp`, `moov/mvhd` with the duration, and an `mdat` of zeros."""
+    import struct
+
+    def box(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+    ftyp = box(b"ftyp", b"isom" + bytes(4) + b"isomiso2avc1mp41")
+    mvhd = box(b"mvhd", bytes(4) + struct.pack(">IIII", 0, 0, 1000, duration_ms) + bytes(80))
+    return ftyp + box(b"moov", mvhd + box(b"trak", bytes(64))) + box(b"mdat", bytes(media_bytes))
+
+
+async def become_creator(gql: Any, token: str, handle: str | None = None, **extra: Any) -> dict[str, Any]:
+    handle = handle or f"creator_{next(_counter)}"
+    body = await gql(
+        BECOME_CREATOR, {"input": {"handle": handle, "displayName": handle.title(), **extra}}, token=token
+    )
+    payload = body["data"]["becomeCreator"]
+    assert payload["userErrors"] == [], payload
+    return payload["creator"]
+
+
+async def create_upload(
+    gql: Any, token: str, data: bytes, content_type: str = "image/png", filename: str = "photo.png"
+) -> dict[str, Any]:
+    body = await gql(
+        CREATE_UPLOAD,
+        {"input": {"filename": filename, "contentType": content_type, "byteSize": len(data)}},
+        token=token,
+    )
+    payload = body["data"]["createUpload"]
+    assert payload["userErrors"] == [], payload
+    return payload["upload"]
+
+
+async def send_upload(client: Any, upload: dict[str, Any], data: bytes, filename: str = "photo") -> Any:
+    """What the upload portal does with createUpload's answer: PUT to our endpoint, or POST a form to S3."""
+    if upload["method"] == "PUT":
+        headers = {h["name"]: h["value"] for h in upload["headers"]}
+        return await client.put(upload["url"], content=data, headers=headers)
+    import httpx
+
+    fields = {f["name"]: f["value"] for f in upload["fields"]}
+    async with httpx.AsyncClient() as s3:
+        return await s3.post(upload["url"], data=fields, files={"file": (filename, data)}, timeout=10)
+
+
+async def complete_upload(gql: Any, token: str, upload_id: str) -> dict[str, Any]:
+    body = await gql(COMPLETE_UPLOAD, {"input": {"uploadId": upload_id}}, token=token)
+    return body["data"]["completeUpload"]
+
+
+async def upload_media(
+    gql: Any,
+    client: Any,
+    token: str,
+    data: bytes | None = None,
+    content_type: str = "image/png",
+    filename: str = "photo.png",
+) -> dict[str, Any]:
+    """createUpload -> send the bytes -> completeUpload; returns the Media."""
+    data = make_image() if data is None else data
+    upload = await create_upload(gql, token, data, content_type, filename)
+    response = await send_upload(client, upload, data)
+    assert response.status_code in (201, 204), response.text
+    payload = await complete_upload(gql, token, upload["id"])
+    assert payload["userErrors"] == [], payload
+    return payload["media"]
+
+
+async def create_post(gql: Any, token: str, **post: Any) -> dict[str, Any]:
+    body = await gql(CREATE_POST, {"input": post}, token=token)
+    return body["data"]["createPost"]
+
+
+async def publish_post(gql: Any, token: str, post_id: str) -> dict[str, Any]:
+    body = await gql(PUBLISH_POST, {"input": {"postId": post_id}}, token=token)
+    payload = body["data"]["publishPost"]
+    assert payload["userErrors"] == [], payload
+    return payload["post"]

@@ -8,6 +8,7 @@ from litestar.datastructures import State
 
 from shoppable.api.graphql import graphql_controller
 from shoppable.api.health import health
+from shoppable.api.media import media_store_for, receive_media_upload, serve_media
 from shoppable.api.problems import EXCEPTION_HANDLERS
 from shoppable.api.request_ids import configure_logging, request_id_middleware
 from shoppable.api.state import AppServices
@@ -22,14 +23,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     configure_logging(settings.log_level)
     owns_database = database is None
     database = database or Database(settings.database_url)
-    services = AppServices(settings=settings, database=database, cursors=CursorCodec(settings.secret_key))
+    services = AppServices(
+        settings=settings,
+        database=database,
+        cursors=CursorCodec(settings.secret_key),
+        media=media_store_for(settings),
+    )
 
     async def shutdown() -> None:
         if owns_database:
             await database.dispose()
 
     return Litestar(
-        route_handlers=[health, graphql_controller(services)],
+        route_handlers=[health, graphql_controller(services), receive_media_upload, serve_media],
         state=State({"services": services}),
         middleware=[request_id_middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from shoppable.domain.identity.actor import Actor
 from shoppable.graphql.ids import CursorCodec
 from shoppable.settings import Settings
 from shoppable.storage.catalog import SqlCatalogRepository
+from shoppable.storage.content import SqlContentRepository
 from shoppable.storage.db import UnitOfWork
 from shoppable.storage.identity import SqlIdentityRepository
 
@@ -30,6 +31,10 @@ class Repositories:
     def catalog(self) -> SqlCatalogRepository:
         return SqlCatalogRepository(self.uow)
 
+    @cached_property
+    def content(self) -> SqlContentRepository:
+        return SqlContentRepository(self.uow)
+
 
 class Loaders:
     """DataLoaders for one request (never shared: they cache what this caller may see)."""
@@ -42,6 +47,12 @@ class Loaders:
         from shoppable.graphql.catalog.loaders import CatalogLoaders
 
         return CatalogLoaders(self.repos)
+
+    @cached_property
+    def content(self) -> Any:
+        from shoppable.graphql.content.loaders import ContentLoaders
+
+        return ContentLoaders(self.repos)
 
 
 class Context(BaseContext, kw_only=True):

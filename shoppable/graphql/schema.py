@@ -17,6 +17,9 @@ from strawberry.tools import merge_types
 from shoppable.graphql.catalog import types as catalog_types
 from shoppable.graphql.catalog.mutations import CatalogMutations
 from shoppable.graphql.catalog.queries import CatalogQueries
+from shoppable.graphql.content import types as content_types
+from shoppable.graphql.content.mutations import ContentMutations
+from shoppable.graphql.content.queries import ContentQueries
 from shoppable.graphql.errors import should_mask_error
 from shoppable.graphql.identity import types as identity_types
 from shoppable.graphql.identity.mutations import IdentityMutations
@@ -25,8 +28,8 @@ from shoppable.graphql.limits import cost_limit_rule
 from shoppable.graphql.node import NodeQueries
 from shoppable.settings import Settings
 
-Query = merge_types("Query", (NodeQueries, IdentityQueries, CatalogQueries))
-Mutation = merge_types("Mutation", (IdentityMutations, CatalogMutations))
+Query = merge_types("Query", (NodeQueries, IdentityQueries, CatalogQueries, ContentQueries))
+Mutation = merge_types("Mutation", (IdentityMutations, CatalogMutations, ContentMutations))
 
 # Types reachable only through the Node interface must be listed so the schema knows them.
 NODE_TYPES = [
@@ -35,6 +38,10 @@ NODE_TYPES = [
     catalog_types.Sku,
     catalog_types.ApiKey,
     identity_types.User,
+    content_types.Creator,
+    content_types.Post,
+    content_types.Media,
+    content_types.PostReport,
 ]
 
 

@@ -9,7 +9,7 @@ object.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -278,7 +278,11 @@ async def complete_upload(
         raise
 
     current = await content.get_upload(upload.id)
-    if current is not None and current.status is UploadStatus.COMPLETED and current.media_id is not None:
+    if current is None:  # cleaned up meanwhile (see jobs/media_cleanup.py)
+        raise DomainError.single(
+            ("uploadId",), ErrorCode.INVALID, "This upload has expired; start a new one."
+        )
+    if current.status is UploadStatus.COMPLETED and current.media_id is not None:
         return (await content.get_media([current.media_id]))[0]  # a concurrent completion won
     media = await content.add_media(
         user_id,
@@ -659,6 +663,10 @@ async def set_save(
         await tx.commit()
         post = (await content.get_posts([post.id]))[0]
     return post
+
+
+Reaction = Callable[[Transaction, ContentRepository, Actor, int, bool], Awaitable[Post]]
+"""`set_like` or `set_save`."""
 
 
 # -- reading -----------------------------------------------------------------------------------------

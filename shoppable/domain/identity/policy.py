@@ -70,3 +70,8 @@ def can_see_moderation(actor: Actor, creator_user_id: int) -> bool:
 def can_see_post_insights(actor: Actor, creator_user_id: int) -> bool:
     """Save counts and similar figures are for the creator, not for the public."""
     return can_edit_post(actor, creator_user_id) or can_moderate(actor)
+
+
+def can_see_report(actor: Actor, reporter_id: int) -> bool:
+    """A report is its reporter's and the moderators' (the reported creator never learns who)."""
+    return (actor.user_id is not None and actor.user_id == reporter_id) or can_moderate(actor)

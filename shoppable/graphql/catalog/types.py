@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
@@ -24,6 +24,9 @@ from shoppable.graphql.context import Info
 from shoppable.graphql.ids import encode_id
 from shoppable.graphql.lookahead import selected_below
 from shoppable.graphql.node import Node, node_type
+
+if TYPE_CHECKING:
+    from shoppable.graphql.content.types import Post
 
 T = TypeVar("T")
 
@@ -188,6 +191,14 @@ class Product(Node):
             return connection(info.context.cursors, "skus", page, Sku.of, had_cursor=after is not None)
 
         return self._with_loaded(info.context.loaders.catalog.skus_by_product_id, build)
+
+    @strawberry.field(description="Published posts that tag this product, newest first.")
+    async def featured_in(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Post, strawberry.lazy("shoppable.graphql.content.types")]]:
+        from shoppable.graphql.content.types import featured_in
+
+        return await featured_in(info, self.record.id, first, after)
 
     def _with_loaded(self, loader: Loader[int, Any], build: Callable[[Any], T]) -> T:
         found = loader.peek(self.record.id)

@@ -6,9 +6,12 @@ from datetime import datetime
 
 import strawberry
 
+from shoppable.domain.content import service as content
 from shoppable.domain.identity.consent import Consent as ConsentRecord
 from shoppable.domain.identity.records import User as UserRecord
 from shoppable.graphql.catalog.types import Merchant
+from shoppable.graphql.connection import Connection, connection, page_request
+from shoppable.graphql.content.types import Creator, Post
 from shoppable.graphql.context import Info
 from shoppable.graphql.ids import encode_id
 from shoppable.graphql.node import Node, node_type
@@ -61,6 +64,27 @@ class Viewer:
         ids = sorted(info.context.actor.merchant_ids)
         found = await info.context.loaders.catalog.merchant_by_id.load_many(ids)
         return [Merchant.of(m) for m in found if m is not None]
+
+    @strawberry.field(description="The viewer's creator profile, when they became a creator.")
+    async def creator(self, info: Info) -> Creator | None:
+        found = await info.context.loaders.content.creator_by_user_id.load(self.record.id)
+        return Creator.of(found) if found else None
+
+    @strawberry.field(description="Creators the viewer follows, most recently followed first.")
+    async def following(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Creator]:
+        request = page_request(info.context.cursors, "following", first, after)
+        page = await content.list_following(info.context.repos.content, info.context.actor, request)
+        info.context.loaders.content.prime_creators(page.items)
+        return connection(info.context.cursors, "following", page, Creator.of, had_cursor=after is not None)
+
+    @strawberry.field(description="Published posts the viewer saved, most recently saved first.")
+    async def saved(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Post]:
+        request = page_request(info.context.cursors, "saved", first, after)
+        page = await content.saved_posts(info.context.repos.content, info.context.actor, request)
+        info.context.loaders.content.prime_posts(page.items)
+        return connection(info.context.cursors, "saved", page, Post.of, had_cursor=after is not None)
 
 
 @node_type("User")

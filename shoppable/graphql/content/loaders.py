@@ -1,0 +1,128 @@
+"""Content DataLoaders: one statement per relation per request, whatever the page size.
+
+Loaders that answer for the viewer (liked, saved, follows) are keyed by (user id, object id), so a
+cached answer can never be served to anyone else even if a loader outlived its request.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
+
+from strawberry.dataloader import DataLoader
+
+from shoppable.domain.content.records import (
+    Creator,
+    Media,
+    MediaRendition,
+    ModerationDecision,
+    Post,
+    PostReport,
+    ProductTag,
+)
+
+if TYPE_CHECKING:
+    from shoppable.graphql.context import Repositories
+
+ViewerKey = tuple[int, int]
+"""(viewer's user id, post or creator id)"""
+
+
+class ContentLoaders:
+    def __init__(self, repos: Repositories) -> None:
+        self.repos = repos
+        self.creator_by_id = DataLoader[int, Creator | None](self._creators)
+        self.creator_by_user_id = DataLoader[int, Creator | None](self._creators_of_users)
+        self.creator_by_handle = DataLoader[str, Creator | None](self._creators_by_handle)
+        self.post_by_id = DataLoader[int, Post | None](self._posts)
+        self.media_by_id = DataLoader[int, Media | None](self._media)
+        self.media_by_post_id = DataLoader[int, list[Media]](self._media_of_posts)
+        self.renditions_by_media_id = DataLoader[int, list[MediaRendition]](self._renditions)
+        self.tags_by_post_id = DataLoader[int, list[ProductTag]](self._tags)
+        self.decision_by_post_id = DataLoader[int, ModerationDecision | None](self._decisions)
+        self.report_by_id = DataLoader[int, PostReport | None](self._reports)
+        self.viewer_liked = DataLoader[ViewerKey, bool](self._liked)
+        self.viewer_saved = DataLoader[ViewerKey, bool](self._saved)
+        self.viewer_follows = DataLoader[ViewerKey, bool](self._follows)
+
+    def prime_posts(self, posts: Sequence[Post]) -> None:
+        for post in posts:
+            self.post_by_id.prime(post.id, post)
+
+    def prime_creators(self, creators: Sequence[Creator]) -> None:
+        for creator in creators:
+            self.creator_by_id.prime(creator.id, creator)
+
+    async def _creators(self, ids: list[int]) -> list[Creator | None]:
+        found = {c.id: c for c in await self.repos.content.get_creators(ids)}
+        return [found.get(i) for i in ids]
+
+    async def _creators_of_users(self, user_ids: list[int]) -> list[Creator | None]:
+        found = {c.user_id: c for c in await self.repos.content.creators_of_users(user_ids)}
+        for creator in found.values():
+            self.creator_by_id.prime(creator.id, creator)
+        return [found.get(i) for i in user_ids]
+
+    async def _creators_by_handle(self, handles: list[str]) -> list[Creator | None]:
+        found = {c.handle: c for c in await self.repos.content.creators_by_handles(handles)}
+        for creator in found.values():
+            self.creator_by_id.prime(creator.id, creator)
+        return [found.get(h) for h in handles]
+
+    async def _posts(self, ids: list[int]) -> list[Post | None]:
+        found = {p.id: p for p in await self.repos.content.get_posts(ids)}
+        return [found.get(i) for i in ids]
+
+    async def _media(self, ids: list[int]) -> list[Media | None]:
+        found = {m.id: m for m in await self.repos.content.get_media(ids)}
+        return [found.get(i) for i in ids]
+
+    async def _media_of_posts(self, post_ids: list[int]) -> list[list[Media]]:
+        grouped: dict[int, list[Media]] = defaultdict(list)
+        for post_id, media in await self.repos.content.media_of_posts(post_ids):
+            grouped[post_id].append(media)
+            self.media_by_id.prime(media.id, media)
+        return [grouped.get(i, []) for i in post_ids]
+
+    async def _renditions(self, media_ids: list[int]) -> list[list[MediaRendition]]:
+        grouped: dict[int, list[MediaRendition]] = defaultdict(list)
+        for rendition in await self.repos.content.renditions_of(media_ids):
+            grouped[rendition.media_id].append(rendition)
+        return [grouped.get(i, []) for i in media_ids]
+
+    async def _tags(self, post_ids: list[int]) -> list[list[ProductTag]]:
+        grouped: dict[int, list[ProductTag]] = defaultdict(list)
+        for tag in await self.repos.content.tags_of_posts(post_ids):
+            grouped[tag.post_id].append(tag)
+        return [grouped.get(i, []) for i in post_ids]
+
+    async def _decisions(self, post_ids: list[int]) -> list[ModerationDecision | None]:
+        found = {d.post_id: d for d in await self.repos.content.latest_decisions(post_ids)}
+        return [found.get(i) for i in post_ids]
+
+    async def _reports(self, ids: list[int]) -> list[PostReport | None]:
+        found = {r.id: r for r in await self.repos.content.get_reports(ids)}
+        return [found.get(i) for i in ids]
+
+    async def _liked(self, keys: list[ViewerKey]) -> list[bool]:
+        return await _per_viewer(keys, self.repos.content.liked_post_ids)
+
+    async def _saved(self, keys: list[ViewerKey]) -> list[bool]:
+        return await _per_viewer(keys, self.repos.content.saved_post_ids)
+
+    async def _follows(self, keys: list[ViewerKey]) -> list[bool]:
+        return await _per_viewer(keys, self.repos.content.followed_creator_ids)
+
+
+async def _per_viewer(
+    keys: list[ViewerKey], lookup: Callable[[int, Sequence[int]], Awaitable[set[int]]]
+) -> list[bool]:
+    """One statement per viewer (a request has one), answering membership for each object id."""
+    by_user: dict[int, list[int]] = defaultdict(list)
+    for user_id, object_id in keys:
+        by_user[user_id].append(object_id)
+    found: set[ViewerKey] = set()
+    for user_id, object_ids in by_user.items():
+        found.update((user_id, i) for i in await lookup(user_id, object_ids))
+    return [key in found for key in keys]
