@@ -130,12 +130,13 @@ class SqlCatalogRepository:
         changed = [w for w in writes if w.product_id is not None]
         ids: dict[int, int] = {w.index: w.product_id for w in changed if w.product_id is not None}
         if new:
+            # A plain executemany, then the ids by handle: RETURNING with a guaranteed row order would
+            # make SQLite insert one row per statement.
             rows = [_product_values(merchant_id, w) | {"created_at": now} for w in new]
-            result = await self.uow.execute(
-                insert(products).returning(products.c.id, sort_by_parameter_order=True), rows
-            )
-            for write, new_id in zip(new, result.scalars().all(), strict=True):
-                ids[write.index] = new_id
+            await self.uow.execute(insert(products), rows)
+            created = await self.existing_products(merchant_id, [w.draft.handle for w in new])
+            for write in new:
+                ids[write.index] = created[write.draft.handle].id
         if changed:
             params = [_product_values(merchant_id, w) | {"b_id": w.product_id} for w in changed]
             stmt = update(products).where(products.c.id == bindparam("b_id"))

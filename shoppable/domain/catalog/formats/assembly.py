@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from shoppable.domain.catalog.drafts import ProductDraft, validate_product
+from shoppable.domain.catalog.formats.digests import DigestSet
 from shoppable.domain.catalog.formats.records import FeedItem, ParsedProduct, RowError
 from shoppable.domain.errors import ErrorCode, Path
 
@@ -68,8 +69,8 @@ class FeedLedger:
 
     def __init__(self, field_name: FieldNamer) -> None:
         self.field_name = field_name
-        self.handles: set[str] = set()
-        self.sku_codes: set[str] = set()
+        self.handles = DigestSet()
+        self.sku_codes = DigestSet()
 
     def accept(self, built: Built, lines: Sequence[int], external_id: str) -> list[FeedItem]:
         draft = built.draft
