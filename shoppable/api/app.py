@@ -6,6 +6,7 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 
+from shoppable.api.catalog import CatalogController
 from shoppable.api.graphql import graphql_controller
 from shoppable.api.health import health
 from shoppable.api.media import media_store_for, receive_media_upload, serve_media
@@ -13,6 +14,10 @@ from shoppable.api.problems import EXCEPTION_HANDLERS
 from shoppable.api.request_ids import configure_logging, request_id_middleware
 from shoppable.api.state import AppServices
 from shoppable.graphql.ids import CursorCodec
+from shoppable.jobs.catalog_import import resume_interrupted_imports
+from shoppable.jobs.context import JobContext
+from shoppable.jobs.queue import InProcessQueue
+from shoppable.jobs.registry import make_queue
 from shoppable.settings import Settings, get_settings
 from shoppable.storage.db import Database
 
@@ -30,16 +35,32 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         media=media_store_for(settings),
     )
 
+    job_context = JobContext(settings=settings, database=database, services={"app": services})
+    services.jobs = make_queue(job_context)
+
+    async def startup() -> None:
+        # Imports a restart interrupted are taken up again; with SAQ, workers do this themselves.
+        if isinstance(services.jobs, InProcessQueue):
+            await resume_interrupted_imports(job_context, services.jobs, only_stale=False)
+
     async def shutdown() -> None:
+        await services.jobs.close()
         if owns_database:
             await database.dispose()
 
     return Litestar(
-        route_handlers=[health, graphql_controller(services), receive_media_upload, serve_media],
+        route_handlers=[
+            health,
+            graphql_controller(services),
+            CatalogController,
+            receive_media_upload,
+            serve_media,
+        ],
         state=State({"services": services}),
         middleware=[request_id_middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
+        on_startup=[startup],
         on_shutdown=[shutdown],
         debug=False,
         openapi_config=None,

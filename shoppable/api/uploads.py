@@ -86,7 +86,9 @@ async def save_body(
         async for chunk in chunks:
             received += len(chunk)
             if received > max_bytes:
-                raise Problem(413, "Upload too large", f"Files are limited to {max_bytes} bytes.", slug="too-large")
+                raise Problem(
+                    413, "Upload too large", f"Files are limited to {max_bytes} bytes.", slug="too-large"
+                )
             if parser is not None:
                 await asyncio.to_thread(parser.write, chunk)
             else:
