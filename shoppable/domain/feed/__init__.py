@@ -1,0 +1,1 @@
+"""The feed: candidate sources, filters, scoring, mixing, reasons and served history."""

@@ -17,6 +17,7 @@ from shoppable.storage.tables.content import (
     SaveRow,
     UploadRow,
 )
+from shoppable.storage.tables.feed import EventRow, FeedHideRow, FeedServedRow, FeedSessionRow
 from shoppable.storage.tables.identity import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 from shoppable.storage.tables.imports import CatalogImportErrorRow, CatalogImportRow, IdempotencyRecordRow
 
@@ -27,6 +28,10 @@ __all__ = [
     "CatalogImportErrorRow",
     "CatalogImportRow",
     "CreatorRow",
+    "EventRow",
+    "FeedHideRow",
+    "FeedServedRow",
+    "FeedSessionRow",
     "FollowRow",
     "IdempotencyRecordRow",
     "LikeRow",

@@ -1,0 +1,168 @@
+"""Behavioural events from apps, web and watches: validated one by one, stored once per client id."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from shoppable.domain.errors import DomainError, ErrorCode, FieldError
+from shoppable.domain.feed.service import actor_key
+from shoppable.domain.identity.actor import Actor
+from shoppable.domain.ports import Transaction
+
+MAX_EVENTS = 500
+FUTURE_TOLERANCE = timedelta(minutes=5)
+MAX_AGE = timedelta(days=7)
+EVENT_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class EventType(StrEnum):
+    IMPRESSION = "IMPRESSION"
+    VIEW = "VIEW"
+    CLICK = "CLICK"
+    LIKE = "LIKE"
+    SAVE = "SAVE"
+    FOLLOW = "FOLLOW"
+    SHARE = "SHARE"
+    ADD_TO_CART = "ADD_TO_CART"
+    PURCHASE = "PURCHASE"
+
+
+class Channel(StrEnum):
+    APP = "APP"
+    WEB = "WEB"
+    WATCH = "WATCH"
+    OTHER = "OTHER"
+
+
+# Which subjects each event may be about (None: no subject needed).
+SUBJECTS: dict[EventType, frozenset[str | None]] = {
+    EventType.IMPRESSION: frozenset({"Post", "Product"}),
+    EventType.VIEW: frozenset({"Post", "Product", "Creator", None}),
+    EventType.CLICK: frozenset({"Post", "Product", "Creator"}),
+    EventType.LIKE: frozenset({"Post"}),
+    EventType.SAVE: frozenset({"Post"}),
+    EventType.FOLLOW: frozenset({"Creator"}),
+    EventType.SHARE: frozenset({"Post", "Product", "Creator"}),
+    EventType.ADD_TO_CART: frozenset({"Product", "Sku"}),
+    EventType.PURCHASE: frozenset({"Product", "Sku"}),
+}
+
+
+@dataclass(frozen=True)
+class EventInput:
+    event_id: str
+    type: EventType
+    subject: tuple[str, int] | None  # (type name, pk) from a global id
+    occurred_at: datetime
+    channel: Channel = Channel.OTHER
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    event_id: str
+    actor_key: str
+    user_id: int | None
+    device_id: str | None
+    type: EventType
+    subject_type: str | None
+    subject_id: int | None
+    channel: Channel
+    position: int | None
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    accepted: int
+    duplicates: int
+    errors: list[FieldError]
+
+
+class EventStore(Protocol):
+    async def existing_subjects(self, subjects: Sequence[tuple[str, int]]) -> set[tuple[str, int]]: ...
+
+    async def insert_new(self, events: Sequence[NewEvent]) -> int:
+        """Store the events whose (actor, event id) is new; returns how many were stored."""
+        ...
+
+
+def _check(index: int, event: EventInput, now: datetime) -> list[FieldError]:
+    at = ("events", index)
+    errors = []
+    if not EVENT_ID_RE.match(event.event_id):
+        errors.append(
+            FieldError((*at, "eventId"), ErrorCode.INVALID, "eventId must be 1-64 letters, digits or ._:-")
+        )
+    if event.occurred_at.tzinfo is None:
+        errors.append(FieldError((*at, "occurredAt"), ErrorCode.INVALID, "occurredAt needs a time zone."))
+    elif event.occurred_at > now + FUTURE_TOLERANCE:
+        errors.append(FieldError((*at, "occurredAt"), ErrorCode.INVALID, "occurredAt is in the future."))
+    elif event.occurred_at < now - MAX_AGE:
+        errors.append(
+            FieldError((*at, "occurredAt"), ErrorCode.INVALID, "occurredAt is more than 7 days ago.")
+        )
+    kind = event.subject[0] if event.subject else None
+    if kind not in SUBJECTS[event.type]:
+        wanted = " or ".join(sorted(k for k in SUBJECTS[event.type] if k)) or "no subject"
+        errors.append(
+            FieldError(
+                (*at, "subjectId"), ErrorCode.INVALID, f"A {event.type.value} event is about a {wanted}."
+            )
+        )
+    if event.position is not None and not 0 <= event.position <= 100_000:
+        errors.append(FieldError((*at, "position"), ErrorCode.INVALID, "position must be 0..100000."))
+    return errors
+
+
+async def track(
+    tx: Transaction, store: EventStore, actor: Actor, events: Sequence[EventInput], now: datetime
+) -> TrackResult:
+    """Store valid events (each once per client event id); report each invalid one at its index."""
+    if actor.user_id is None and not actor.device_id:
+        raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Sign in or send an X-Device-Id header.")
+    if len(events) > MAX_EVENTS:
+        raise DomainError.single(
+            ("events",), ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_EVENTS} events per call."
+        )
+    errors: list[FieldError] = []
+    valid: list[tuple[int, EventInput]] = []
+    for index, event in enumerate(events):
+        problems = _check(index, event, now)
+        errors.extend(problems)
+        if not problems:
+            valid.append((index, event))
+    existing = await store.existing_subjects([e.subject for _, e in valid if e.subject])
+    key = actor_key(actor)
+    batch: dict[str, NewEvent] = {}
+    in_call_duplicates = 0
+    for index, event in valid:
+        if event.subject and event.subject not in existing:
+            errors.append(FieldError(("events", index, "subjectId"), ErrorCode.NOT_FOUND, "No such subject."))
+            continue
+        if event.event_id in batch:
+            in_call_duplicates += 1
+            continue
+        batch[event.event_id] = NewEvent(
+            event_id=event.event_id,
+            actor_key=key,
+            user_id=actor.user_id,
+            device_id=actor.device_id if actor.user_id is None else None,
+            type=event.type,
+            subject_type=event.subject[0] if event.subject else None,
+            subject_id=event.subject[1] if event.subject else None,
+            channel=event.channel,
+            position=event.position,
+            occurred_at=event.occurred_at,
+        )
+    stored = 0
+    if batch:
+        await tx.begin_write()
+        stored = await store.insert_new(list(batch.values()))
+        await tx.commit()
+    return TrackResult(accepted=stored, duplicates=len(batch) - stored + in_call_duplicates, errors=errors)
