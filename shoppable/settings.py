@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     import_archive_max_share: float = 0.5
     max_import_bytes: int = 2 * 1024 * 1024 * 1024
 
+    model_dir: Path = Path("./var/models")
+    feed_slot_pattern: str = "PPRPPPR"
+    feed_purchase_window_days: int = 90
+    feed_session_ttl_seconds: int = 24 * 3600
+    feed_snapshot_ttl_seconds: float = 60.0
+    recs_train_interval_seconds: int = 3600
+
     token_ttl_seconds: int = 24 * 3600
     default_low_stock_threshold: int = 5
 

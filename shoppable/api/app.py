@@ -12,7 +12,7 @@ from shoppable.api.health import health
 from shoppable.api.media import media_store_for, receive_media_upload, serve_media
 from shoppable.api.problems import EXCEPTION_HANDLERS
 from shoppable.api.request_ids import configure_logging, request_id_middleware
-from shoppable.api.state import AppServices
+from shoppable.api.state import AppServices, FeedServices
 from shoppable.graphql.ids import CursorCodec
 from shoppable.jobs.catalog_import import resume_interrupted_imports
 from shoppable.jobs.context import JobContext
@@ -20,6 +20,8 @@ from shoppable.jobs.queue import InProcessQueue
 from shoppable.jobs.registry import make_queue
 from shoppable.settings import Settings, get_settings
 from shoppable.storage.db import Database
+from shoppable.storage.feed import SnapshotCache
+from shoppable.storage.models import ModelStore
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:
@@ -35,6 +37,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         media=media_store_for(settings),
     )
 
+    services.feed = FeedServices(
+        snapshots=SnapshotCache(database, settings.feed_snapshot_ttl_seconds),
+        models=ModelStore(settings.model_dir),
+    )
     job_context = JobContext(settings=settings, database=database, services={"app": services})
     services.jobs = make_queue(job_context)
 

@@ -9,6 +9,8 @@ from shoppable.domain.content.ports import MediaStore
 from shoppable.graphql.ids import CursorCodec
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
+from shoppable.storage.feed import SnapshotCache
+from shoppable.storage.models import ModelStore
 
 
 @dataclass
@@ -17,5 +19,14 @@ class AppServices:
     database: Database
     cursors: CursorCodec
     jobs: Any = None  # shoppable.jobs.queue.JobQueue, set by the app factory
+    feed: Any = None  # shoppable.api.state.FeedServices, set by the app factory
     extras: dict[str, Any] = field(default_factory=dict)
     media: MediaStore | None = None  # S3 or local disk, chosen from settings by the app factory
+
+
+@dataclass
+class FeedServices:
+    """Process-wide parts of the feed: the shared trending snapshot and the current trained model."""
+
+    snapshots: SnapshotCache
+    models: ModelStore

@@ -35,8 +35,10 @@ def user_errors(errors: Sequence[FieldError]) -> list[UserError]:
 
 def should_mask_error(error: GraphQLError) -> bool:
     """Let through what the caller caused (validation, limits, bad input); mask and log the rest."""
-    if error.original_error is None:
-        return False  # parse/validation errors, including the depth/alias/token/cost limiters
+    if error.original_error is None or error.path is None:
+        # Parse and validation errors (the depth/alias/token/cost limiters among them) and variables
+        # that do not fit their types: all about the caller's request, none from inside a resolver.
+        return False
     code = (error.extensions or {}).get("code")
     if code in EXPECTED_CODES:
         return False

@@ -15,12 +15,15 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 from strawberry.tools import merge_types
 
 from shoppable.graphql.catalog import types as catalog_types
+from shoppable.graphql.catalog.imports import CatalogImport, CatalogImportQueries
 from shoppable.graphql.catalog.mutations import CatalogMutations
 from shoppable.graphql.catalog.queries import CatalogQueries
 from shoppable.graphql.content import types as content_types
 from shoppable.graphql.content.mutations import ContentMutations
 from shoppable.graphql.content.queries import ContentQueries
 from shoppable.graphql.errors import should_mask_error
+from shoppable.graphql.feed.mutations import FeedMutations
+from shoppable.graphql.feed.queries import FeedQueries
 from shoppable.graphql.identity import types as identity_types
 from shoppable.graphql.identity.mutations import IdentityMutations
 from shoppable.graphql.identity.queries import IdentityQueries
@@ -28,8 +31,10 @@ from shoppable.graphql.limits import cost_limit_rule
 from shoppable.graphql.node import NodeQueries
 from shoppable.settings import Settings
 
-Query = merge_types("Query", (NodeQueries, IdentityQueries, CatalogQueries, ContentQueries))
-Mutation = merge_types("Mutation", (IdentityMutations, CatalogMutations, ContentMutations))
+Query = merge_types(
+    "Query", (NodeQueries, IdentityQueries, CatalogQueries, CatalogImportQueries, ContentQueries, FeedQueries)
+)
+Mutation = merge_types("Mutation", (IdentityMutations, CatalogMutations, ContentMutations, FeedMutations))
 
 # Types reachable only through the Node interface must be listed so the schema knows them.
 NODE_TYPES = [
@@ -37,6 +42,7 @@ NODE_TYPES = [
     catalog_types.Product,
     catalog_types.Sku,
     catalog_types.ApiKey,
+    CatalogImport,
     identity_types.User,
     content_types.Creator,
     content_types.Post,

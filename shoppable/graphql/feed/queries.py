@@ -1,0 +1,131 @@
+"""The feed query."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import strawberry
+
+from shoppable.domain.catalog.drafts import ProductStatus
+from shoppable.domain.content.records import PostStatus
+from shoppable.domain.feed import model
+from shoppable.domain.feed.service import FeedConfig, FeedRequest, build_page
+from shoppable.domain.identity import policy
+from shoppable.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shoppable.graphql.catalog.types import Product
+from shoppable.graphql.connection import PageInfo
+from shoppable.graphql.content.types import Post
+from shoppable.graphql.context import Info
+from shoppable.graphql.feed.types import FEED_CURSOR, FeedConnection, FeedEdge, FeedMode, FeedReason
+from shoppable.graphql.ids import bad_user_input
+from shoppable.graphql.lookahead import selected_below
+from shoppable.storage.feed import SqlFeedReader, SqlFeedSessions
+
+
+def _cursor(info: Info, after: str | None) -> tuple[str | None, int]:
+    if after is None:
+        return None, 0
+    key = info.context.cursors.decode(FEED_CURSOR, after)
+    if not (isinstance(key, list) and len(key) == 2 and isinstance(key[0], str) and isinstance(key[1], int)):
+        raise bad_user_input("Invalid cursor.")
+    return key[0], max(0, key[1])
+
+
+@strawberry.type
+class FeedQueries:
+    @strawberry.field(
+        description="Posts and product cards to scroll. FOR_YOU is personalized only for signed-in viewers "
+        "who turned personalization on; otherwise it equals NON_PERSONALIZED."
+    )
+    async def feed(
+        self,
+        info: Info,
+        first: int | None = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        mode: FeedMode = model.FeedMode.FOR_YOU,  # type: ignore[valid-type]
+    ) -> FeedConnection:
+        size = DEFAULT_PAGE_SIZE if first is None else first
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise bad_user_input(f"`first` must be between 1 and {MAX_PAGE_SIZE}.")
+        session_id, position = _cursor(info, after)
+        context = info.context
+        feed = context.services.feed
+        settings = context.settings
+        config = FeedConfig(
+            pattern=settings.feed_slot_pattern,
+            session_ttl_seconds=settings.feed_session_ttl_seconds,
+            purchase_window_days=settings.feed_purchase_window_days,
+        )
+        page = await build_page(
+            context.uow,
+            SqlFeedReader(context.uow, feed.snapshots),
+            SqlFeedSessions(context.uow),
+            await feed.models.current(),
+            FeedRequest(context.actor, model.FeedMode(mode), size, session_id, position),
+            config,
+            datetime.now(UTC),
+        )
+        return await _hydrate(info, page)
+
+
+async def _hydrate(info: Info, page: model.FeedPage) -> FeedConnection:
+    """Turn served ids into objects in a fixed number of statements; drop what became invisible since."""
+    content = info.context.loaders.content
+    catalog = info.context.loaders.catalog
+    post_ids = [i.item_id for i in page.items if i.kind is model.ItemKind.POST]
+    product_ids = [i.item_id for i in page.items if i.kind is model.ItemKind.PRODUCT]
+    posts, products = await asyncio.gather(
+        content.post_by_id.load_many(post_ids), catalog.product_by_id.load_many(product_ids)
+    )
+    visible_posts = {
+        p.id: p for p in posts if p is not None and p.status is PostStatus.PUBLISHED and p.deleted_at is None
+    }
+    visible_products = {
+        p.id: p
+        for p in products
+        if p is not None
+        and p.status is ProductStatus.ACTIVE
+        and policy.can_see_product(info.context.actor, p.merchant_id, p.status)
+    }
+    await catalog.prefetch_for(list(visible_products.values()), selected_below(info, "edges", "node"))
+    edges = []
+    for item in page.items:
+        if item.kind is model.ItemKind.POST and item.item_id in visible_posts:
+            node = Post.of(visible_posts[item.item_id])
+        elif item.kind is model.ItemKind.PRODUCT and item.item_id in visible_products:
+            node = Product.of(visible_products[item.item_id])
+        else:
+            continue
+        edges.append(
+            FeedEdge(
+                node=node,
+                source=item.source,
+                reasons=[FeedReason(code=r.code.value, text=r.text) for r in item.reasons],
+                session_id=page.session.id,
+                position=item.position,
+                codec=info.context.cursors,
+            )
+        )
+    last = page.items[-1] if page.items else None
+    end = (
+        FeedEdge(
+            node=None,
+            source=None,
+            reasons=[],
+            session_id=page.session.id,
+            position=last.position,
+            codec=info.context.cursors,
+        )  # type: ignore[arg-type]
+        if last
+        else None
+    )
+    return FeedConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.items[0].position > 0 if page.items else False,
+            first_edge=edges[0] if edges else None,
+            last_edge=end,
+        ),
+    )
