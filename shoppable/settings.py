@@ -44,7 +44,6 @@ class Settings(BaseSettings):
     feed_purchase_window_days: int = 90
     feed_session_ttl_seconds: int = 24 * 3600
     feed_snapshot_ttl_seconds: float = 60.0
-    recs_train_interval_seconds: int = 3600
 
     token_ttl_seconds: int = 24 * 3600
     default_low_stock_threshold: int = 5

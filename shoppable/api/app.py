@@ -17,7 +17,7 @@ from shoppable.graphql.ids import CursorCodec
 from shoppable.jobs.catalog_import import resume_interrupted_imports
 from shoppable.jobs.context import JobContext
 from shoppable.jobs.queue import InProcessQueue
-from shoppable.jobs.registry import make_queue
+from shoppable.jobs.registry import PERIODIC, make_queue
 from shoppable.settings import Settings, get_settings
 from shoppable.storage.db import Database
 from shoppable.storage.feed import SnapshotCache
@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # Imports a restart interrupted are taken up again; with SAQ, workers do this themselves.
         if isinstance(services.jobs, InProcessQueue):
             await resume_interrupted_imports(job_context, services.jobs, only_stale=False)
+            for name, (_cron, seconds) in PERIODIC.items():
+                services.jobs.every(seconds, name)
 
     async def shutdown() -> None:
         await services.jobs.close()

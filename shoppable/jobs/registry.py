@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from shoppable.jobs.catalog_import import catalog_import
 from shoppable.jobs.context import JobContext
+from shoppable.jobs.feed_cleanup import feed_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
+from shoppable.jobs.recs_train import recs_train
 
-JOBS: dict[str, JobFunction] = {"catalog_import": catalog_import}
+JOBS: dict[str, JobFunction] = {
+    "catalog_import": catalog_import,
+    "recs_train": recs_train,
+    "feed_cleanup": feed_cleanup,
+}
 
-# Periodic jobs: name -> cron schedule (SAQ); the in-process runner uses the same intervals.
-PERIODIC: dict[str, str] = {}
+# Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
+PERIODIC: dict[str, tuple[str, int]] = {
+    "recs_train": ("7 * * * *", 3600),
+    "feed_cleanup": ("*/15 * * * *", 900),
+}
 
 
 def make_queue(context: JobContext) -> JobQueue:
