@@ -69,6 +69,7 @@ def settings(tmp_path: Path, database: Database) -> Settings:
         debug=False,
         media_dir=tmp_path / "media",
         import_dir=tmp_path / "imports",
+        model_dir=tmp_path / "models",
         public_base_url="http://testserver.local",
     )
 
