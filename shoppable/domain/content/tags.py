@@ -79,7 +79,7 @@ def validate_tags(
         if point is None:
             continue
         points[point] += 1
-        if points[point] == MAX_TAGS_PER_POINT + 1:
+        if points[point] > MAX_TAGS_PER_POINT:
             errors.append(
                 FieldError(
                     (*path, index),
