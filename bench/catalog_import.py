@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -114,7 +115,7 @@ async def child(path: Path, fmt: str, url: str) -> dict[str, Any]:
         owner = await identity.add_user(f"bench-{fmt}@example.com", "x", "Bench", is_admin=False)
         merchant = await identity.add_merchant(f"bench-{fmt.replace('_', '-')}", "Bench", "EUR", 5, owner.id)
         job = await SqlImportJobRepository(uow).create(
-            merchant.id, fmt, ImportMode.DELTA, False, str(path), path.stat().st_size
+            merchant.id, fmt, ImportMode.DELTA, False, str(path), os.path.getsize(path)
         )
         await uow.commit()
     base = rss_mb()
