@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import csv
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -98,7 +97,7 @@ def rss_mb() -> float:
     return pages * resource.getpagesize() / 1e6
 
 
-async def child(path: Path, fmt: str, url: str) -> dict[str, Any]:
+async def child(path: Path, size: int, fmt: str, url: str) -> dict[str, Any]:
     from shoppable.domain.catalog.importing import ImportMode
     from shoppable.jobs.catalog_import import catalog_import
     from shoppable.jobs.context import JobContext
@@ -115,7 +114,7 @@ async def child(path: Path, fmt: str, url: str) -> dict[str, Any]:
         owner = await identity.add_user(f"bench-{fmt}@example.com", "x", "Bench", is_admin=False)
         merchant = await identity.add_merchant(f"bench-{fmt.replace('_', '-')}", "Bench", "EUR", 5, owner.id)
         job = await SqlImportJobRepository(uow).create(
-            merchant.id, fmt, ImportMode.DELTA, False, str(path), os.path.getsize(path)
+            merchant.id, fmt, ImportMode.DELTA, False, str(path), size
         )
         await uow.commit()
     base = rss_mb()
@@ -150,7 +149,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         file, fmt, url = args.child
-        print(json.dumps(asyncio.run(child(Path(file), fmt, url))))
+        print(json.dumps(asyncio.run(child(Path(file), Path(file).stat().st_size, fmt, url))))
         return
     backend = "postgresql" if args.database_url else "sqlite"
     results = []
