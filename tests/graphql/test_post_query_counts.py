@@ -98,3 +98,6 @@ async def test_post_page_statement_count_is_constant(
         assert [n["id"] for n in body["data"]["nodes"]] == seeded["post_ids"][:size]
         node_counts[size] = count_statements.count
     assert node_counts[5] == node_counts[50], node_counts
+    # Lists answer from a page-level prefetch, `nodes` through the DataLoaders: the same posts read the same.
+    by_id = {n["id"]: n for n in body["data"]["nodes"]}
+    assert all(by_id[e["node"]["id"]] == e["node"] for e in edges)

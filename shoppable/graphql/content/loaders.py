@@ -10,8 +10,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
-from strawberry.dataloader import DataLoader
-
 from shoppable.domain.content.records import (
     Creator,
     Media,
@@ -21,6 +19,7 @@ from shoppable.domain.content.records import (
     PostReport,
     ProductTag,
 )
+from shoppable.graphql.catalog.loaders import Loader
 
 if TYPE_CHECKING:
     from shoppable.graphql.context import Repositories
@@ -32,19 +31,19 @@ ViewerKey = tuple[int, int]
 class ContentLoaders:
     def __init__(self, repos: Repositories) -> None:
         self.repos = repos
-        self.creator_by_id = DataLoader[int, Creator | None](self._creators)
-        self.creator_by_user_id = DataLoader[int, Creator | None](self._creators_of_users)
-        self.creator_by_handle = DataLoader[str, Creator | None](self._creators_by_handle)
-        self.post_by_id = DataLoader[int, Post | None](self._posts)
-        self.media_by_id = DataLoader[int, Media | None](self._media)
-        self.media_by_post_id = DataLoader[int, list[Media]](self._media_of_posts)
-        self.renditions_by_media_id = DataLoader[int, list[MediaRendition]](self._renditions)
-        self.tags_by_post_id = DataLoader[int, list[ProductTag]](self._tags)
-        self.decision_by_post_id = DataLoader[int, ModerationDecision | None](self._decisions)
-        self.report_by_id = DataLoader[int, PostReport | None](self._reports)
-        self.viewer_liked = DataLoader[ViewerKey, bool](self._liked)
-        self.viewer_saved = DataLoader[ViewerKey, bool](self._saved)
-        self.viewer_follows = DataLoader[ViewerKey, bool](self._follows)
+        self.creator_by_id = Loader[int, Creator | None](self._creators)
+        self.creator_by_user_id = Loader[int, Creator | None](self._creators_of_users)
+        self.creator_by_handle = Loader[str, Creator | None](self._creators_by_handle)
+        self.post_by_id = Loader[int, Post | None](self._posts)
+        self.media_by_id = Loader[int, Media | None](self._media)
+        self.media_by_post_id = Loader[int, list[Media]](self._media_of_posts)
+        self.renditions_by_media_id = Loader[int, list[MediaRendition]](self._renditions)
+        self.tags_by_post_id = Loader[int, list[ProductTag]](self._tags)
+        self.decision_by_post_id = Loader[int, ModerationDecision | None](self._decisions)
+        self.report_by_id = Loader[int, PostReport | None](self._reports)
+        self.viewer_liked = Loader[ViewerKey, bool](self._liked)
+        self.viewer_saved = Loader[ViewerKey, bool](self._saved)
+        self.viewer_follows = Loader[ViewerKey, bool](self._follows)
 
     def prime_posts(self, posts: Sequence[Post]) -> None:
         for post in posts:

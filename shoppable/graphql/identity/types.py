@@ -11,7 +11,7 @@ from shoppable.domain.identity.consent import Consent as ConsentRecord
 from shoppable.domain.identity.records import User as UserRecord
 from shoppable.graphql.catalog.types import Merchant
 from shoppable.graphql.connection import Connection, connection, page_request
-from shoppable.graphql.content.types import Creator, Post
+from shoppable.graphql.content.types import Creator, Post, prefetch_posts
 from shoppable.graphql.context import Info
 from shoppable.graphql.ids import encode_id
 from shoppable.graphql.node import Node, node_type
@@ -83,7 +83,7 @@ class Viewer:
     async def saved(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Post]:
         request = page_request(info.context.cursors, "saved", first, after)
         page = await content.saved_posts(info.context.repos.content, info.context.actor, request)
-        info.context.loaders.content.prime_posts(page.items)
+        await prefetch_posts(info, page.items, "edges", "node")
         return connection(info.context.cursors, "saved", page, Post.of, had_cursor=after is not None)
 
 
