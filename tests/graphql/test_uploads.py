@@ -25,13 +25,19 @@ from tests.conftest import GraphQL
 from tests.factories import (
     COMPLETE_UPLOAD,
     CREATE_UPLOAD,
+    become_creator,
     complete_upload,
+    create_merchant,
+    create_post,
     create_upload,
     make_image,
     make_mp4,
+    product_input,
+    publish_post,
     send_upload,
     sign_up,
     upload_media,
+    upsert,
 )
 
 uploads = UploadRow.__table__
@@ -207,6 +213,23 @@ async def test_a_video_gets_its_duration(gql: GraphQL, client: AsyncTestClient[A
     assert (served.status_code, served.headers["content-type"]) == (200, "video/mp4")
 
 
+async def test_files_with_the_right_magic_but_no_content_are_refused(
+    gql: GraphQL, client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    user = await sign_up(gql)
+    fake_png = b"\x89PNG\r\n\x1a\n" + bytes(800)  # passes sniffing, decodes to nothing
+    headerless = make_mp4(5_000)[:32] + b"\x00\x00\x00\x10mdat" + bytes(8)  # ftyp, then no movie header
+    for data, content_type, field in (
+        (fake_png, "image/png", "contentType"),
+        (headerless, "video/mp4", "contentType"),
+    ):
+        upload = await create_upload(gql, user["token"], data, content_type, "x")
+        assert (await send_upload(client, upload, data)).status_code == 204
+        payload = await complete_upload(gql, user["token"], upload["id"])
+        assert codes(payload) == [((field,), "UNSUPPORTED_MEDIA_TYPE")], content_type
+    assert stored_files(settings.media_dir) == []
+
+
 async def test_clean_up_removes_abandoned_uploads_but_not_media(
     gql: GraphQL, client: AsyncTestClient[Any], settings: Settings, database: Database
 ) -> None:
@@ -323,6 +346,35 @@ async def test_s3_form_upload_is_copied_verified_and_served_from_the_bucket(
     assert replay.status_code == 204
     stored = store.client.get_object(Bucket=store.bucket, Key=original_key)["Body"].read()
     assert stored == data
+
+    # The media makes a shoppable post like any other.
+    owner = await sign_up(gql)
+    merchant = await create_merchant(gql, owner["token"], handle="northwind")
+    products = (
+        await upsert(gql, owner["token"], merchant["id"], [product_input(f"p{i}") for i in range(3)])
+    )["products"]
+    await become_creator(gql, user["token"], "s3.creator")
+    tags = [
+        {"productId": p["id"], "mediaIndex": 0, "x": 0.2 * (i + 1), "y": 0.5} for i, p in enumerate(products)
+    ]
+    created = await create_post(gql, user["token"], mediaIds=[media["id"]], productTags=tags)
+    assert created["userErrors"] == []
+    await publish_post(gql, user["token"], created["post"]["id"])
+    shopper = await sign_up(gql)
+    seen = await gql(
+        """query($id: ID!) { product(id: $id) { featuredIn { edges { node { media { url }
+          productTags { product { title availability priceRange { minPrice { amount } } } } } } } } }""",
+        {"id": products[0]["id"]},
+        token=shopper["token"],
+    )
+    [edge] = seen["data"]["product"]["featuredIn"]["edges"]
+    assert edge["node"]["media"] == [{"url": media["url"]}]
+    assert [(t["product"]["title"], t["product"]["availability"]) for t in edge["node"]["productTags"]] == [
+        ("Product p0", "IN_STOCK"),
+        ("Product p1", "IN_STOCK"),
+        ("Product p2", "IN_STOCK"),
+    ]
+    assert edge["node"]["productTags"][0]["product"]["priceRange"]["minPrice"] == {"amount": "10.50"}
 
 
 async def test_s3_checks_what_moto_does_not_enforce(
