@@ -303,9 +303,12 @@ class Post(Node):
         return Creator.of(found)
 
     @strawberry.field(description="Creators mentioned in the caption (@handle) who exist.")
-    async def mentions(self, info: Info) -> list[Creator]:
-        found = await info.context.loaders.content.creator_by_handle.load_many(list(self.record.mentions))
-        return [Creator.of(c) for c in found if c is not None]
+    def mentions(self, info: Info) -> list[Creator]:
+        loader = info.context.loaders.content.creator_by_handle
+        found = [loader.peek(handle) for handle in self.record.mentions]
+        if any(c is MISSING for c in found):
+            return _then(loader.load_many(list(self.record.mentions)), _existing_creators)
+        return _existing_creators(found)
 
     @strawberry.field(description="The carousel, in order.")
     def media(self, info: Info) -> list[Media]:
@@ -420,6 +423,10 @@ class PostReport(Node):
         )
 
 
+def _existing_creators(found: Sequence[records.Creator | None]) -> list[Creator]:
+    return [Creator.of(c) for c in found if c is not None]
+
+
 async def featured_in(info: Info, product_id: int, first: int | None, after: str | None) -> Connection[Post]:
     """`Product.featuredIn`: published posts tagging the product, newest first."""
     request = page_request(info.context.cursors, "featuredIn", first, after)
@@ -482,6 +489,9 @@ async def prefetch_posts(info: Info, posts: Sequence[records.Post], *path: str) 
         jobs.append(_prefetch_media(info, ids, selected_below(info, *path, "media")))
     if "productTags" in fields:
         jobs.append(_prefetch_tags(info, ids, *path))
+    if "mentions" in fields:
+        handles = sorted({handle for p in posts for handle in p.mentions})
+        jobs.append(loaders.creator_by_handle.load_many(handles))
     if "disclosure" in fields:
         partners = sorted({p.disclosure.partner_id for p in posts if p.disclosure})
         jobs.append(catalog.merchant_by_id.load_many(partners))
