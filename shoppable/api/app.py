@@ -9,7 +9,7 @@ from litestar.datastructures import State
 from shoppable.api.catalog import CatalogController
 from shoppable.api.graphql import graphql_controller
 from shoppable.api.health import health
-from shoppable.api.media import media_store_for, receive_media_upload, serve_media
+from shoppable.api.media import receive_media_upload, serve_media
 from shoppable.api.problems import EXCEPTION_HANDLERS
 from shoppable.api.request_ids import configure_logging, request_id_middleware
 from shoppable.api.state import AppServices, FeedServices
@@ -21,6 +21,7 @@ from shoppable.jobs.registry import PERIODIC, make_queue
 from shoppable.settings import Settings, get_settings
 from shoppable.storage.db import Database
 from shoppable.storage.feed import SnapshotCache
+from shoppable.storage.media_stores import media_store_for
 from shoppable.storage.models import ModelStore
 
 

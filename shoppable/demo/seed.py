@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from shoppable.api.media import media_store_for
 from shoppable.demo.catalog import DEMO_OWNER_EMAIL, DEMO_PASSWORD, seed_catalog
 from shoppable.demo.content import seed_content
 from shoppable.demo.shoppers import seed_shoppers
@@ -10,6 +9,7 @@ from shoppable.jobs.context import JobContext
 from shoppable.jobs.recs_train import recs_train
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
+from shoppable.storage.media_stores import media_store_for
 
 
 async def seed_all(settings: Settings) -> list[str]:

@@ -12,14 +12,16 @@ next run rather than an orphaned file. Partial local uploads left by a crash are
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from shoppable.domain.content.ports import MediaStore, MediaStoreError
 from shoppable.domain.content.records import Upload, UploadStatus
 from shoppable.domain.content.service import COMPLETION_GRACE, derived_keys
+from shoppable.jobs.context import JobContext
 from shoppable.storage.content import SqlContentRepository
 from shoppable.storage.db import Database
 from shoppable.storage.media_local import LocalMediaStore
+from shoppable.storage.media_stores import media_store_for
 
 log = logging.getLogger("shoppable.jobs")
 
@@ -69,3 +71,8 @@ async def _delete_objects(store: MediaStore, upload: Upload) -> bool:
         log.warning("upload %s: could not delete its objects; will retry", upload.id, exc_info=True)
         return False
     return True
+
+
+async def media_cleanup(ctx: JobContext) -> int:
+    """The periodic job: clean up with the media store the settings call for."""
+    return await clean_up_expired_uploads(ctx.database, media_store_for(ctx.settings), datetime.now(UTC))

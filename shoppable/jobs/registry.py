@@ -5,6 +5,7 @@ from __future__ import annotations
 from shoppable.jobs.catalog_import import catalog_import
 from shoppable.jobs.context import JobContext
 from shoppable.jobs.feed_cleanup import feed_cleanup
+from shoppable.jobs.media_cleanup import media_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
 from shoppable.jobs.recs_train import recs_train
 
@@ -12,12 +13,14 @@ JOBS: dict[str, JobFunction] = {
     "catalog_import": catalog_import,
     "recs_train": recs_train,
     "feed_cleanup": feed_cleanup,
+    "media_cleanup": media_cleanup,
 }
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
 PERIODIC: dict[str, tuple[str, int]] = {
     "recs_train": ("7 * * * *", 3600),
     "feed_cleanup": ("*/15 * * * *", 900),
+    "media_cleanup": ("*/15 * * * *", 900),
 }
 
 

@@ -21,7 +21,7 @@ async def _diff(url: str) -> list:
     try:
         async with database.engine.connect() as conn:
 
-            def compare(sync_conn):  # noqa: ANN001, ANN202
+            def compare(sync_conn):
                 context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
                 return compare_metadata(context, metadata)
 
