@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -181,33 +181,40 @@ class CatalogController(Controller):
     async def update_inventory(
         self, request: Request[Any, Any, Any], uow: UnitOfWork, actor: Actor, merchant: str | None = None
     ) -> Response[Any]:
-        body = await _json_body(request)
-        changes, errors = stock.parse_inventory(body)
-        if errors:
-            raise field_problems(errors)
-        target = await merchant_of(uow, actor, merchant)
-
-        async def apply() -> tuple[int, Any]:
-            results = await stock.apply_inventory(uow, SqlStockRepository(uow), target, changes)
-            return 200, {"results": [r.to_json() for r in results]}
-
-        return await _idempotent(request, uow, target, "inventory", body, apply)
+        return await _fast_update(
+            request, uow, actor, merchant, "inventory", stock.parse_inventory, stock.apply_inventory
+        )
 
     @post("/prices", status_code=200)
     async def update_prices(
         self, request: Request[Any, Any, Any], uow: UnitOfWork, actor: Actor, merchant: str | None = None
     ) -> Response[Any]:
-        body = await _json_body(request)
-        changes, errors = stock.parse_prices(body)
-        if errors:
-            raise field_problems(errors)
-        target = await merchant_of(uow, actor, merchant)
+        return await _fast_update(
+            request, uow, actor, merchant, "prices", stock.parse_prices, stock.apply_prices
+        )
 
-        async def apply() -> tuple[int, Any]:
-            results = await stock.apply_prices(uow, SqlStockRepository(uow), target, changes)
-            return 200, {"results": [r.to_json() for r in results]}
 
-        return await _idempotent(request, uow, target, "prices", body, apply)
+async def _fast_update(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    actor: Actor,
+    merchant: str | None,
+    endpoint: str,
+    parse: Callable[[Any], tuple[list[Any], list[FieldError]]],
+    apply_changes: Callable[..., Awaitable[list[stock.ItemResult]]],
+) -> Response[Any]:
+    """Validate the whole body first (422 with every problem), then apply it at most once per Idempotency-Key."""
+    body = await _json_body(request)
+    changes, errors = parse(body)
+    if errors:
+        raise field_problems(errors)
+    target = await merchant_of(uow, actor, merchant)
+
+    async def apply() -> tuple[int, Any]:
+        results = await apply_changes(uow, SqlStockRepository(uow), target, changes)
+        return 200, {"results": [r.to_json() for r in results]}
+
+    return await _idempotent(request, uow, target, endpoint, body, apply)
 
 
 def _read_head(path: Any) -> bytes:

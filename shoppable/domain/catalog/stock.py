@@ -7,10 +7,10 @@ oversell or lose an update; availability is recomputed for every SKU and product
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from shoppable.domain.catalog.availability import (
     Availability,
@@ -20,9 +20,11 @@ from shoppable.domain.catalog.availability import (
 )
 from shoppable.domain.catalog.money import Money, MoneyError, parse_money
 from shoppable.domain.catalog.records import Sku
-from shoppable.domain.errors import ErrorCode, FieldError
+from shoppable.domain.errors import ErrorCode, FieldError, Path
 from shoppable.domain.identity.records import Merchant
 from shoppable.domain.ports import Transaction
+
+T = TypeVar("T")
 
 MAX_ITEMS = 1000
 MAX_QUANTITY = 10_000_000
@@ -101,91 +103,77 @@ def _int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def parse_inventory(payload: Any) -> tuple[list[InventoryChange], list[FieldError]]:
-    """`{"items": [{"sku", "quantity" | "delta", "expectedQuantity"?}]}` into changes, or errors with paths."""
+def _parse_items(
+    payload: Any, parse_one: Callable[[dict[str, Any], Path, str], T | FieldError]
+) -> tuple[list[T], list[FieldError]]:
+    """`{"items": [...]}` with a `sku` code in each item, at most MAX_ITEMS, no code twice."""
     items = payload.get("items") if isinstance(payload, dict) else None
     if not isinstance(items, list) or not items:
         return [], [FieldError(("items",), ErrorCode.REQUIRED, "Send a non-empty `items` list.")]
     if len(items) > MAX_ITEMS:
         return [], [FieldError(("items",), ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_ITEMS} items per call.")]
-    changes: list[InventoryChange] = []
+    changes: list[T] = []
     errors: list[FieldError] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
-        at = ("items", index)
+        at: Path = ("items", index)
         if not isinstance(item, dict) or not isinstance(item.get("sku"), str) or not item["sku"].strip():
             errors.append(FieldError((*at, "sku"), ErrorCode.REQUIRED, "Each item needs a `sku` code."))
             continue
         code = item["sku"].strip()
-        quantity, delta, expected = item.get("quantity"), item.get("delta"), item.get("expectedQuantity")
-        if (quantity is None) == (delta is None):
-            errors.append(
-                FieldError(at, ErrorCode.INVALID, "Give exactly one of `quantity` (set) or `delta` (adjust).")
-            )
-        elif quantity is not None and (not _int(quantity) or not 0 <= quantity <= MAX_QUANTITY):
-            errors.append(
-                FieldError((*at, "quantity"), ErrorCode.INVALID, f"Quantity must be 0..{MAX_QUANTITY}.")
-            )
-        elif delta is not None and (not _int(delta) or not -MAX_QUANTITY <= delta <= MAX_QUANTITY):
-            errors.append(FieldError((*at, "delta"), ErrorCode.INVALID, "Delta must be a whole number."))
-        elif expected is not None and not _int(expected):
-            errors.append(FieldError((*at, "expectedQuantity"), ErrorCode.INVALID, "Must be a whole number."))
+        parsed = parse_one(item, at, code)
+        if isinstance(parsed, FieldError):
+            errors.append(parsed)
         elif code in seen:
             errors.append(
                 FieldError((*at, "sku"), ErrorCode.DUPLICATE, f"SKU {code!r} appears twice in this call.")
             )
         else:
-            changes.append(InventoryChange(code, quantity, delta, expected))
+            changes.append(parsed)
         seen.add(code)
     return changes, errors
+
+
+def _inventory_item(item: dict[str, Any], at: Path, code: str) -> InventoryChange | FieldError:
+    quantity, delta, expected = item.get("quantity"), item.get("delta"), item.get("expectedQuantity")
+    if (quantity is None) == (delta is None):
+        return FieldError(at, ErrorCode.INVALID, "Give exactly one of `quantity` (set) or `delta` (adjust).")
+    if quantity is not None and (not _int(quantity) or not 0 <= quantity <= MAX_QUANTITY):
+        return FieldError((*at, "quantity"), ErrorCode.INVALID, f"Quantity must be 0..{MAX_QUANTITY}.")
+    if delta is not None and (not _int(delta) or not -MAX_QUANTITY <= delta <= MAX_QUANTITY):
+        return FieldError((*at, "delta"), ErrorCode.INVALID, "Delta must be a whole number.")
+    if expected is not None and not _int(expected):
+        return FieldError((*at, "expectedQuantity"), ErrorCode.INVALID, "Must be a whole number.")
+    return InventoryChange(code, quantity, delta, expected)
+
+
+def _price_item(item: dict[str, Any], at: Path, code: str) -> PriceChange | FieldError:
+    try:
+        price = _money(item.get("price"), (*at, "price"))
+        compare_at = (
+            _money(item["compareAtPrice"], (*at, "compareAtPrice")) if item.get("compareAtPrice") else None
+        )
+    except _BadMoney as bad:
+        return bad.error
+    if price is None:
+        return FieldError((*at, "price"), ErrorCode.REQUIRED, "Each item needs a `price`.")
+    if compare_at is not None and (
+        compare_at.currency != price.currency or compare_at.amount_minor <= price.amount_minor
+    ):
+        return FieldError(
+            (*at, "compareAtPrice"), ErrorCode.INVALID, "Compare-at price must be above the price."
+        )
+    return PriceChange(code, price, compare_at, "compareAtPrice" in item and compare_at is None)
+
+
+def parse_inventory(payload: Any) -> tuple[list[InventoryChange], list[FieldError]]:
+    """`{"items": [{"sku", "quantity" | "delta", "expectedQuantity"?}]}` into changes, or errors with paths."""
+    return _parse_items(payload, _inventory_item)
 
 
 def parse_prices(payload: Any) -> tuple[list[PriceChange], list[FieldError]]:
     """`{"items": [{"sku", "price": {amount, currencyCode}, "compareAtPrice"?: {...} | null}]}`."""
-    items = payload.get("items") if isinstance(payload, dict) else None
-    if not isinstance(items, list) or not items:
-        return [], [FieldError(("items",), ErrorCode.REQUIRED, "Send a non-empty `items` list.")]
-    if len(items) > MAX_ITEMS:
-        return [], [FieldError(("items",), ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_ITEMS} items per call.")]
-    changes: list[PriceChange] = []
-    errors: list[FieldError] = []
-    seen: set[str] = set()
-    for index, item in enumerate(items):
-        at = ("items", index)
-        if not isinstance(item, dict) or not isinstance(item.get("sku"), str) or not item["sku"].strip():
-            errors.append(FieldError((*at, "sku"), ErrorCode.REQUIRED, "Each item needs a `sku` code."))
-            continue
-        code = item["sku"].strip()
-        try:
-            price = _money(item.get("price"), (*at, "price"))
-            compare_at = (
-                _money(item["compareAtPrice"], (*at, "compareAtPrice"))
-                if item.get("compareAtPrice")
-                else None
-            )
-        except _BadMoney as bad:
-            errors.append(bad.error)
-            continue
-        if price is None:
-            errors.append(FieldError((*at, "price"), ErrorCode.REQUIRED, "Each item needs a `price`."))
-        elif compare_at is not None and (
-            compare_at.currency != price.currency or compare_at.amount_minor <= price.amount_minor
-        ):
-            errors.append(
-                FieldError(
-                    (*at, "compareAtPrice"), ErrorCode.INVALID, "Compare-at price must be above the price."
-                )
-            )
-        elif code in seen:
-            errors.append(
-                FieldError((*at, "sku"), ErrorCode.DUPLICATE, f"SKU {code!r} appears twice in this call.")
-            )
-        else:
-            changes.append(
-                PriceChange(code, price, compare_at, "compareAtPrice" in item and compare_at is None)
-            )
-        seen.add(code)
-    return changes, errors
+    return _parse_items(payload, _price_item)
 
 
 class _BadMoney(Exception):
@@ -193,7 +181,7 @@ class _BadMoney(Exception):
         self.error = error
 
 
-def _money(value: Any, path: tuple[str | int, ...]) -> Money | None:
+def _money(value: Any, path: Path) -> Money | None:
     if value is None:
         return None
     if not isinstance(value, dict):
