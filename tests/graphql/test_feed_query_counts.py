@@ -17,7 +17,9 @@ FEED = """query($first: Int) { feed(first: $first) { edges { cursor source reaso
 } } pageInfo { hasNextPage endCursor } } }"""
 
 
-async def test_feed_statements_do_not_grow_with_page_size(gql: GraphQL, database: Database, count_statements: Any) -> None:
+async def test_feed_statements_do_not_grow_with_page_size(
+    gql: GraphQL, database: Database, count_statements: Any
+) -> None:
     world = World(database)
     await world.catalog(merchants=8, products_each=12)
     shopper = await world.user(consent=True)
