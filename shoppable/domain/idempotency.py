@@ -48,7 +48,9 @@ def request_hash(body: Any) -> str:
 def validate_key(key: str) -> None:
     if not KEY_RE.match(key):
         raise DomainError.single(
-            ("Idempotency-Key",), ErrorCode.INVALID, "Idempotency-Key must be 1-255 printable ASCII characters."
+            ("Idempotency-Key",),
+            ErrorCode.INVALID,
+            "Idempotency-Key must be 1-255 printable ASCII characters.",
         )
 
 

@@ -237,7 +237,9 @@ async def run_import(
             run.pending_errors = []
             await tx.commit()
             if on_progress is not None:
-                on_progress(replace(job, counts=run.counts, bytes_read=position(), error_count=run.error_count))
+                on_progress(
+                    replace(job, counts=run.counts, bytes_read=position(), error_count=run.error_count)
+                )
         if job.mode is ImportMode.FULL:
             message = await _archive_missing(tx, archive, merchant, job, run, max_archive_share)
             if message is not None:  # not a row of the file, so no failed rows
