@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from shoppable.domain.catalog.availability import Availability, InventoryPolicy
 from shoppable.domain.catalog.drafts import ProductStatus
@@ -130,13 +130,13 @@ class SqlCatalogRepository:
         changed = [w for w in writes if w.product_id is not None]
         ids: dict[int, int] = {w.index: w.product_id for w in changed if w.product_id is not None}
         if new:
-            # A plain executemany, then the ids by handle: RETURNING with a guaranteed row order would
-            # make SQLite insert one row per statement.
+            # Ids are matched by handle: asking RETURNING for the input order would make SQLite insert
+            # one row per statement.
             rows = [_product_values(merchant_id, w) | {"created_at": now} for w in new]
-            await self.uow.execute(insert(products), rows)
-            created = await self.existing_products(merchant_id, [w.draft.handle for w in new])
+            result = await self.uow.execute(insert(products).returning(products.c.id, products.c.handle), rows)
+            created = {handle: product_id for product_id, handle in result.all()}
             for write in new:
-                ids[write.index] = created[write.draft.handle].id
+                ids[write.index] = created[write.draft.handle]
         if changed:
             params = [_product_values(merchant_id, w) | {"b_id": w.product_id} for w in changed]
             stmt = update(products).where(products.c.id == bindparam("b_id"))
@@ -151,12 +151,13 @@ class SqlCatalogRepository:
         ]
         if image_rows:
             await self.uow.execute(insert(images), image_rows)
-        await self._write_skus(merchant_id, writes, ids, now)
+        await self._write_skus(merchant_id, writes, ids)
         return [ids[w.index] for w in writes]
 
     async def _write_skus(
-        self, merchant_id: int, writes: Sequence[ProductWrite], ids: dict[int, int], now: Any
+        self, merchant_id: int, writes: Sequence[ProductWrite], ids: dict[int, int]
     ) -> None:
+        """SKU rows are most of an import: their timestamp is the database's, not bound per row."""
         existing: dict[tuple[int, str], int] = {}
         changed_ids = [ids[w.index] for w in writes if w.product_id is not None]
         for chunk in _chunks(changed_ids):
@@ -178,7 +179,7 @@ class SqlCatalogRepository:
                     "sku": draft.sku,
                     "position": position,
                     "title": draft.title,
-                    "options": [list(pair) for pair in draft.options],
+                    "options": draft.options,  # JSON writes the (name, value) tuples as arrays
                     "price_minor": draft.price.amount_minor,
                     "currency": draft.price.currency,
                     "compare_at_minor": draft.compare_at_price.amount_minor
@@ -190,7 +191,6 @@ class SqlCatalogRepository:
                     "gtin": draft.gtin,
                     "mpn": draft.mpn,
                     "image_url": draft.image_url,
-                    "updated_at": now,
                 }
                 sku_id = existing.get((product_id, draft.sku))
                 if sku_id is None:
@@ -203,9 +203,10 @@ class SqlCatalogRepository:
             await self.uow.execute(delete(skus).where(skus.c.id.in_(chunk)))
         if updates:
             stmt = update(skus).where(skus.c.id == bindparam("b_id"))
-            await self.uow.execute(stmt.values({k: bindparam(k) for k in updates[0] if k != "b_id"}), updates)
+            columns = {k: bindparam(k) for k in updates[0] if k != "b_id"}
+            await self.uow.execute(stmt.values({**columns, "updated_at": func.now()}), updates)
         if inserts:
-            await self.uow.execute(insert(skus), inserts)
+            await self.uow.execute(insert(skus).values(updated_at=func.now()), inserts)
 
     async def get_products(self, ids: Sequence[int]) -> list[Product]:
         found: list[Product] = []

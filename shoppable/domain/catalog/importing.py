@@ -26,8 +26,8 @@ from shoppable.domain.identity.records import Merchant
 from shoppable.domain.ports import Transaction
 
 MAX_STORED_ERRORS = 1000
-BATCH_PRODUCTS = 500
-BATCH_SKUS = 5000
+BATCH_PRODUCTS = 1000
+BATCH_SKUS = 8000
 
 
 class ImportMode(StrEnum):
