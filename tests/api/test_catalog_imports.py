@@ -12,6 +12,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 import shoppable.jobs.catalog_import as import_job
+from shoppable.domain.catalog.importing import BATCH_PRODUCTS
 from tests.conftest import GraphQL
 from tests.factories import create_api_key, create_merchant, sign_up
 
@@ -107,12 +108,13 @@ async def test_progress_is_visible_while_running(
 
     def paused_parse(*args: Any, **kwargs: Any) -> Any:
         for index, item in enumerate(real_parse(*args, **kwargs)):
-            if index == 600:  # after the first batch (500 products) was applied and reported
+            if index == BATCH_PRODUCTS + 100:  # the first batch was applied and reported; hold the rest
                 gate.wait(30)
             yield item
 
     monkeypatch.setattr(import_job, "parse_feed", paused_parse)
-    job = await post_import(client, key, jsonl([product(f"p{i}") for i in range(1200)]))
+    total = 2 * BATCH_PRODUCTS + 200
+    job = await post_import(client, key, jsonl([product(f"p{i}") for i in range(total)]))
     try:
         deadline = asyncio.get_running_loop().time() + 30
         while True:
@@ -121,17 +123,17 @@ async def test_progress_is_visible_while_running(
                     f"/v1/catalog/imports/{job['id']}", headers={"Authorization": f"Bearer {key}"}
                 )
             ).json()
-            if seen["counts"]["created"] >= 500:
+            if seen["counts"]["created"] >= BATCH_PRODUCTS:
                 break
             assert asyncio.get_running_loop().time() < deadline, seen
             await asyncio.sleep(0.05)
         assert seen["status"] == "running"
         assert 0 < seen["progress"]["bytesRead"] <= seen["progress"]["bytesTotal"]
-        assert seen["counts"]["created"] < 1200
+        assert seen["counts"]["created"] < total
     finally:
         gate.set()
     done = await wait_for(client, key, job["id"])
-    assert done["status"] == "succeeded" and done["counts"]["created"] == 1200
+    assert done["status"] == "succeeded" and done["counts"]["created"] == total
 
 
 async def test_bad_rows_are_reported_and_the_rest_applied(client: AsyncTestClient[Any], gql: GraphQL) -> None:
