@@ -156,6 +156,8 @@ class SnapshotCache:
     """The everyone-feed (trending posts and products, new arrivals), recomputed at most every `ttl` seconds.
 
     Shared by all requests of a process; one request recomputes while the others keep the previous one.
+    It is computed on the asking request's own connection: the requests waiting for the first one may
+    each hold a connection, and a second one from a drained pool would never come.
     """
 
     def __init__(self, database: Database, ttl_seconds: float = 60.0) -> None:
@@ -168,7 +170,9 @@ class SnapshotCache:
     def invalidate(self) -> None:
         self._at = 0.0
 
-    async def get(self, compute: Callable[[UnitOfWork], Awaitable[Snapshot]]) -> Snapshot:
+    async def get(
+        self, compute: Callable[[UnitOfWork], Awaitable[Snapshot]], uow: UnitOfWork | None = None
+    ) -> Snapshot:
         fresh = self._value is not None and time.monotonic() - self._at < self.ttl
         if fresh:
             assert self._value is not None
@@ -177,11 +181,14 @@ class SnapshotCache:
             return self._value
         async with self._lock:
             if self._value is None or time.monotonic() - self._at >= self.ttl:
-                uow = self.database.unit_of_work()
-                try:
+                if uow is not None:
                     self._value = await compute(uow)
-                finally:
-                    await uow.close()
+                else:
+                    own = self.database.unit_of_work()
+                    try:
+                        self._value = await compute(own)
+                    finally:
+                        await own.close()
                 self._at = time.monotonic()
         assert self._value is not None
         return self._value
@@ -315,7 +322,7 @@ class SqlFeedReader:
         self.cache = cache
 
     async def snapshot(self) -> Snapshot:
-        return await self.cache.get(compute_snapshot)
+        return await self.cache.get(compute_snapshot, self.uow)
 
     async def followed_creator_ids(self, user_id: int) -> list[int]:
         return [

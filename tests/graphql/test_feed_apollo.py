@@ -8,6 +8,7 @@ the lock file (node_modules is ignored by git, so a fresh clone installs on its 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bench.common import server
@@ -115,3 +117,25 @@ async def test_apollo_accumulates_every_feed_item_once(
     # Eight creators never run into the author-diversity limit, so no post may be missing; product
     # cards can be (the feed stops rather than show one merchant too often once posts run out).
     assert posts <= set(accumulated)
+
+
+async def test_a_cold_server_answers_a_burst_of_feed_requests(database: Database, app_server: str) -> None:
+    """More signed-in first pages at once than the connection pool holds, before the trending snapshot exists.
+
+    Each request has read the viewer's hides with its connection when it starts waiting for the one
+    computing the shared snapshot; that one must not need a second connection (SQLite's pool holds 15,
+    PostgreSQL's 40), or every request waits for the pool's 30 s timeout and fails.
+    """
+    world = World(database)
+    await world.catalog(merchants=2, products_each=5)
+    for creator in await world.creators(3):
+        await world.posts(creator, 4)
+    shopper = await world.user(consent=True)
+    body = {"query": "{ feed(first: 5) { edges { node { __typename } } } }"}
+    headers = {"Authorization": f"Bearer {shopper['token']}"}
+    async with httpx.AsyncClient(timeout=20) as client:
+        responses = await asyncio.gather(
+            *(client.post(app_server, json=body, headers=headers) for _ in range(48))
+        )
+    assert [r.status_code for r in responses] == [200] * 48
+    assert all(len(r.json()["data"]["feed"]["edges"]) == 5 for r in responses)
