@@ -179,16 +179,19 @@ async def _candidates(
         else await _public_candidates(reader, now)
     )
     posts = [c for c in posts if (c.kind, c.item_id) not in served and _post_visible(c, hidden)]
-    wanted = [
+    products = [
         c
         for c in products
         if (c.kind, c.item_id) not in served
         and ("Product", c.item_id) not in hidden
+        and ("Merchant", c.author_id) not in hidden
         and c.item_id not in purchased
     ]
-    # Stock and status are checked now, not when the candidate lists were computed.
-    sellable = await reader.sellable_products(c.item_id for c in wanted)
-    products = [c for c in wanted if c.item_id in sellable and ("Merchant", c.author_id) not in hidden]
+    if not personal or user_id is None:
+        # Stock and status are checked now, not when the shared snapshot was computed (personal
+        # candidates were checked a moment ago, in _with_anchors).
+        sellable = await reader.sellable_products(c.item_id for c in products)
+        products = [c for c in products if c.item_id in sellable]
     return posts, products
 
 
