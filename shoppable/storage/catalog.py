@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
 from shoppable.domain.catalog.availability import Availability, InventoryPolicy
 from shoppable.domain.catalog.drafts import ProductStatus
@@ -98,6 +98,20 @@ def _product_values(merchant_id: int, write: ProductWrite) -> dict[str, Any]:
 class SqlCatalogRepository:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
+        self._written = 0
+        self._analyzed_at = 0
+
+    async def _keep_statistics_fresh(self, written: int) -> None:
+        """On PostgreSQL, re-ANALYZE whenever a bulk write has doubled what this repository wrote.
+
+        A big first import into young tables otherwise keeps query plans made when they were nearly
+        empty (sequential scans for the per-batch SKU lookups), and slows down more with every batch.
+        ANALYZE also invalidates those cached plans.
+        """
+        self._written += written
+        if self.uow.dialect == "postgresql" and self._written >= max(2 * self._analyzed_at, 5_000):
+            await self.uow.execute(text("ANALYZE products, skus, product_images"))
+            self._analyzed_at = self._written
 
     async def existing_products(self, merchant_id: int, handles: Sequence[str]) -> dict[str, ExistingProduct]:
         found: dict[str, ExistingProduct] = {}
@@ -152,6 +166,7 @@ class SqlCatalogRepository:
         if image_rows:
             await self.uow.execute(insert(images), image_rows)
         await self._write_skus(merchant_id, writes, ids)
+        await self._keep_statistics_fresh(sum(len(w.draft.skus) for w in writes))
         return [ids[w.index] for w in writes]
 
     async def _write_skus(
