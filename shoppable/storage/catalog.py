@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import ARRAY, any_, bindparam, delete, func, insert, select, text, update
 
 from shoppable.domain.catalog.availability import Availability, InventoryPolicy
 from shoppable.domain.catalog.drafts import ProductStatus
@@ -113,12 +113,20 @@ class SqlCatalogRepository:
             await self.uow.execute(text("ANALYZE products, skus, product_images"))
             self._analyzed_at = self._written
 
+    def _in(self, column: Any, values: Sequence[Any]) -> list[Any]:
+        """Membership tests for a batch: one `= ANY(array)` on PostgreSQL (one round trip, one plan),
+        chunked IN lists elsewhere."""
+        distinct = list(dict.fromkeys(values))
+        if self.uow.dialect == "postgresql":
+            return [column == any_(bindparam(None, distinct, type_=ARRAY(column.type)))] if distinct else []
+        return [column.in_(chunk) for chunk in _chunks(distinct)]
+
     async def existing_products(self, merchant_id: int, handles: Sequence[str]) -> dict[str, ExistingProduct]:
         found: dict[str, ExistingProduct] = {}
-        for chunk in _chunks(list(dict.fromkeys(handles))):
+        for condition in self._in(products.c.handle, handles):
             rows = await self.uow.execute(
                 select(products.c.id, products.c.handle, products.c.content_hash).where(
-                    products.c.merchant_id == merchant_id, products.c.handle.in_(chunk)
+                    products.c.merchant_id == merchant_id, condition
                 )
             )
             found.update({r.handle: ExistingProduct(r.id, r.content_hash) for r in rows})
@@ -126,11 +134,9 @@ class SqlCatalogRepository:
 
     async def sku_owners(self, merchant_id: int, codes: Sequence[str]) -> dict[str, int]:
         owners: dict[str, int] = {}
-        for chunk in _chunks(list(dict.fromkeys(codes))):
+        for condition in self._in(skus.c.sku, codes):
             rows = await self.uow.execute(
-                select(skus.c.sku, skus.c.product_id).where(
-                    skus.c.merchant_id == merchant_id, skus.c.sku.in_(chunk)
-                )
+                select(skus.c.sku, skus.c.product_id).where(skus.c.merchant_id == merchant_id, condition)
             )
             owners.update({r.sku: r.product_id for r in rows})
         return owners
