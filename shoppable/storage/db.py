@@ -83,6 +83,7 @@ class UnitOfWork:
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self._write = write
+        self._writer_for_life = write
 
     @property
     def dialect(self) -> str:
@@ -122,6 +123,12 @@ class UnitOfWork:
         async with self._lock:
             if self._connection is not None:
                 await self._connection.commit()
+                if not self._writer_for_life and self.db.dialect == "sqlite":
+                    # Back to reading: a writer connection would take SQLite's write lock again for
+                    # the reads that follow (building the response) and make every writer wait.
+                    await self._connection.close()
+                    self._connection = None
+                    self._write = False
 
     async def rollback(self) -> None:
         async with self._lock:
