@@ -20,7 +20,7 @@ from shoppable.jobs.queue import InProcessQueue
 from shoppable.jobs.registry import PERIODIC, make_queue
 from shoppable.settings import Settings, get_settings
 from shoppable.storage.db import Database
-from shoppable.storage.feed import SnapshotCache
+from shoppable.storage.feed import CandidatePlanCache, SnapshotCache
 from shoppable.storage.media_stores import media_store_for
 from shoppable.storage.models import ModelStore
 
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     services.feed = FeedServices(
         snapshots=SnapshotCache(database, settings.feed_snapshot_ttl_seconds),
         models=ModelStore(settings.model_dir),
+        plans=CandidatePlanCache(),
     )
     job_context = JobContext(settings=settings, database=database, services={"app": services})
     services.jobs = make_queue(job_context)

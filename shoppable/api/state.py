@@ -9,7 +9,7 @@ from shoppable.domain.content.ports import MediaStore
 from shoppable.graphql.ids import CursorCodec
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
-from shoppable.storage.feed import SnapshotCache
+from shoppable.storage.feed import CandidatePlanCache, SnapshotCache
 from shoppable.storage.models import ModelStore
 
 
@@ -30,3 +30,4 @@ class FeedServices:
 
     snapshots: SnapshotCache
     models: ModelStore
+    plans: CandidatePlanCache

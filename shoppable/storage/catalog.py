@@ -153,7 +153,9 @@ class SqlCatalogRepository:
             # Ids are matched by handle: asking RETURNING for the input order would make SQLite insert
             # one row per statement.
             rows = [_product_values(merchant_id, w) | {"created_at": now} for w in new]
-            result = await self.uow.execute(insert(products).returning(products.c.id, products.c.handle), rows)
+            result = await self.uow.execute(
+                insert(products).returning(products.c.id, products.c.handle), rows
+            )
             created = {handle: product_id for product_id, handle in result.all()}
             for write in new:
                 ids[write.index] = created[write.draft.handle]

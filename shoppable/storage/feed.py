@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from shoppable.domain.catalog.availability import SELLABLE
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.feed.events import NewEvent
 from shoppable.domain.feed.model import (
+    Candidate,
     FeedMode,
     FeedSession,
     FeedSource,
@@ -150,6 +152,29 @@ class SqlHides:
                 hides.c.subject_id == subject_id,
             )
         )
+
+
+class CandidatePlanCache:
+    """Ranked candidates per feed session, in this process, for a few minutes (least recently used out)."""
+
+    def __init__(self, max_sessions: int = 10_000, ttl_seconds: float = 300.0) -> None:
+        self.max_sessions = max_sessions
+        self.ttl = ttl_seconds
+        self._plans: OrderedDict[str, tuple[float, list[Candidate], list[Candidate]]] = OrderedDict()
+
+    def get(self, session_id: str) -> tuple[list[Candidate], list[Candidate]] | None:
+        found = self._plans.get(session_id)
+        if found is None or time.monotonic() - found[0] > self.ttl:
+            self._plans.pop(session_id, None)
+            return None
+        self._plans.move_to_end(session_id)
+        return found[1], found[2]
+
+    def put(self, session_id: str, posts: list[Candidate], products: list[Candidate]) -> None:
+        self._plans[session_id] = (time.monotonic(), posts, products)
+        self._plans.move_to_end(session_id)
+        while len(self._plans) > self.max_sessions:
+            self._plans.popitem(last=False)
 
 
 class SnapshotCache:

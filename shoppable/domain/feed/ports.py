@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shoppable.domain.feed.model import FeedMode, FeedSession, ItemKind, ServedItem
+from shoppable.domain.feed.model import Candidate, FeedMode, FeedSession, ItemKind, ServedItem
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,14 @@ class Ranker(Protocol):
         recent_weights: Sequence[float] | None = None,
         exclude_item_ids: Iterable[str] = (),
     ) -> list[str]: ...
+
+
+class CandidatePlans(Protocol):
+    """A session's ranked candidates, kept for its next pages (a cache: losing it only costs time)."""
+
+    def get(self, session_id: str) -> tuple[list[Candidate], list[Candidate]] | None: ...
+
+    def put(self, session_id: str, posts: list[Candidate], products: list[Candidate]) -> None: ...
 
 
 class SessionConflict(Exception):

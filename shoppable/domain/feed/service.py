@@ -26,6 +26,7 @@ from shoppable.domain.feed.model import (
     ServedItem,
 )
 from shoppable.domain.feed.ports import (
+    CandidatePlans,
     FeedReader,
     FeedSessions,
     PostInfo,
@@ -77,13 +78,15 @@ async def build_page(
     request: FeedRequest,
     config: FeedConfig,
     now: datetime,
+    plans: CandidatePlans | None = None,
 ) -> FeedPage:
+    """`plans` (optional) keeps each session's ranked candidates, so later pages skip re-ranking."""
     try:
-        return await _build_page(tx, reader, sessions, ranker, request, config, now)
+        return await _build_page(tx, reader, sessions, ranker, request, config, now, plans)
     except SessionConflict:
         # A concurrent request (a retry, a second tab) extended the session first: replay what it stored.
         await tx.rollback()
-        return await _build_page(tx, reader, sessions, ranker, request, config, now)
+        return await _build_page(tx, reader, sessions, ranker, request, config, now, plans)
 
 
 async def _build_page(
@@ -94,6 +97,7 @@ async def _build_page(
     request: FeedRequest,
     config: FeedConfig,
     now: datetime,
+    plans: CandidatePlans | None,
 ) -> FeedPage:
     key = actor_key(request.actor)
     personal = personalized(request.actor, request.mode)
@@ -122,7 +126,9 @@ async def _build_page(
         return FeedPage(session, replayed[: request.first], has_next=True, restarted=restarted)
     start = position + len(replayed)
     need = request.first - len(replayed)
-    gathered = await _candidates(reader, sessions, ranker, request, session, is_new, personal, config, now)
+    gathered = await _candidates(
+        reader, sessions, plans, ranker, request, session, is_new, personal, config, now
+    )
     recent = [] if is_new else await sessions.tail(session.id, DIVERSITY_WINDOW - 1)
     if request.mode is FeedMode.FOLLOWING:
         chosen = gathered[0][: need + 1]  # strictly newest first: the viewer chose these creators
@@ -143,6 +149,7 @@ async def _build_page(
 async def _candidates(
     reader: FeedReader,
     sessions: FeedSessions,
+    plans: CandidatePlans | None,
     ranker: Ranker | None,
     request: FeedRequest,
     session: FeedSession,
@@ -173,11 +180,17 @@ async def _candidates(
         followed = await reader.followed_creator_ids(user_id) if user_id is not None else []
         posts = await reader.recent_posts_of(followed, len(served) + request.first + 100) if followed else []
         return [_following_candidate(p) for p in posts if post_ok(p)], []
-    posts, products = (
-        await _personal_candidates(reader, ranker, user_id, config, now)
-        if personal and user_id is not None
-        else await _public_candidates(reader, now)
-    )
+    planned = plans.get(session.id) if plans is not None and not is_new else None
+    if planned is None:
+        posts, products = (
+            await _personal_candidates(reader, ranker, user_id, config, now)
+            if personal and user_id is not None
+            else await _public_candidates(reader, now)
+        )
+        if plans is not None:
+            plans.put(session.id, posts, products)
+    else:
+        posts, products = planned
     posts = [c for c in posts if (c.kind, c.item_id) not in served and _post_visible(c, hidden)]
     products = [
         c
@@ -187,11 +200,13 @@ async def _candidates(
         and ("Merchant", c.author_id) not in hidden
         and c.item_id not in purchased
     ]
-    if not personal or user_id is None:
-        # Stock and status are checked now, not when the shared snapshot was computed (personal
-        # candidates were checked a moment ago, in _with_anchors).
-        sellable = await reader.sellable_products(c.item_id for c in products)
-        products = [c for c in products if c.item_id in sellable]
+    if planned is not None or not personal or user_id is None:
+        # Stock and status are checked now, not when the candidates were planned (fresh personal
+        # candidates were checked a moment ago, in _with_anchors). A page needs few product cards,
+        # so only the best few candidates are checked.
+        head = products[: 3 * (request.first + 1) + 20]
+        sellable = await reader.sellable_products(c.item_id for c in head)
+        products = [c for c in head if c.item_id in sellable]
     return posts, products
 
 

@@ -65,6 +65,7 @@ class FeedQueries:
             FeedRequest(context.actor, model.FeedMode(mode), size, session_id, position),
             config,
             datetime.now(UTC),
+            feed.plans,
         )
         return await _hydrate(info, page)
 
