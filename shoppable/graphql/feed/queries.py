@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import strawberry
@@ -18,7 +19,7 @@ from shoppable.graphql.connection import PageInfo
 from shoppable.graphql.content.types import Post
 from shoppable.graphql.context import Info
 from shoppable.graphql.feed.types import FEED_CURSOR, FeedConnection, FeedEdge, FeedMode, FeedReason
-from shoppable.graphql.ids import bad_user_input
+from shoppable.graphql.ids import CursorCodec, bad_user_input
 from shoppable.graphql.lookahead import selected_below
 from shoppable.storage.feed import SqlFeedReader, SqlFeedSessions
 
@@ -70,6 +71,18 @@ class FeedQueries:
         return await _hydrate(info, page)
 
 
+@dataclass(frozen=True)
+class _Position:
+    """A place in a feed session that can be written as a cursor (what PageInfo needs of an edge)."""
+
+    session_id: str
+    position: int
+    codec: CursorCodec
+
+    def cursor(self) -> str:
+        return self.codec.encode(FEED_CURSOR, [self.session_id, self.position + 1])
+
+
 async def _hydrate(info: Info, page: model.FeedPage) -> FeedConnection:
     """Turn served ids into objects in a fixed number of statements; drop what became invisible since."""
     content = info.context.loaders.content
@@ -108,19 +121,10 @@ async def _hydrate(info: Info, page: model.FeedPage) -> FeedConnection:
                 codec=info.context.cursors,
             )
         )
+    # The end cursor follows the last *served* item, even one dropped above as no longer visible,
+    # so the next page starts after it.
     last = page.items[-1] if page.items else None
-    end = (
-        FeedEdge(
-            node=None,
-            source=None,
-            reasons=[],
-            session_id=page.session.id,
-            position=last.position,
-            codec=info.context.cursors,
-        )  # type: ignore[arg-type]
-        if last
-        else None
-    )
+    end = _Position(page.session.id, last.position, info.context.cursors) if last else None
     return FeedConnection(
         edges=edges,
         page_info=PageInfo(
