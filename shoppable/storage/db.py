@@ -7,7 +7,6 @@ once, so every statement goes through `UnitOfWork.execute`, which holds a per-un
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -114,10 +113,6 @@ class UnitOfWork:
             if params is None:
                 return await connection.execute(statement)
             return await connection.execute(statement, params)
-
-    async def scalars(self, statement: Executable) -> Sequence[Any]:
-        result = await self.execute(statement)
-        return result.scalars().all()
 
     async def commit(self) -> None:
         async with self._lock:

@@ -192,9 +192,6 @@ class SnapshotCache:
         self._at = 0.0
         self._lock = asyncio.Lock()
 
-    def invalidate(self) -> None:
-        self._at = 0.0
-
     async def get(
         self, compute: Callable[[UnitOfWork], Awaitable[Snapshot]], uow: UnitOfWork | None = None
     ) -> Snapshot:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.catalog.formats import RowError
@@ -182,14 +182,3 @@ class SqlArchiveRepository:
             .where(products.c.id.in_(list(product_ids)))
             .values(status=ProductStatus.ARCHIVED.value, updated_at=utcnow(), content_hash="")
         )
-
-    async def count_live(self, merchant_id: int) -> int:
-        return (
-            await self.uow.execute(
-                select(func.count())
-                .select_from(products)
-                .where(
-                    products.c.merchant_id == merchant_id, products.c.status != ProductStatus.ARCHIVED.value
-                )
-            )
-        ).scalar_one()
