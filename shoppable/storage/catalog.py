@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, any_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import ARRAY, JSON, Table, any_, bindparam, delete, func, insert, select, text, update
 
 from shoppable.domain.catalog.availability import Availability, InventoryPolicy
 from shoppable.domain.catalog.drafts import ProductStatus
@@ -141,6 +142,15 @@ class SqlCatalogRepository:
             owners.update({r.sku: r.product_id for r in rows})
         return owners
 
+    async def _copy(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """COPY rows (dicts with the same keys) into a PostgreSQL table; JSON columns go as text."""
+        json_columns = {c.name for c in table.c if isinstance(c.type, JSON)}
+        columns = list(rows[0])
+        records = [
+            tuple(json.dumps(row[c]) if c in json_columns else row[c] for c in columns) for row in rows
+        ]
+        await self.uow.copy_rows(table.name, columns, records)
+
     async def write_products(self, merchant_id: int, writes: Sequence[ProductWrite]) -> list[int]:
         """Store each product whole: row, images and SKUs, replacing what the draft no longer has."""
         if not writes:
@@ -153,10 +163,19 @@ class SqlCatalogRepository:
             # Ids are matched by handle: asking RETURNING for the input order would make SQLite insert
             # one row per statement.
             rows = [_product_values(merchant_id, w) | {"created_at": now} for w in new]
-            result = await self.uow.execute(
-                insert(products).returning(products.c.id, products.c.handle), rows
-            )
-            created = {handle: product_id for product_id, handle in result.all()}
+            if self.uow.dialect == "postgresql":
+                await self._copy(products, rows)
+                created = {
+                    h: p.id
+                    for h, p in (
+                        await self.existing_products(merchant_id, [w.draft.handle for w in new])
+                    ).items()
+                }
+            else:
+                result = await self.uow.execute(
+                    insert(products).returning(products.c.id, products.c.handle), rows
+                )
+                created = {handle: product_id for product_id, handle in result.all()}
             for write in new:
                 ids[write.index] = created[write.draft.handle]
         if changed:
@@ -171,7 +190,9 @@ class SqlCatalogRepository:
             for w in writes
             for pos, url in enumerate(w.draft.images)
         ]
-        if image_rows:
+        if image_rows and self.uow.dialect == "postgresql":
+            await self._copy(images, image_rows)
+        elif image_rows:
             await self.uow.execute(insert(images), image_rows)
         await self._write_skus(merchant_id, writes, ids)
         await self._keep_statistics_fresh(sum(len(w.draft.skus) for w in writes))
@@ -228,7 +249,10 @@ class SqlCatalogRepository:
             stmt = update(skus).where(skus.c.id == bindparam("b_id"))
             columns = {k: bindparam(k) for k in updates[0] if k != "b_id"}
             await self.uow.execute(stmt.values({**columns, "updated_at": func.now()}), updates)
-        if inserts:
+        if inserts and self.uow.dialect == "postgresql":
+            now = utcnow()
+            await self._copy(skus, [row | {"updated_at": now} for row in inserts])
+        elif inserts:
             await self.uow.execute(insert(skus).values(updated_at=func.now()), inserts)
 
     async def get_products(self, ids: Sequence[int]) -> list[Product]:
