@@ -45,11 +45,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     job_context = JobContext(settings=settings, database=database, services={"app": services})
     services.jobs = make_queue(job_context)
+    job_context.services["queue"] = services.jobs
 
     async def startup() -> None:
         # Imports a restart interrupted are taken up again; with SAQ, workers do this themselves.
         if isinstance(services.jobs, InProcessQueue):
-            await resume_interrupted_imports(job_context, services.jobs, only_stale=False)
+            await resume_interrupted_imports(job_context, services.jobs)
             for name, (_cron, seconds) in PERIODIC.items():
                 services.jobs.every(seconds, name)
 

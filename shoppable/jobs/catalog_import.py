@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shoppable.domain.catalog.formats import FeedError, parse_feed
-from shoppable.domain.catalog.importing import ImportJob, ImportStatus, run_import
+from shoppable.domain.catalog.importing import ImportJob, ImportStatus, claim, run_import
 from shoppable.jobs.context import JobContext
 from shoppable.jobs.queue import JobQueue
 from shoppable.storage.catalog import SqlCatalogRepository
@@ -18,7 +18,7 @@ from shoppable.storage.imports import SqlArchiveRepository, SqlImportJobReposito
 
 log = logging.getLogger("shoppable.jobs")
 
-STALE_AFTER = timedelta(minutes=15)
+STALE_AFTER = timedelta(minutes=5)
 
 
 def job_key(import_id: int) -> str:
@@ -34,6 +34,8 @@ async def catalog_import(
         job = await jobs.get(import_id)
         if job is None or job.status.finished:
             return job
+        if not await claim(uow, jobs, job):
+            return job  # another runner has it
         merchant = await SqlIdentityRepository(uow).get_merchant(job.merchant_id)
         assert merchant is not None  # imports reference their merchant
         path = Path(job.file_path)
@@ -78,21 +80,28 @@ def _is_upload(path: Path, import_dir: Path) -> bool:
     return path.resolve().is_relative_to(import_dir.resolve())
 
 
-async def resume_interrupted_imports(ctx: JobContext, queue: JobQueue, *, only_stale: bool) -> int:
-    """Re-queue imports left queued or running by a crash or restart; they re-read their file from the start.
+async def resume_interrupted_imports(ctx: JobContext, queue: JobQueue) -> int:
+    """Take up imports that a crash or restart interrupted; they re-read their file from the start.
 
-    Re-applying is safe because imports are idempotent. With several SAQ workers a running import may
-    belong to a live worker, so there only imports silent for `STALE_AFTER` are taken over.
+    Runs at start-up and every minute. A running import whose heartbeat (written with every batch)
+    is older than `STALE_AFTER` belonged to a process that died: it goes back to the queue. Queued
+    imports older than a minute are queued again (the queue or the worker may have lost them); a
+    job queued twice still runs once, since running starts with an atomic claim. Re-applying a
+    file is safe because imports are idempotent.
     """
     now = datetime.now(UTC)
     uow = ctx.database.unit_of_work(write=True)
     resumed = 0
     async with uow:
         jobs = SqlImportJobRepository(uow)
+        to_queue = []
         for job in await jobs.unfinished():
-            last_sign_of_life = job.heartbeat_at or job.created_at
-            if only_stale and job.status is ImportStatus.RUNNING and now - last_sign_of_life < STALE_AFTER:
+            if job.status is ImportStatus.QUEUED:
+                if now - job.created_at >= timedelta(minutes=1):
+                    to_queue.append(job.id)
                 continue
+            if now - (job.heartbeat_at or job.created_at) < STALE_AFTER:
+                continue  # running, alive
             if not await asyncio.to_thread(Path(job.file_path).exists):
                 await jobs.finish(
                     job.id,
@@ -103,11 +112,16 @@ async def resume_interrupted_imports(ctx: JobContext, queue: JobQueue, *, only_s
                 )
                 continue
             await jobs.restart(job.id)
+            to_queue.append(job.id)
             resumed += 1
         await uow.commit()
-        to_queue = [j.id for j in await jobs.unfinished()]
     for import_id in to_queue:
         await queue.enqueue("catalog_import", job_key=job_key(import_id), import_id=import_id)
     if resumed:
         log.warning("resumed %d interrupted catalog import(s)", resumed)
     return resumed
+
+
+async def resume_imports(ctx: JobContext) -> int:
+    """The periodic job: the queue it re-enqueues on is the app's (set in the job context)."""
+    return await resume_interrupted_imports(ctx, ctx.services["queue"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shoppable.jobs.catalog_import import catalog_import
+from shoppable.jobs.catalog_import import catalog_import, resume_imports
 from shoppable.jobs.context import JobContext
 from shoppable.jobs.feed_cleanup import feed_cleanup
 from shoppable.jobs.media_cleanup import media_cleanup
@@ -11,6 +11,7 @@ from shoppable.jobs.recs_train import recs_train
 
 JOBS: dict[str, JobFunction] = {
     "catalog_import": catalog_import,
+    "resume_imports": resume_imports,
     "recs_train": recs_train,
     "feed_cleanup": feed_cleanup,
     "media_cleanup": media_cleanup,
@@ -18,6 +19,7 @@ JOBS: dict[str, JobFunction] = {
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
 PERIODIC: dict[str, tuple[str, int]] = {
+    "resume_imports": ("* * * * *", 60),
     "recs_train": ("7 * * * *", 3600),
     "feed_cleanup": ("*/15 * * * *", 900),
     "media_cleanup": ("*/15 * * * *", 900),

@@ -34,9 +34,9 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     queue = SaqQueue(settings.redis_url)
 
     async def startup(saq_ctx: dict[str, Any]) -> None:
-        context = JobContext(settings, Database(settings.database_url))
+        context = JobContext(settings, Database(settings.database_url), services={"queue": queue})
         saq_ctx["shoppable"] = context
-        await resume_interrupted_imports(context, queue, only_stale=True)
+        await resume_interrupted_imports(context, queue)
 
     async def shutdown(saq_ctx: dict[str, Any]) -> None:
         await saq_ctx["shoppable"].database.dispose()

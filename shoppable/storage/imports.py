@@ -92,10 +92,11 @@ class SqlImportJobRepository:
         )
         return [RowError(r.row, r.external_id, r.field, r.code, r.message) for r in rows]
 
-    async def mark_running(self, job_id: int) -> None:
-        await self.uow.execute(
+    async def claim(self, job_id: int) -> bool:
+        """Take a queued job for running; False when another runner has it (or it is finished)."""
+        result = await self.uow.execute(
             update(jobs)
-            .where(jobs.c.id == job_id)
+            .where(jobs.c.id == job_id, jobs.c.status == ImportStatus.QUEUED.value)
             .values(
                 status=ImportStatus.RUNNING.value,
                 started_at=utcnow(),
@@ -103,6 +104,7 @@ class SqlImportJobRepository:
                 attempts=jobs.c.attempts + 1,
             )
         )
+        return result.rowcount == 1
 
     async def save_progress(
         self,

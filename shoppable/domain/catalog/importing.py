@@ -82,7 +82,7 @@ class ImportJob:
 class ImportJobRepository(Protocol):
     async def get(self, job_id: int) -> ImportJob | None: ...
 
-    async def mark_running(self, job_id: int) -> None: ...
+    async def claim(self, job_id: int) -> bool: ...
 
     async def save_progress(
         self,
@@ -202,6 +202,15 @@ async def _archive_missing(
     return None
 
 
+async def claim(tx: Transaction, jobs: ImportJobRepository, job: ImportJob) -> bool:
+    """Take a queued job for running. False when another runner has it: a job may be queued twice
+    (after a restart, or by two processes), and must still run once."""
+    await tx.begin_write()
+    claimed = await jobs.claim(job.id)
+    await tx.commit()
+    return claimed
+
+
 async def run_import(
     tx: Transaction,
     jobs: ImportJobRepository,
@@ -215,10 +224,8 @@ async def run_import(
     max_archive_share: float,
     on_progress: Callable[[ImportJob], None] | None = None,
 ) -> ImportJob:
-    """Apply a parsed feed to the merchant's catalog and keep the job's record up to date."""
+    """Apply a parsed feed to the merchant's catalog and keep the job's record up to date (job claimed first)."""
     await tx.begin_write()
-    await jobs.mark_running(job.id)
-    await tx.commit()
     run = _Run()
     message: str | None = None
     status = ImportStatus.SUCCEEDED

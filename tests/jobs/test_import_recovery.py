@@ -1,0 +1,83 @@
+"""Imports interrupted by a crash are taken up again; an import queued twice still runs once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
+from shoppable.domain.catalog.importing import ImportMode, ImportStatus
+from shoppable.jobs.catalog_import import catalog_import, resume_interrupted_imports
+from shoppable.jobs.context import JobContext
+from shoppable.jobs.queue import InProcessQueue
+from shoppable.jobs.registry import JOBS
+from shoppable.settings import Settings
+from shoppable.storage.db import Database
+from shoppable.storage.identity import SqlIdentityRepository
+from shoppable.storage.imports import SqlImportJobRepository
+from shoppable.storage.tables import CatalogImportRow
+
+
+async def _job(database: Database, settings: Settings, handle: str) -> int:
+    settings.import_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.import_dir / f"{handle}.jsonl"
+    line = {"handle": handle, "title": "Thing", "skus": [{"sku": handle, "price": "5.00 EUR", "quantity": 1}]}
+    path.write_text(json.dumps(line) + "\n")
+    uow = database.unit_of_work(write=True)
+    async with uow:
+        identity = SqlIdentityRepository(uow)
+        owner = await identity.add_user(f"{handle}@example.com", "x", "Owner", is_admin=False)
+        merchant = await identity.add_merchant(f"shop-{handle}", "Shop", "EUR", 3, owner.id)
+        job = await SqlImportJobRepository(uow).create(
+            merchant.id, "jsonl", ImportMode.DELTA, False, str(path), 1
+        )
+        await uow.commit()
+    return job.id
+
+
+async def _set(database: Database, job_id: int, **values: object) -> None:
+    uow = database.unit_of_work(write=True)
+    async with uow:
+        table = CatalogImportRow.__table__
+        await uow.execute(update(table).where(table.c.id == job_id).values(**values))
+        await uow.commit()
+
+
+async def _status(database: Database, job_id: int) -> ImportStatus:
+    uow = database.unit_of_work()
+    async with uow:
+        job = await SqlImportJobRepository(uow).get(job_id)
+    assert job is not None
+    return job.status
+
+
+async def test_stale_running_imports_resume_and_live_ones_are_left(
+    database: Database, settings: Settings
+) -> None:
+    now = datetime.now(UTC)
+    dead = await _job(database, settings, "dead")
+    alive = await _job(database, settings, "alive")
+    await _set(database, dead, status="running", heartbeat_at=now - timedelta(minutes=30))
+    await _set(database, alive, status="running", heartbeat_at=now)
+    ctx = JobContext(settings, database)
+    queue = InProcessQueue(ctx, JOBS)
+    assert await resume_interrupted_imports(ctx, queue) == 1
+    await queue.drain()
+    assert await _status(database, dead) is ImportStatus.SUCCEEDED
+    assert await _status(database, alive) is ImportStatus.RUNNING
+    remaining = {p.name for p in await asyncio.to_thread(lambda: list(settings.import_dir.iterdir()))}
+    assert remaining == {"alive.jsonl"}  # the applied upload is gone; the live job's file stays
+
+
+async def test_an_import_queued_twice_runs_once(database: Database, settings: Settings) -> None:
+    job_id = await _job(database, settings, "twice")
+    ctx = JobContext(settings, database)
+    first = await catalog_import(ctx, import_id=job_id)
+    second = await catalog_import(ctx, import_id=job_id)
+    assert first is not None and first.status is ImportStatus.SUCCEEDED
+    assert second is not None and second.counts.created == 1  # the finished job, not a second run
+    await _set(database, job_id, status="running", heartbeat_at=datetime.now(UTC))
+    late = await catalog_import(ctx, import_id=job_id)
+    assert late is not None and late.status is ImportStatus.RUNNING  # not claimed: someone else has it
