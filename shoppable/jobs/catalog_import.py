@@ -19,6 +19,7 @@ from shoppable.storage.imports import SqlArchiveRepository, SqlImportJobReposito
 log = logging.getLogger("shoppable.jobs")
 
 STALE_AFTER = timedelta(minutes=5)
+MAX_ATTEMPTS = 3
 
 
 def job_key(import_id: int) -> str:
@@ -50,30 +51,45 @@ async def catalog_import(
             return await jobs.get(job.id)
         with stream:
             try:
-                items = parse_feed(
-                    stream, job.format if job.format != "auto" else None, currency=merchant.currency
-                )
+                items = parse_feed(stream, job.format, currency=merchant.currency)
             except FeedError as exc:
                 await jobs.finish(job.id, ImportStatus.FAILED, job.counts, job.error_count, str(exc))
                 await uow.commit()
                 return await jobs.get(job.id)
-            finished = await run_import(
-                uow,
-                jobs,
-                SqlCatalogRepository(uow),
-                SqlArchiveRepository(uow),
-                merchant,
-                job,
-                items,
-                position=stream.tell,
-                max_archive_share=ctx.settings.import_archive_max_share,
-                on_progress=on_progress,
-            )
+            try:
+                finished = await run_import(
+                    uow,
+                    jobs,
+                    SqlCatalogRepository(uow),
+                    SqlArchiveRepository(uow),
+                    merchant,
+                    job,
+                    items,
+                    position=stream.tell,
+                    max_archive_share=ctx.settings.import_archive_max_share,
+                    on_progress=on_progress,
+                )
+            except Exception:
+                log.exception("import %s stopped by an unexpected error", import_id)
+                await uow.rollback()  # release the transaction (and SQLite's write lock) first
+                return await _fail_after_error(ctx, job)
     if await asyncio.to_thread(_is_upload, path, ctx.settings.import_dir):
         # An uploaded file is not kept once applied (files named on the command line are left alone).
         await asyncio.to_thread(path.unlink, missing_ok=True)
     log.info("import %s finished: %s %s", import_id, finished.status, finished.counts)
     return finished
+
+
+async def _fail_after_error(ctx: JobContext, job: ImportJob) -> ImportJob | None:
+    """Record the failure on a fresh connection (the job's own transaction may be broken)."""
+    uow = ctx.database.unit_of_work(write=True)
+    async with uow:
+        jobs = SqlImportJobRepository(uow)
+        current = await jobs.get(job.id) or job
+        message = "The import stopped on an internal error (logged); products read before it were applied."
+        await jobs.finish(job.id, ImportStatus.FAILED, current.counts, current.error_count, message)
+        await uow.commit()
+        return await jobs.get(job.id)
 
 
 def _is_upload(path: Path, import_dir: Path) -> bool:
@@ -102,6 +118,15 @@ async def resume_interrupted_imports(ctx: JobContext, queue: JobQueue) -> int:
                 continue
             if now - (job.heartbeat_at or job.created_at) < STALE_AFTER:
                 continue  # running, alive
+            if job.attempts >= MAX_ATTEMPTS:
+                await jobs.finish(
+                    job.id,
+                    ImportStatus.FAILED,
+                    job.counts,
+                    job.error_count,
+                    f"Interrupted {job.attempts} times; gave up.",
+                )
+                continue
             if not await asyncio.to_thread(Path(job.file_path).exists):
                 await jobs.finish(
                     job.id,

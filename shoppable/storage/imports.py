@@ -44,6 +44,7 @@ def job_from_row(row: Any) -> ImportJob:
         started_at=row.started_at,
         finished_at=row.finished_at,
         heartbeat_at=row.heartbeat_at,
+        attempts=row.attempts,
     )
 
 

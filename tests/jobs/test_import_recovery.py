@@ -6,6 +6,7 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from shoppable.domain.catalog.importing import ImportMode, ImportStatus
@@ -14,6 +15,7 @@ from shoppable.jobs.context import JobContext
 from shoppable.jobs.queue import InProcessQueue
 from shoppable.jobs.registry import JOBS
 from shoppable.settings import Settings
+from shoppable.storage.catalog import SqlCatalogRepository
 from shoppable.storage.db import Database
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
@@ -81,3 +83,29 @@ async def test_an_import_queued_twice_runs_once(database: Database, settings: Se
     await _set(database, job_id, status="running", heartbeat_at=datetime.now(UTC))
     late = await catalog_import(ctx, import_id=job_id)
     assert late is not None and late.status is ImportStatus.RUNNING  # not claimed: someone else has it
+
+
+async def test_an_import_interrupted_again_and_again_is_given_up(
+    database: Database, settings: Settings
+) -> None:
+    job_id = await _job(database, settings, "cursed")
+    stale = datetime.now(UTC) - timedelta(hours=1)
+    await _set(database, job_id, status="running", heartbeat_at=stale, attempts=3)
+    ctx = JobContext(settings, database)
+    assert await resume_interrupted_imports(ctx, InProcessQueue(ctx, JOBS)) == 0
+    assert await _status(database, job_id) is ImportStatus.FAILED
+
+
+async def test_an_unexpected_error_fails_the_job_instead_of_leaving_it_running(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = await _job(database, settings, "broken")
+
+    async def explode(*_args: object, **_kwargs: object) -> list[int]:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(SqlCatalogRepository, "write_products", explode)
+    finished = await catalog_import(JobContext(settings, database), import_id=job_id)
+    assert finished is not None and finished.status is ImportStatus.FAILED
+    assert finished.message is not None and "internal error" in finished.message
+    assert "disk on fire" not in finished.message

@@ -77,6 +77,7 @@ class ImportJob:
     started_at: datetime | None
     finished_at: datetime | None
     heartbeat_at: datetime | None = None
+    attempts: int = 0
 
 
 class ImportJobRepository(Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from shoppable.domain.feed import reasons
@@ -142,7 +142,7 @@ async def _build_page(
         await tx.begin_write()
         await sessions.append(session, new_items)
         await tx.commit()
-        session = FeedSession(**{**session.__dict__, "served": start + len(new_items)})
+        session = replace(session, served=start + len(new_items))
     return FeedPage(session, replayed + new_items, has_next=len(chosen) > need, restarted=restarted)
 
 
