@@ -16,7 +16,7 @@ from shoppable.domain.identity import policy
 from shoppable.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shoppable.graphql.catalog.types import Product
 from shoppable.graphql.connection import PageInfo
-from shoppable.graphql.content.types import Post
+from shoppable.graphql.content.types import Post, prefetch_posts
 from shoppable.graphql.context import Info
 from shoppable.graphql.feed.types import FEED_CURSOR, FeedConnection, FeedEdge, FeedMode, FeedReason
 from shoppable.graphql.ids import CursorCodec, bad_user_input
@@ -102,7 +102,11 @@ async def _hydrate(info: Info, page: model.FeedPage) -> FeedConnection:
         and p.status is ProductStatus.ACTIVE
         and policy.can_see_product(info.context.actor, p.merchant_id, p.status)
     }
-    await catalog.prefetch_for(list(visible_products.values()), selected_below(info, "edges", "node"))
+    # Every card's relations for the whole page at once, so the cards' fields answer synchronously.
+    await asyncio.gather(
+        catalog.prefetch_for(list(visible_products.values()), selected_below(info, "edges", "node")),
+        prefetch_posts(info, list(visible_posts.values()), "edges", "node"),
+    )
     edges = []
     for item in page.items:
         if item.kind is model.ItemKind.POST and item.item_id in visible_posts:
