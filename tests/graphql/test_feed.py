@@ -290,3 +290,23 @@ async def test_anonymous_device_feed_and_events(gql: GraphQL, world: World, clie
     assert again.json()["data"]["trackEvents"] == {"accepted": 0, "duplicates": 1, "userErrors": []}
     nobody = await client.post("/graphql", json=body)
     assert nobody.json()["data"]["trackEvents"]["userErrors"] == [{"field": None, "code": "UNAUTHENTICATED"}]
+
+
+async def test_turning_personalization_off_mid_session_takes_effect_at_once(
+    gql: GraphQL, world: World
+) -> None:
+    shopper = await world.user(consent=True)
+    creators = await world.creators(4)
+    for creator in creators:
+        await world.posts(creator, 4)
+        await world.follow(shopper["id"], creator)
+    first = (await gql(FEED, {"first": 5}, token=shopper["token"]))["data"]["feed"]
+    assert {e["source"] for e in first["edges"]} & {"FOLLOWING", "PERSONALIZED"}
+    consent = "mutation { updateConsent(input: {personalization: false}) { consent { personalization } } }"
+    await gql(consent, token=shopper["token"])
+    # Signed tokens carry no consent: the next page reads the new choice and uses no personal plan.
+    after = first["pageInfo"]["endCursor"]
+    second = (await gql(FEED, {"first": 10, "after": after}, token=shopper["token"]))["data"]["feed"]
+    for edge in second["edges"]:
+        assert edge["source"] == "NON_PERSONALIZED"
+        assert not {r["code"] for r in edge["reasons"]} & {c.value for c in PERSONAL_REASONS}

@@ -180,7 +180,9 @@ async def _candidates(
         followed = await reader.followed_creator_ids(user_id) if user_id is not None else []
         posts = await reader.recent_posts_of(followed, len(served) + request.first + 100) if followed else []
         return [_following_candidate(p) for p in posts if post_ok(p)], []
-    planned = plans.get(session.id) if plans is not None and not is_new else None
+    # Keyed by consent too: personalization switched off mid-session must never reuse a personal plan.
+    plan_key = f"{session.id}:{'personal' if personal else 'public'}"
+    planned = plans.get(plan_key) if plans is not None and not is_new else None
     if planned is None:
         posts, products = (
             await _personal_candidates(reader, ranker, user_id, config, now)
@@ -188,7 +190,7 @@ async def _candidates(
             else await _public_candidates(reader, now)
         )
         if plans is not None:
-            plans.put(session.id, posts, products)
+            plans.put(plan_key, posts, products)
     else:
         posts, products = planned
     posts = [c for c in posts if (c.kind, c.item_id) not in served and _post_visible(c, hidden)]
