@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     upload_ttl_seconds: int = 15 * 60
 
     redis_url: str | None = None
+    saq_queue: str = "shoppable"
     import_dir: Path = Path("./var/imports")
     import_archive_max_share: float = 0.5
     max_import_bytes: int = 2 * 1024 * 1024 * 1024

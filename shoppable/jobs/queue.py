@@ -85,10 +85,10 @@ class InProcessQueue:
 
 
 class SaqQueue:
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, name: str = "shoppable") -> None:
         from saq import Queue
 
-        self.queue = Queue.from_url(redis_url, name="shoppable")
+        self.queue = Queue.from_url(redis_url, name=name)
 
     async def enqueue(self, job: str, *, job_key: str | None = None, **kwargs: Any) -> None:
         options: dict[str, Any] = {

@@ -29,5 +29,5 @@ PERIODIC: dict[str, tuple[str, int]] = {
 def make_queue(context: JobContext) -> JobQueue:
     """SAQ on Redis when REDIS_URL is set (run `shoppable worker`), else in-process asyncio tasks."""
     if context.settings.redis_url:
-        return SaqQueue(context.settings.redis_url)
+        return SaqQueue(context.settings.redis_url, context.settings.saq_queue)
     return InProcessQueue(context, JOBS)

@@ -31,7 +31,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     from saq import CronJob
 
     assert settings.redis_url
-    queue = SaqQueue(settings.redis_url)
+    queue = SaqQueue(settings.redis_url, settings.saq_queue)
 
     async def startup(saq_ctx: dict[str, Any]) -> None:
         context = JobContext(settings, Database(settings.database_url), services={"queue": queue})
