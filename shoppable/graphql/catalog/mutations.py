@@ -217,12 +217,6 @@ class CatalogMutations:
         description="Create or update up to 100 products (matched by handle), all or nothing."
     )
     async def upsert_products(self, info: Info, input: UpsertProductsInput) -> UpsertProductsPayload:
-        if len(input.products) > service.MAX_UPSERT_BATCH:
-            return UpsertProductsPayload(
-                user_errors=user_errors(
-                    [FieldError(("products",), ErrorCode.LIMIT_EXCEEDED, "At most 100 products per call.")]
-                )
-            )
         drafts, conversion_errors = to_drafts(input.products)
         try:
             result = await service.upsert_products(

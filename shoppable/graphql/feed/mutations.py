@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import strawberry
+from graphql import GraphQLError
 
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.feed import events
@@ -58,7 +59,7 @@ def _subject(global_id: str | None, index: int, errors: list[FieldError]) -> tup
         return None
     try:
         return parse_id(global_id)
-    except Exception:
+    except GraphQLError:
         errors.append(FieldError(("events", index, "subjectId"), ErrorCode.INVALID, "Malformed id."))
         return None
 
