@@ -63,7 +63,7 @@ async def seed(url: str, media_dir: Path, posts: int) -> tuple[str, str]:
     from shoppable.domain.content.tags import TagDraft
     from shoppable.domain.identity import credentials
     from shoppable.domain.identity.actor import Actor
-    from shoppable.graphql.ids import encode_id
+    from shoppable.graphql.core.ids import encode_id
     from shoppable.storage.catalog import SqlCatalogRepository
     from shoppable.storage.content import SqlContentRepository, render_image
     from shoppable.storage.db import Database

@@ -21,7 +21,7 @@ from shoppable.domain.catalog.formats import FeedError, FeedFormat, detect_forma
 from shoppable.domain.catalog.formats.detect import HEAD_BYTES
 from shoppable.domain.catalog.importing import ImportJob, ImportMode, ImportStatus
 from shoppable.jobs.catalog_import import catalog_import
-from shoppable.jobs.context import JobContext
+from shoppable.services import build_services
 from shoppable.settings import get_settings
 from shoppable.storage.db import Database
 from shoppable.storage.identity import SqlIdentityRepository
@@ -62,10 +62,9 @@ def import_file(
 async def _run(
     file: Path, size: int, handle: str, format_: FeedFormat, mode: ImportMode, force: bool
 ) -> ImportJob:
-    settings = get_settings()
-    database = Database(settings.database_url)
+    services = build_services(get_settings())
     try:
-        uow = database.unit_of_work(write=True)
+        uow = services.database.unit_of_work(write=True)
         async with uow:
             merchant = await SqlIdentityRepository(uow).get_merchant_by_handle(handle.strip().lower())
             if merchant is None:
@@ -91,14 +90,12 @@ async def _run(
                 summary = f"{c.created} new · {c.updated} updated · {c.unchanged} same · {c.failed} failed"
                 progress.update(task, completed=current.bytes_read, counts=summary)
 
-            finished = await catalog_import(
-                JobContext(settings, database), import_id=job.id, on_progress=show
-            )
+            finished = await catalog_import(services, import_id=job.id, on_progress=show)
             progress.update(task, completed=job.file_size)
         assert finished is not None
         return finished
     finally:
-        await database.dispose()
+        await services.close()
 
 
 def _report(job: ImportJob) -> None:

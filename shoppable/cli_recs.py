@@ -18,17 +18,15 @@ console = Console()
 @recs_app.command("train")
 def train() -> None:
     """Train the feed ranker on the events table now (also runs hourly in the background)."""
-    from shoppable.jobs.context import JobContext
     from shoppable.jobs.recs_train import recs_train
-    from shoppable.storage.db import Database
+    from shoppable.services import build_services
 
     async def run() -> dict | None:
-        settings = get_settings()
-        database = Database(settings.database_url)
+        services = build_services(get_settings())
         try:
-            return await recs_train(JobContext(settings, database))
+            return await recs_train(services)
         finally:
-            await database.dispose()
+            await services.close()
 
     info = asyncio.run(run())
     if info is None:

@@ -14,7 +14,7 @@ from shoppable.domain.catalog.money import Money
 from shoppable.domain.catalog.service import plan
 from shoppable.domain.identity.credentials import issue_token
 from shoppable.domain.identity.records import Merchant
-from shoppable.graphql.ids import encode_id
+from shoppable.graphql.core.ids import encode_id
 from shoppable.storage.catalog import SqlCatalogRepository
 from shoppable.storage.db import Database
 from shoppable.storage.identity import SqlIdentityRepository

@@ -10,8 +10,7 @@ from litestar.exceptions import NotAuthorizedException
 from shoppable.domain.identity import service
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.credentials import InvalidToken
-from shoppable.storage.db import UnitOfWork
-from shoppable.storage.identity import SqlIdentityRepository
+from shoppable.domain.uow import UnitOfWork
 
 MAX_DEVICE_ID = 128
 
@@ -29,7 +28,7 @@ def bearer_of(request: Request[Any, Any, Any]) -> str | None:
 async def actor_for(request: Request[Any, Any, Any], uow: UnitOfWork, secret: str) -> Actor:
     device_id = request.headers.get("x-device-id", "").strip()[:MAX_DEVICE_ID] or None
     try:
-        return await service.authenticate(SqlIdentityRepository(uow), secret, bearer_of(request), device_id)
+        return await service.authenticate(uow.identity, secret, bearer_of(request), device_id)
     except InvalidToken as exc:
         raise NotAuthorizedException(
             str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
-from litestar.di import Provide
-from litestar.exceptions import NotAuthorizedException
 from litestar.params import Parameter
 
-from shoppable.api.auth import actor_for
+from shoppable.api.dependencies import DEPENDENCIES, AppServices, RequestUnitOfWork
 from shoppable.api.problems import Problem
-from shoppable.api.state import AppServices
 from shoppable.api.uploads import save_body
 from shoppable.domain.catalog import stock
 from shoppable.domain.catalog.formats import FeedError, FeedFormat, detect_format
@@ -25,30 +21,8 @@ from shoppable.domain.idempotency import KeyReused, run_once
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
-from shoppable.graphql.ids import encode_id
+from shoppable.graphql.core.ids import encode_id
 from shoppable.jobs.catalog_import import job_key
-from shoppable.storage.db import UnitOfWork
-from shoppable.storage.idempotency import SqlIdempotencyRepository
-from shoppable.storage.identity import SqlIdentityRepository
-from shoppable.storage.imports import SqlImportJobRepository
-from shoppable.storage.stock import SqlStockRepository
-
-
-async def provide_uow(state: State) -> AsyncIterator[UnitOfWork]:
-    uow = state.services.database.unit_of_work()
-    try:
-        yield uow
-    finally:
-        await uow.close()
-
-
-async def provide_actor(request: Request[Any, Any, Any], uow: UnitOfWork, state: State) -> Actor:
-    actor = await actor_for(request, uow, state.services.settings.secret_key)
-    if not actor.is_authenticated:
-        raise NotAuthorizedException(
-            "Send `Authorization: Bearer <API key or token>`.", headers={"WWW-Authenticate": "Bearer"}
-        )
-    return actor
 
 
 def field_problems(errors: list[FieldError], status: int = 422, title: str = "Invalid request") -> Problem:
@@ -63,9 +37,9 @@ def field_problems(errors: list[FieldError], status: int = 422, title: str = "In
     )
 
 
-async def merchant_of(uow: UnitOfWork, actor: Actor, handle: str | None) -> Merchant:
+async def merchant_of(uow: RequestUnitOfWork, actor: Actor, handle: str | None) -> Merchant:
     """The merchant a call acts for: the API key's, or the named one (or only one) the user manages."""
-    identity = SqlIdentityRepository(uow)
+    identity = uow.identity
     if handle:
         merchant = await identity.get_merchant_by_handle(handle.strip().lower())
         if merchant is None or not policy.can_manage_catalog(actor, merchant.id):
@@ -124,21 +98,20 @@ def job_json(job: ImportJob, errors: list[Any] | None = None) -> dict[str, Any]:
 
 class CatalogController(Controller):
     path = "/v1/catalog"
-    dependencies = {"uow": Provide(provide_uow), "actor": Provide(provide_actor)}
+    dependencies = DEPENDENCIES
 
     @post("/imports", status_code=202)
     async def create_import(
         self,
         request: Request[Any, Any, Any],
-        state: State,
-        uow: UnitOfWork,
+        services: AppServices,
+        uow: RequestUnitOfWork,
         actor: Actor,
         format_: str | None = Parameter(query="format", default=None),
         mode: str = Parameter(query="mode", default="delta"),
         force: bool = Parameter(query="force", default=False),
         merchant: str | None = Parameter(query="merchant", default=None),
     ) -> Response[dict[str, Any]]:
-        services: AppServices = state.services
         try:
             import_mode = ImportMode(mode)
         except ValueError:
@@ -162,16 +135,14 @@ class CatalogController(Controller):
             await asyncio.to_thread(path.unlink, missing_ok=True)
             raise Problem(415, "Unrecognised feed format", str(exc), slug="unrecognised-format") from None
         await uow.begin_write()
-        job = await SqlImportJobRepository(uow).create(
-            target.id, format_, import_mode, force, str(path), size
-        )
+        job = await uow.imports.create(target.id, format_, import_mode, force, str(path), size)
         await uow.commit()
         await services.jobs.enqueue("catalog_import", job_key=job_key(job.id), import_id=job.id)
         return Response(job_json(job), status_code=202, headers={"Location": f"/v1/catalog/imports/{job.id}"})
 
     @get("/imports/{import_id:int}")
-    async def get_import(self, uow: UnitOfWork, actor: Actor, import_id: int) -> dict[str, Any]:
-        jobs = SqlImportJobRepository(uow)
+    async def get_import(self, uow: RequestUnitOfWork, actor: Actor, import_id: int) -> dict[str, Any]:
+        jobs = uow.imports
         job = await jobs.get(import_id)
         if job is None or not policy.can_manage_catalog(actor, job.merchant_id):
             raise Problem(404, "Import not found", f"No import {import_id} of yours.")
@@ -179,7 +150,11 @@ class CatalogController(Controller):
 
     @post("/inventory", status_code=200)
     async def update_inventory(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, actor: Actor, merchant: str | None = None
+        self,
+        request: Request[Any, Any, Any],
+        uow: RequestUnitOfWork,
+        actor: Actor,
+        merchant: str | None = None,
     ) -> Response[Any]:
         return await _fast_update(
             request, uow, actor, merchant, "inventory", stock.parse_inventory, stock.apply_inventory
@@ -187,7 +162,11 @@ class CatalogController(Controller):
 
     @post("/prices", status_code=200)
     async def update_prices(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, actor: Actor, merchant: str | None = None
+        self,
+        request: Request[Any, Any, Any],
+        uow: RequestUnitOfWork,
+        actor: Actor,
+        merchant: str | None = None,
     ) -> Response[Any]:
         return await _fast_update(
             request, uow, actor, merchant, "prices", stock.parse_prices, stock.apply_prices
@@ -196,7 +175,7 @@ class CatalogController(Controller):
 
 async def _fast_update(
     request: Request[Any, Any, Any],
-    uow: UnitOfWork,
+    uow: RequestUnitOfWork,
     actor: Actor,
     merchant: str | None,
     endpoint: str,
@@ -211,7 +190,7 @@ async def _fast_update(
     target = await merchant_of(uow, actor, merchant)
 
     async def apply() -> tuple[int, Any]:
-        results = await apply_changes(uow, SqlStockRepository(uow), target, changes)
+        results = await apply_changes(uow, uow.catalog, target, changes)
         return 200, {"results": [r.to_json() for r in results]}
 
     return await _idempotent(request, uow, target, endpoint, body, apply)
@@ -237,12 +216,17 @@ async def _json_body(request: Request[Any, Any, Any]) -> Any:
 
 
 async def _idempotent(
-    request: Request[Any, Any, Any], uow: UnitOfWork, merchant: Merchant, endpoint: str, body: Any, apply: Any
+    request: Request[Any, Any, Any],
+    uow: RequestUnitOfWork,
+    merchant: Merchant,
+    endpoint: str,
+    body: Any,
+    apply: Any,
 ) -> Response[Any]:
     key = request.headers.get("idempotency-key")
     try:
         status, response, replayed = await run_once(
-            uow, SqlIdempotencyRepository(uow), merchant.id, endpoint, key, body, apply
+            uow, uow.idempotency, merchant.id, endpoint, key, body, apply
         )
     except KeyReused as exc:
         raise field_problems(exc.errors, 422, "Idempotency-Key reused") from None

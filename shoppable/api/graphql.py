@@ -2,42 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import State
 from strawberry.litestar import make_graphql_controller
 
 from shoppable.api.auth import actor_for
-from shoppable.api.state import AppServices
-from shoppable.graphql.context import Context, Loaders, Repositories
+from shoppable.graphql.context import Context, Loaders
+from shoppable.graphql.core.ids import CursorCodec
 from shoppable.graphql.schema import build_schema
+from shoppable.services import Services
 
 
-async def graphql_context(request: Request[Any, Any, Any], state: State) -> AsyncIterator[Context]:
-    services: AppServices = state.services
-    uow = services.database.unit_of_work()
-    try:
-        actor = await actor_for(request, uow, services.settings.secret_key)
-        repos = Repositories(uow)
-        yield Context(
-            uow=uow,
-            actor=actor,
-            settings=services.settings,
-            cursors=services.cursors,
-            repos=repos,
-            loaders=Loaders(repos),
-            services=services,
-        )
-    finally:
-        await uow.close()
+def _context_getter(services: Services) -> Callable[[Request[Any, Any, Any]], AsyncIterator[Context]]:
+    cursors = CursorCodec(services.settings.secret_key)
+
+    async def graphql_context(request: Request[Any, Any, Any]) -> AsyncIterator[Context]:
+        uow = services.database.unit_of_work()
+        try:
+            actor = await actor_for(request, uow, services.settings.secret_key)
+            yield Context(uow=uow, actor=actor, services=services, cursors=cursors, loaders=Loaders(uow))
+        finally:
+            await uow.close()
+
+    return graphql_context
 
 
-def graphql_controller(services: AppServices) -> type:
+def graphql_controller(services: Services) -> type:
     return make_graphql_controller(
         build_schema(services.settings),
         path="/graphql",
         graphql_ide="graphiql" if services.settings.debug else None,
-        context_getter=graphql_context,
+        context_getter=_context_getter(services),
     )

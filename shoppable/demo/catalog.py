@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.formats import FeedFormat
 from shoppable.domain.catalog.importing import ImportJob, ImportMode
 from shoppable.domain.identity import credentials
 from shoppable.jobs.catalog_import import catalog_import
-from shoppable.jobs.context import JobContext
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
+
+if TYPE_CHECKING:
+    from shoppable.services import Services
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DEMO_OWNER_EMAIL = "merchant@shoppable.dev"
@@ -34,9 +37,9 @@ DEMO_MERCHANTS = (
 )
 
 
-async def seed_catalog(ctx: JobContext) -> list[ImportJob]:
+async def seed_catalog(services: Services) -> list[ImportJob]:
     """Create the demo merchants (once) and import their feeds; re-running changes nothing."""
-    uow = ctx.database.unit_of_work(write=True)
+    uow = services.database.unit_of_work(write=True)
     created: list[int] = []
     async with uow:
         identity = SqlIdentityRepository(uow)
@@ -60,7 +63,7 @@ async def seed_catalog(ctx: JobContext) -> list[ImportJob]:
         await uow.commit()
     results = []
     for job_id in created:
-        finished = await catalog_import(ctx, import_id=job_id)
+        finished = await catalog_import(services, import_id=job_id)
         assert finished is not None
         results.append(finished)
     return results

@@ -27,9 +27,10 @@ from shoppable.domain.identity.actor import Actor
 from shoppable.domain.pagination import PageRequest
 from shoppable.settings import Settings
 from shoppable.storage.catalog import SqlCatalogRepository
-from shoppable.storage.content import SqlContentRepository, render_image
+from shoppable.storage.content import SqlContentRepository
 from shoppable.storage.db import Database
 from shoppable.storage.identity import SqlIdentityRepository
+from shoppable.storage.imaging import render_image
 
 PHOTO_SIZE = (1080, 1350)  # portrait 4:5, what feeds show
 

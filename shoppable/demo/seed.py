@@ -5,31 +5,28 @@ from __future__ import annotations
 from shoppable.demo.catalog import DEMO_OWNER_EMAIL, DEMO_PASSWORD, seed_catalog
 from shoppable.demo.content import seed_content
 from shoppable.demo.shoppers import seed_shoppers
-from shoppable.jobs.context import JobContext
 from shoppable.jobs.recs_train import recs_train
+from shoppable.services import build_services
 from shoppable.settings import Settings
-from shoppable.storage.db import Database
-from shoppable.storage.media_stores import media_store_for
 
 
 async def seed_all(settings: Settings) -> list[str]:
-    database = Database(settings.database_url)
+    services = build_services(settings)
     report: list[str] = []
     try:
-        ctx = JobContext(settings, database)
-        for job in await seed_catalog(ctx):
+        for job in await seed_catalog(services):
             c = job.counts
             report.append(
                 f"catalog import {job.id} ({job.format}): {job.status.value}: {c.created} created, "
                 f"{c.updated} updated, {c.unchanged} unchanged, {c.failed} failed rows"
             )
-        await seed_content(database, media_store_for(settings), settings)
+        await seed_content(services.database, services.media, settings)
         report.append("creators and posts: ready")
-        report.append(f"shopper events stored: {await seed_shoppers(database)}")
-        trained = await recs_train(ctx)
+        report.append(f"shopper events stored: {await seed_shoppers(services.database)}")
+        trained = await recs_train(services)
         report.append(f"feed ranker: {trained['version'] if trained else 'not trained (no events)'}")
         report.append(f"demo merchant login: {DEMO_OWNER_EMAIL} / {DEMO_PASSWORD}")
         report.append(f"demo shopper logins: shopper@shoppable.dev, private@shoppable.dev / {DEMO_PASSWORD}")
     finally:
-        await database.dispose()
+        await services.close()
     return report

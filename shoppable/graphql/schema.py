@@ -21,14 +21,14 @@ from shoppable.graphql.catalog.queries import CatalogQueries
 from shoppable.graphql.content import types as content_types
 from shoppable.graphql.content.mutations import ContentMutations
 from shoppable.graphql.content.queries import ContentQueries
-from shoppable.graphql.errors import should_mask_error
+from shoppable.graphql.core.errors import should_mask_error
+from shoppable.graphql.core.limits import cost_limit_rule
+from shoppable.graphql.core.node import NodeQueries
 from shoppable.graphql.feed.mutations import FeedMutations
 from shoppable.graphql.feed.queries import FeedQueries
 from shoppable.graphql.identity import types as identity_types
 from shoppable.graphql.identity.mutations import IdentityMutations
 from shoppable.graphql.identity.queries import IdentityQueries
-from shoppable.graphql.limits import cost_limit_rule
-from shoppable.graphql.node import NodeQueries
 from shoppable.settings import Settings
 
 Query = merge_types(

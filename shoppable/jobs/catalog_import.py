@@ -7,14 +7,16 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.formats import FeedError, parse_feed
 from shoppable.domain.catalog.importing import ImportJob, ImportStatus, claim, run_import
-from shoppable.jobs.context import JobContext
-from shoppable.jobs.queue import JobQueue
 from shoppable.storage.catalog import SqlCatalogRepository
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlArchiveRepository, SqlImportJobRepository
+
+if TYPE_CHECKING:
+    from shoppable.services import Services
 
 log = logging.getLogger("shoppable.jobs")
 
@@ -27,9 +29,9 @@ def job_key(import_id: int) -> str:
 
 
 async def catalog_import(
-    ctx: JobContext, *, import_id: int, on_progress: Callable[[ImportJob], None] | None = None
+    services: Services, *, import_id: int, on_progress: Callable[[ImportJob], None] | None = None
 ) -> ImportJob | None:
-    uow = ctx.database.unit_of_work(write=True)
+    uow = services.database.unit_of_work(write=True)
     async with uow:
         jobs = SqlImportJobRepository(uow)
         job = await jobs.get(import_id)
@@ -66,23 +68,23 @@ async def catalog_import(
                     job,
                     items,
                     position=stream.tell,
-                    max_archive_share=ctx.settings.import_archive_max_share,
+                    max_archive_share=services.settings.import_archive_max_share,
                     on_progress=on_progress,
                 )
             except Exception:
                 log.exception("import %s stopped by an unexpected error", import_id)
                 await uow.rollback()  # release the transaction (and SQLite's write lock) first
-                return await _fail_after_error(ctx, job)
-    if await asyncio.to_thread(_is_upload, path, ctx.settings.import_dir):
+                return await _fail_after_error(services, job)
+    if await asyncio.to_thread(_is_upload, path, services.settings.import_dir):
         # An uploaded file is not kept once applied (files named on the command line are left alone).
         await asyncio.to_thread(path.unlink, missing_ok=True)
     log.info("import %s finished: %s %s", import_id, finished.status, finished.counts)
     return finished
 
 
-async def _fail_after_error(ctx: JobContext, job: ImportJob) -> ImportJob | None:
+async def _fail_after_error(services: Services, job: ImportJob) -> ImportJob | None:
     """Record the failure on a fresh connection (the job's own transaction may be broken)."""
-    uow = ctx.database.unit_of_work(write=True)
+    uow = services.database.unit_of_work(write=True)
     async with uow:
         jobs = SqlImportJobRepository(uow)
         current = await jobs.get(job.id) or job
@@ -96,7 +98,7 @@ def _is_upload(path: Path, import_dir: Path) -> bool:
     return path.resolve().is_relative_to(import_dir.resolve())
 
 
-async def resume_interrupted_imports(ctx: JobContext, queue: JobQueue) -> int:
+async def resume_interrupted_imports(services: Services) -> int:
     """Take up imports that a crash or restart interrupted; they re-read their file from the start.
 
     Runs at start-up and every minute. A running import whose heartbeat (written with every batch)
@@ -106,7 +108,7 @@ async def resume_interrupted_imports(ctx: JobContext, queue: JobQueue) -> int:
     file is safe because imports are idempotent.
     """
     now = datetime.now(UTC)
-    uow = ctx.database.unit_of_work(write=True)
+    uow = services.database.unit_of_work(write=True)
     resumed = 0
     async with uow:
         jobs = SqlImportJobRepository(uow)
@@ -141,12 +143,12 @@ async def resume_interrupted_imports(ctx: JobContext, queue: JobQueue) -> int:
             resumed += 1
         await uow.commit()
     for import_id in to_queue:
-        await queue.enqueue("catalog_import", job_key=job_key(import_id), import_id=import_id)
+        await services.jobs.enqueue("catalog_import", job_key=job_key(import_id), import_id=import_id)
     if resumed:
         log.warning("resumed %d interrupted catalog import(s)", resumed)
     return resumed
 
 
-async def resume_imports(ctx: JobContext) -> int:
-    """The periodic job: the queue it re-enqueues on is the app's (set in the job context)."""
-    return await resume_interrupted_imports(ctx, ctx.services["queue"])
+async def resume_imports(services: Services) -> int:
+    """The periodic job."""
+    return await resume_interrupted_imports(services)

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from shoppable.domain.content.ports import MediaStore, MediaStoreError
 from shoppable.domain.content.records import Upload, UploadStatus
 from shoppable.domain.content.service import COMPLETION_GRACE, derived_keys
-from shoppable.jobs.context import JobContext
 from shoppable.storage.content import SqlContentRepository
 from shoppable.storage.db import Database
 from shoppable.storage.media_local import LocalMediaStore
 from shoppable.storage.media_stores import media_store_for
+
+if TYPE_CHECKING:
+    from shoppable.services import Services
 
 log = logging.getLogger("shoppable.jobs")
 
@@ -73,6 +76,8 @@ async def _delete_objects(store: MediaStore, upload: Upload) -> bool:
     return True
 
 
-async def media_cleanup(ctx: JobContext) -> int:
+async def media_cleanup(services: Services) -> int:
     """The periodic job: clean up with the media store the settings call for."""
-    return await clean_up_expired_uploads(ctx.database, media_store_for(ctx.settings), datetime.now(UTC))
+    return await clean_up_expired_uploads(
+        services.database, media_store_for(services.settings), datetime.now(UTC)
+    )

@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from shoppable.jobs.context import JobContext
+if TYPE_CHECKING:
+    from shoppable.services import Services
+
 
 log = logging.getLogger("shoppable.jobs")
 
@@ -33,8 +35,8 @@ class JobQueue(Protocol):
 
 
 class InProcessQueue:
-    def __init__(self, context: JobContext, functions: dict[str, JobFunction]) -> None:
-        self.context = context
+    def __init__(self, services: Services, functions: dict[str, JobFunction]) -> None:
+        self.services = services
         self.functions = functions
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running_keys: set[str] = set()
@@ -52,7 +54,7 @@ class InProcessQueue:
         if job_key is not None:
             self._running_keys.add(job_key)
         try:
-            await self.functions[job](self.context, **kwargs)
+            await self.functions[job](self.services, **kwargs)
         except asyncio.CancelledError:
             raise
         except Exception:

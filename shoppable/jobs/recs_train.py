@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -20,9 +20,10 @@ from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.feed.ranking import EVENT_WEIGHTS
 from shoppable.domain.recs.item_meta import ItemRecord
 from shoppable.domain.recs.training import train_from_arrays
-from shoppable.jobs.context import JobContext
-from shoppable.storage.models import ModelStore
 from shoppable.storage.tables import EventRow, ProductRow, ProductTagRow, SkuRow, UserRow
+
+if TYPE_CHECKING:
+    from shoppable.services import Services
 
 log = logging.getLogger("shoppable.recs")
 
@@ -38,14 +39,14 @@ tags = ProductTagRow.__table__
 
 
 async def _interactions(
-    ctx: JobContext, since: datetime
+    services: Services, since: datetime
 ) -> tuple[list[str], list[str], list[float], list[float]]:
     user_ids: list[str] = []
     item_ids: list[str] = []
     stamps: list[float] = []
     weights: list[float] = []
     weighted = [t for t, w in EVENT_WEIGHTS.items() if w > 0]
-    uow = ctx.database.unit_of_work()
+    uow = services.database.unit_of_work()
     async with uow:
         sku_product = dict((await uow.execute(select(skus.c.id, skus.c.product_id))).all())
         post_products: dict[int, list[int]] = {}
@@ -97,8 +98,8 @@ async def _interactions(
     return user_ids, item_ids, stamps, weights
 
 
-async def _catalog(ctx: JobContext) -> list[ItemRecord]:
-    uow = ctx.database.unit_of_work()
+async def _catalog(services: Services) -> list[ItemRecord]:
+    uow = services.database.unit_of_work()
     async with uow:
         prices = dict(
             (
@@ -124,18 +125,18 @@ async def _catalog(ctx: JobContext) -> list[ItemRecord]:
         ]
 
 
-async def recs_train(ctx: JobContext) -> dict[str, Any] | None:
+async def recs_train(services: Services) -> dict[str, Any] | None:
     started = time.perf_counter()
     now = datetime.now(UTC)
-    user_ids, item_ids, stamps, weights = await _interactions(ctx, now - TRAINING_WINDOW)
+    user_ids, item_ids, stamps, weights = await _interactions(services, now - TRAINING_WINDOW)
     if not user_ids:
         log.info("recs train: no consented interactions yet; keeping the current model")
         return None
-    catalog = await _catalog(ctx)
+    catalog = await _catalog(services)
     trained = await asyncio.to_thread(
         train_from_arrays, user_ids, item_ids, stamps, weights, items=catalog, now=now.timestamp()
     )
-    store = ModelStore(ctx.settings.model_dir)
+    store = services.models
     path = await asyncio.to_thread(store.save, trained)
     info = {
         **trained.info,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from shoppable.jobs.catalog_import import catalog_import, resume_imports
-from shoppable.jobs.context import JobContext
 from shoppable.jobs.feed_cleanup import feed_cleanup
 from shoppable.jobs.media_cleanup import media_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
 from shoppable.jobs.recs_train import recs_train
+
+if TYPE_CHECKING:
+    from shoppable.services import Services
 
 JOBS: dict[str, JobFunction] = {
     "catalog_import": catalog_import,
@@ -26,8 +30,8 @@ PERIODIC: dict[str, tuple[str, int]] = {
 }
 
 
-def make_queue(context: JobContext) -> JobQueue:
+def make_queue(services: Services) -> JobQueue:
     """SAQ on Redis when REDIS_URL is set (run `shoppable worker`), else in-process asyncio tasks."""
-    if context.settings.redis_url:
-        return SaqQueue(context.settings.redis_url, context.settings.saq_queue)
-    return InProcessQueue(context, JOBS)
+    if services.settings.redis_url:
+        return SaqQueue(services.settings.redis_url, services.settings.saq_queue)
+    return InProcessQueue(services, JOBS)

@@ -7,15 +7,14 @@ import functools
 from typing import Any
 
 from shoppable.jobs.catalog_import import resume_interrupted_imports
-from shoppable.jobs.context import JobContext
 from shoppable.jobs.queue import SaqQueue
 from shoppable.jobs.registry import JOBS, PERIODIC
+from shoppable.services import build_services
 from shoppable.settings import Settings
-from shoppable.storage.db import Database
 
 
 def _saq_function(name: str, fn: Any) -> Any:
-    """Adapt `fn(JobContext, **kwargs)` to SAQ's `fn(ctx: dict, **kwargs)`."""
+    """Adapt `fn(Services, **kwargs)` to SAQ's `fn(ctx: dict, **kwargs)`."""
 
     @functools.wraps(fn)
     async def run(saq_ctx: dict[str, Any], **kwargs: Any) -> Any:
@@ -31,15 +30,16 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     from saq import CronJob
 
     assert settings.redis_url
-    queue = SaqQueue(settings.redis_url, settings.saq_queue)
+    services = build_services(settings)
+    queue = services.jobs
+    assert isinstance(queue, SaqQueue)
 
     async def startup(saq_ctx: dict[str, Any]) -> None:
-        context = JobContext(settings, Database(settings.database_url), services={"queue": queue})
-        saq_ctx["shoppable"] = context
-        await resume_interrupted_imports(context, queue)
+        saq_ctx["shoppable"] = services
+        await resume_interrupted_imports(services)
 
     async def shutdown(saq_ctx: dict[str, Any]) -> None:
-        await saq_ctx["shoppable"].database.dispose()
+        await services.database.dispose()  # the worker disconnects its queue itself
 
     return {
         "queue": queue.queue,

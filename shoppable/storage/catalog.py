@@ -16,7 +16,7 @@ from shoppable.domain.catalog.ports import ProductFilter
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.catalog.sync import ExistingProduct, ProductWrite
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
-from shoppable.storage.db import UnitOfWork
+from shoppable.storage.db import SqlTransaction
 from shoppable.storage.tables import ProductImageRow, ProductRow, SkuRow
 from shoppable.storage.types import utcnow
 
@@ -98,7 +98,7 @@ def _product_values(merchant_id: int, write: ProductWrite) -> dict[str, Any]:
 
 
 class SqlCatalogRepository:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SqlTransaction) -> None:
         self.uow = uow
         self._written = 0
         self._analyzed_at = 0

@@ -1,8 +1,7 @@
-"""SQL implementation of the content repository, and the Pillow-backed image processor it pairs with."""
+"""SQL implementation of the content repository."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,8 +32,7 @@ from shoppable.domain.content.records import (
 from shoppable.domain.errors import DomainError, ErrorCode
 from shoppable.domain.pagination import Key, Page, PageRequest, page_from_rows
 from shoppable.storage.catalog import product_from_row
-from shoppable.storage.db import UnitOfWork
-from shoppable.storage.imaging import ImageTooLarge, ProcessedImage, UndecodableImage, process_image
+from shoppable.storage.db import SqlTransaction
 from shoppable.storage.tables import (
     CreatorRow,
     FollowRow,
@@ -198,7 +196,7 @@ def post_key(post: Post) -> Key:
 
 
 class SqlContentRepository:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SqlTransaction) -> None:
         self.uow = uow
 
     def _insert_if_absent(self, table: Any) -> Any:
@@ -669,13 +667,3 @@ class SqlContentRepository:
             rows = await self.uow.execute(select(decisions).where(decisions.c.id.in_(latest)))
             found.extend(decision_from_row(r) for r in rows)
         return found
-
-
-async def render_image(data: bytes, widths: Sequence[int]) -> ProcessedImage:
-    """The content domain's ImageProcessor: Pillow in a worker thread, its refusals as userErrors."""
-    try:
-        return await asyncio.to_thread(process_image, data, tuple(widths))
-    except ImageTooLarge as exc:
-        raise DomainError.single(("byteSize",), ErrorCode.TOO_LARGE, str(exc)) from None
-    except UndecodableImage as exc:
-        raise DomainError.single(("contentType",), ErrorCode.UNSUPPORTED_MEDIA_TYPE, str(exc)) from None

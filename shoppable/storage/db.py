@@ -1,7 +1,7 @@
-"""Engine, sessions and the unit of work.
+"""Engine, connections and transactions.
 
-Strawberry resolves sibling fields concurrently, and one AsyncSession must never run two statements at
-once, so every statement goes through `UnitOfWork.execute`, which holds a per-unit lock.
+Strawberry resolves sibling fields concurrently, and one connection must never run two statements at
+once, so every statement goes through `SqlTransaction.execute`, which holds a per-unit lock.
 """
 
 from __future__ import annotations
@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
+
+if TYPE_CHECKING:
+    from shoppable.storage.uow import SqlUnitOfWork
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -65,14 +68,17 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
-        return UnitOfWork(self, write=write)
+    def unit_of_work(self, *, write: bool = False) -> SqlUnitOfWork:
+        # Imported here: the unit of work builds the repositories, which are built on SqlTransaction.
+        from shoppable.storage.uow import SqlUnitOfWork
+
+        return SqlUnitOfWork(self, write=write)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
-class UnitOfWork:
+class SqlTransaction:
     """One connection, one transaction at a time; rolls back unless `commit()` was called.
 
     Repositories speak SQLAlchemy Core, so a plain connection (no ORM session) is all they need.
@@ -150,7 +156,7 @@ class UnitOfWork:
                 await self._connection.close()
                 self._connection = None
 
-    async def __aenter__(self) -> UnitOfWork:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

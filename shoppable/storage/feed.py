@@ -36,7 +36,7 @@ from shoppable.domain.feed.ports import (
     TrendingProduct,
 )
 from shoppable.domain.feed.ranking import EVENT_WEIGHTS, decay, post_trend_score
-from shoppable.storage.db import Database, UnitOfWork
+from shoppable.storage.db import Database, SqlTransaction
 from shoppable.storage.tables import MerchantRow, ProductRow, SkuRow
 from shoppable.storage.tables.content import CreatorRow, FollowRow, LikeRow, PostRow, ProductTagRow, SaveRow
 from shoppable.storage.tables.feed import EventRow, FeedHideRow, FeedServedRow, FeedSessionRow
@@ -61,7 +61,7 @@ _SELLABLE = [a.value for a in SELLABLE]
 
 
 class SqlEventStore:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SqlTransaction) -> None:
         self.uow = uow
 
     async def existing_subjects(self, subjects: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
@@ -124,7 +124,7 @@ class SqlEventStore:
 
 
 class SqlHides:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SqlTransaction) -> None:
         self.uow = uow
 
     async def hide(self, user_id: int, subject_type: str, subject_id: int) -> None:
@@ -193,7 +193,7 @@ class SnapshotCache:
         self._lock = asyncio.Lock()
 
     async def get(
-        self, compute: Callable[[UnitOfWork], Awaitable[Snapshot]], uow: UnitOfWork | None = None
+        self, compute: Callable[[SqlTransaction], Awaitable[Snapshot]], uow: SqlTransaction | None = None
     ) -> Snapshot:
         fresh = self._value is not None and time.monotonic() - self._at < self.ttl
         if fresh:
@@ -268,7 +268,7 @@ def _sellable(query: Any) -> Any:
     )
 
 
-async def compute_snapshot(uow: UnitOfWork, now: datetime | None = None) -> Snapshot:
+async def compute_snapshot(uow: SqlTransaction, now: datetime | None = None) -> Snapshot:
     """Trending posts (likes and views this week, faded by age), trending and new products."""
     now = now or utcnow()
     week = now - timedelta(days=7)
@@ -339,7 +339,7 @@ async def compute_snapshot(uow: UnitOfWork, now: datetime | None = None) -> Snap
 
 
 class SqlFeedReader:
-    def __init__(self, uow: UnitOfWork, cache: SnapshotCache) -> None:
+    def __init__(self, uow: SqlTransaction, cache: SnapshotCache) -> None:
         self.uow = uow
         self.cache = cache
 
@@ -458,7 +458,7 @@ def _session(row: Any) -> FeedSession:
 
 
 class SqlFeedSessions:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SqlTransaction) -> None:
         self.uow = uow
 
     async def get(self, session_id: str) -> FeedSession | None:

@@ -6,14 +6,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from shoppable.domain.idempotency import KeyAlreadyClaimed, StoredResponse
-from shoppable.storage.db import UnitOfWork
+from shoppable.storage.db import SqlTransaction
 from shoppable.storage.tables import IdempotencyRecordRow
 
 records = IdempotencyRecordRow.__table__
 
 
 class SqlIdempotencyRepository:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SqlTransaction) -> None:
         self.uow = uow
 
     async def find(self, merchant_id: int, endpoint: str, key: str) -> StoredResponse | None:

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 
 from shoppable.domain.identity.consent import Consent
 from shoppable.domain.identity.records import ApiKey, Merchant, User
-from shoppable.storage.db import UnitOfWork
+from shoppable.storage.db import SqlTransaction
 from shoppable.storage.tables import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 
 users = UserRow.__table__
@@ -59,7 +59,7 @@ def api_key_from_row(row: Any) -> ApiKey:
 
 
 class SqlIdentityRepository:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SqlTransaction) -> None:
         self.uow = uow
 
     async def get_user(self, user_id: int) -> User | None:

@@ -12,14 +12,16 @@ These functions are CPU-bound and synchronous: call them with `asyncio.to_thread
 
 from __future__ import annotations
 
+import asyncio
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from shoppable.domain.content.media import sniff_content_type
+from shoppable.domain.errors import DomainError, ErrorCode
 
 try:  # optional plugin, see the module docstring
     from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
@@ -182,3 +184,13 @@ def _rendition(
         options["icc_profile"] = icc_profile
     resized.save(buffer, format="WEBP", **options)
     return Rendition(width=target_width, height=target_height, data=buffer.getvalue())
+
+
+async def render_image(data: bytes, widths: Sequence[int]) -> ProcessedImage:
+    """The content domain's ImageProcessor: Pillow in a worker thread, its refusals as userErrors."""
+    try:
+        return await asyncio.to_thread(process_image, data, tuple(widths))
+    except ImageTooLarge as exc:
+        raise DomainError.single(("byteSize",), ErrorCode.TOO_LARGE, str(exc)) from None
+    except UndecodableImage as exc:
+        raise DomainError.single(("contentType",), ErrorCode.UNSUPPORTED_MEDIA_TYPE, str(exc)) from None

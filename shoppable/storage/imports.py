@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, update
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.catalog.formats import RowError
 from shoppable.domain.catalog.importing import ImportCounts, ImportJob, ImportMode, ImportStatus
-from shoppable.storage.db import UnitOfWork
+from shoppable.storage.db import SqlTransaction
 from shoppable.storage.tables import CatalogImportErrorRow, CatalogImportRow, ProductRow
 from shoppable.storage.types import utcnow
 
@@ -60,7 +60,7 @@ def _counts(counts: ImportCounts) -> dict[str, int]:
 
 
 class SqlImportJobRepository:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SqlTransaction) -> None:
         self.uow = uow
 
     async def create(
@@ -162,7 +162,7 @@ class SqlImportJobRepository:
 
 
 class SqlArchiveRepository:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: SqlTransaction) -> None:
         self.uow = uow
 
     async def live_product_id_chunks(self, merchant_id: int, after: int, limit: int) -> list[int]:

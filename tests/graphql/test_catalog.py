@@ -158,7 +158,7 @@ async def test_node_hides_drafts_and_unknown_ids(gql: GraphQL) -> None:
     hidden_sku = payload["products"][0]["skus"]["edges"][0]["node"]["id"]
     query = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Product { handle } } }"
     stranger = await sign_up(gql)
-    from shoppable.graphql.ids import encode_id
+    from shoppable.graphql.core.ids import encode_id
 
     missing = encode_id("Product", 999999)
     unknown_type = encode_id("Nothing", 1)

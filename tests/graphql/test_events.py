@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shoppable.graphql.ids import encode_id
+from shoppable.graphql.core.ids import encode_id
 from shoppable.storage.db import Database
 from tests.conftest import GraphQL
 from tests.feed_world import World

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from shoppable.domain.feed.mixing import diversity_holds
 from shoppable.domain.feed.model import PERSONAL_REASONS, FeedSource, ItemKind, ServedItem
-from shoppable.graphql.ids import encode_id, parse_id
+from shoppable.graphql.core.ids import encode_id, parse_id
 from shoppable.storage.db import Database
 from tests.conftest import GraphQL
 from tests.feed_world import World

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from bench.common import server
-from shoppable.graphql.ids import encode_id
+from shoppable.graphql.core.ids import encode_id
 from shoppable.storage.db import Database
 from tests.feed_world import SECRET, World
 

@@ -9,7 +9,7 @@ import jwt
 from litestar.testing import AsyncTestClient
 
 from shoppable.domain.identity.credentials import issue_token
-from shoppable.graphql.ids import parse_id
+from shoppable.graphql.core.ids import parse_id
 from tests.conftest import GraphQL
 from tests.factories import create_api_key, create_merchant, sign_up
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from shoppable.graphql.ids import encode_id
+from shoppable.graphql.core.ids import encode_id
 from tests.conftest import GraphQL
 from tests.factories import (
     POST_FIELDS,

@@ -11,9 +11,8 @@ from sqlalchemy import update
 
 from shoppable.domain.catalog.importing import ImportMode, ImportStatus
 from shoppable.jobs.catalog_import import catalog_import, resume_interrupted_imports
-from shoppable.jobs.context import JobContext
 from shoppable.jobs.queue import InProcessQueue
-from shoppable.jobs.registry import JOBS
+from shoppable.services import Services
 from shoppable.settings import Settings
 from shoppable.storage.catalog import SqlCatalogRepository
 from shoppable.storage.db import Database
@@ -56,48 +55,47 @@ async def _status(database: Database, job_id: int) -> ImportStatus:
 
 
 async def test_stale_running_imports_resume_and_live_ones_are_left(
-    database: Database, settings: Settings
+    database: Database, settings: Settings, services: Services
 ) -> None:
     now = datetime.now(UTC)
     dead = await _job(database, settings, "dead")
     alive = await _job(database, settings, "alive")
     await _set(database, dead, status="running", heartbeat_at=now - timedelta(minutes=30))
     await _set(database, alive, status="running", heartbeat_at=now)
-    ctx = JobContext(settings, database)
-    queue = InProcessQueue(ctx, JOBS)
-    assert await resume_interrupted_imports(ctx, queue) == 1
-    await queue.drain()
+    assert await resume_interrupted_imports(services) == 1
+    assert isinstance(services.jobs, InProcessQueue)
+    await services.jobs.drain()
     assert await _status(database, dead) is ImportStatus.SUCCEEDED
     assert await _status(database, alive) is ImportStatus.RUNNING
     remaining = {p.name for p in await asyncio.to_thread(lambda: list(settings.import_dir.iterdir()))}
     assert remaining == {"alive.jsonl"}  # the applied upload is gone; the live job's file stays
 
 
-async def test_an_import_queued_twice_runs_once(database: Database, settings: Settings) -> None:
+async def test_an_import_queued_twice_runs_once(
+    database: Database, settings: Settings, services: Services
+) -> None:
     job_id = await _job(database, settings, "twice")
-    ctx = JobContext(settings, database)
-    first = await catalog_import(ctx, import_id=job_id)
-    second = await catalog_import(ctx, import_id=job_id)
+    first = await catalog_import(services, import_id=job_id)
+    second = await catalog_import(services, import_id=job_id)
     assert first is not None and first.status is ImportStatus.SUCCEEDED
     assert second is not None and second.counts.created == 1  # the finished job, not a second run
     await _set(database, job_id, status="running", heartbeat_at=datetime.now(UTC))
-    late = await catalog_import(ctx, import_id=job_id)
+    late = await catalog_import(services, import_id=job_id)
     assert late is not None and late.status is ImportStatus.RUNNING  # not claimed: someone else has it
 
 
 async def test_an_import_interrupted_again_and_again_is_given_up(
-    database: Database, settings: Settings
+    database: Database, settings: Settings, services: Services
 ) -> None:
     job_id = await _job(database, settings, "cursed")
     stale = datetime.now(UTC) - timedelta(hours=1)
     await _set(database, job_id, status="running", heartbeat_at=stale, attempts=3)
-    ctx = JobContext(settings, database)
-    assert await resume_interrupted_imports(ctx, InProcessQueue(ctx, JOBS)) == 0
+    assert await resume_interrupted_imports(services) == 0
     assert await _status(database, job_id) is ImportStatus.FAILED
 
 
 async def test_an_unexpected_error_fails_the_job_instead_of_leaving_it_running(
-    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    database: Database, settings: Settings, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     job_id = await _job(database, settings, "broken")
 
@@ -105,7 +103,7 @@ async def test_an_unexpected_error_fails_the_job_instead_of_leaving_it_running(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(SqlCatalogRepository, "write_products", explode)
-    finished = await catalog_import(JobContext(settings, database), import_id=job_id)
+    finished = await catalog_import(services, import_id=job_id)
     assert finished is not None and finished.status is ImportStatus.FAILED
     assert finished.message is not None and "internal error" in finished.message
     assert "disk on fire" not in finished.message

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import insert
 
 from shoppable.domain.recs import artifact
-from shoppable.jobs.context import JobContext
 from shoppable.jobs.recs_train import recs_train
+from shoppable.services import Services
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
 from shoppable.storage.tables import EventRow
@@ -40,7 +40,7 @@ async def _view(database: Database, user_id: int, product_id: int, n: int, when:
 
 
 async def test_training_uses_consented_events_and_the_feed_serves_the_model(
-    database: Database, settings: Settings, gql: GraphQL, client: Any
+    database: Database, settings: Settings, services: Services, gql: GraphQL, client: Any
 ) -> None:
     world = World(database)
     await world.catalog(merchants=2, products_each=12)
@@ -52,8 +52,7 @@ async def test_training_uses_consented_events_and_the_feed_serves_the_model(
         for n, product in enumerate(shoes[:4]):
             await _view(database, user["id"], product, n, now - timedelta(hours=u + n))
     await _view(database, refusing["id"], world.product_ids[1], 0, now)
-    ctx = JobContext(settings, database)
-    info = await recs_train(ctx)
+    info = await recs_train(services)
     assert info is not None and info["users"] == 6, info
     trained = artifact.load(Path(settings.model_dir))
     assert str(refusing["id"]) not in trained.users.ids
@@ -61,7 +60,7 @@ async def test_training_uses_consented_events_and_the_feed_serves_the_model(
     shopper = await world.user(consent=True)
     await _view(database, shopper["id"], shoes[0], 0, now)
     await _view(database, shopper["id"], shoes[1], 1, now)
-    client.app.state.services.feed.models.check_every = 0  # pick the new model up at once
+    client.app.state.services.models.check_every = 0  # pick the new model up at once
     edges = (await gql(FEED, token=shopper["token"]))["data"]["feed"]["edges"]
     personal = [e for e in edges if e["source"] == "PERSONALIZED" and e["node"]["__typename"] == "Product"]
     codes = {r["code"] for e in personal for r in e["reasons"]}
@@ -70,6 +69,8 @@ async def test_training_uses_consented_events_and_the_feed_serves_the_model(
     assert any(t.startswith("Because you viewed Item") for t in texts), texts
 
 
-async def test_no_consented_events_keeps_the_model(database: Database, settings: Settings) -> None:
-    assert await recs_train(JobContext(settings, database)) is None
+async def test_no_consented_events_keeps_the_model(
+    database: Database, settings: Settings, services: Services
+) -> None:
+    assert await recs_train(services) is None
     assert artifact.latest_path(settings.model_dir) is None

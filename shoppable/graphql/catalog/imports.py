@@ -9,8 +9,8 @@ import strawberry
 from shoppable.domain.catalog.importing import ImportJob
 from shoppable.domain.identity import policy
 from shoppable.graphql.context import Info
-from shoppable.graphql.ids import decode_id, encode_id
-from shoppable.graphql.node import Node, node_type
+from shoppable.graphql.core.ids import decode_id, encode_id
+from shoppable.graphql.core.node import Node, node_type
 from shoppable.storage.imports import SqlImportJobRepository
 
 

@@ -5,36 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
-
-from strawberry.dataloader import DataLoader
+from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.identity.records import Merchant
+from shoppable.graphql.core.dataloader import Loader
 
 if TYPE_CHECKING:
-    from shoppable.graphql.context import Repositories
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-MISSING: Any = object()
-
-
-class Loader(DataLoader[K, V]):
-    """A DataLoader that can also answer synchronously for keys it has already loaded."""
-
-    def peek(self, key: K) -> V:
-        future = self.cache_map.get(key)
-        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
-            return MISSING
-        return future.result()
+    from shoppable.domain.uow import UnitOfWork
 
 
 class CatalogLoaders:
-    def __init__(self, repos: Repositories) -> None:
-        self.repos = repos
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
         self.product_by_id = Loader[int, Product | None](self._products)
         self.skus_by_product_id = Loader[int, list[Sku]](self._skus_of_products)
         self.sku_by_id = Loader[int, Sku | None](self._skus)
@@ -58,26 +41,26 @@ class CatalogLoaders:
         await asyncio.gather(*jobs)
 
     async def _products(self, ids: list[int]) -> list[Product | None]:
-        found = {p.id: p for p in await self.repos.catalog.get_products(ids)}
+        found = {p.id: p for p in await self.uow.catalog.get_products(ids)}
         return [found.get(i) for i in ids]
 
     async def _skus_of_products(self, product_ids: list[int]) -> list[list[Sku]]:
         grouped: dict[int, list[Sku]] = defaultdict(list)
-        for sku in await self.repos.catalog.skus_of_products(product_ids):
+        for sku in await self.uow.catalog.skus_of_products(product_ids):
             grouped[sku.product_id].append(sku)
             self.sku_by_id.prime(sku.id, sku)
         return [grouped.get(i, []) for i in product_ids]
 
     async def _skus(self, ids: list[int]) -> list[Sku | None]:
-        found = {s.id: s for s in await self.repos.catalog.get_skus(ids)}
+        found = {s.id: s for s in await self.uow.catalog.get_skus(ids)}
         return [found.get(i) for i in ids]
 
     async def _images(self, product_ids: list[int]) -> list[list[ProductImage]]:
         grouped: dict[int, list[ProductImage]] = defaultdict(list)
-        for image in await self.repos.catalog.images_of_products(product_ids):
+        for image in await self.uow.catalog.images_of_products(product_ids):
             grouped[image.product_id].append(image)
         return [grouped.get(i, []) for i in product_ids]
 
     async def _merchants(self, ids: list[int]) -> list[Merchant | None]:
-        found = {m.id: m for m in await self.repos.identity.get_merchants(ids)}
+        found = {m.id: m for m in await self.uow.identity.get_merchants(ids)}
         return [found.get(i) for i in ids]

@@ -14,8 +14,8 @@ from shoppable.domain.errors import DomainError, ErrorCode, FieldError, Path
 from shoppable.domain.identity import service as identity
 from shoppable.graphql.catalog.types import ApiKey, InventoryPolicy, Merchant, Product, ProductStatus
 from shoppable.graphql.context import Info
-from shoppable.graphql.errors import UserError, user_errors
-from shoppable.graphql.ids import decode_id
+from shoppable.graphql.core.errors import UserError, user_errors
+from shoppable.graphql.core.ids import decode_id
 
 _PLACEHOLDER_CURRENCY = "USD"
 
@@ -175,7 +175,7 @@ class CatalogMutations:
         try:
             merchant = await identity.create_merchant(
                 info.context.uow,
-                info.context.repos.identity,
+                info.context.uow.identity,
                 info.context.actor,
                 input.handle,
                 input.name,
@@ -191,7 +191,7 @@ class CatalogMutations:
         try:
             created = await identity.create_api_key(
                 info.context.uow,
-                info.context.repos.identity,
+                info.context.uow.identity,
                 info.context.actor,
                 decode_id(input.merchant_id, "Merchant") or 0,
                 input.name,
@@ -205,7 +205,7 @@ class CatalogMutations:
         try:
             key = await identity.revoke_api_key(
                 info.context.uow,
-                info.context.repos.identity,
+                info.context.uow.identity,
                 info.context.actor,
                 decode_id(input.api_key_id, "ApiKey") or 0,
             )
@@ -221,8 +221,8 @@ class CatalogMutations:
         try:
             result = await service.upsert_products(
                 info.context.uow,
-                info.context.repos.identity,
-                info.context.repos.catalog,
+                info.context.uow.identity,
+                info.context.uow.catalog,
                 info.context.actor,
                 decode_id(input.merchant_id, "Merchant") or 0,
                 drafts,
@@ -230,7 +230,7 @@ class CatalogMutations:
             )
         except DomainError as exc:
             return UpsertProductsPayload(user_errors=user_errors(exc.errors))
-        products = await info.context.repos.catalog.get_products(result.product_ids)
+        products = await info.context.uow.catalog.get_products(result.product_ids)
         by_id = {p.id: p for p in products}
         return UpsertProductsPayload(products=[Product.of(by_id[i]) for i in result.product_ids])
 
@@ -239,7 +239,7 @@ class CatalogMutations:
         try:
             product = await service.set_product_status(
                 info.context.uow,
-                info.context.repos.catalog,
+                info.context.uow.catalog,
                 info.context.actor,
                 decode_id(input.product_id, "Product") or 0,
                 DomainProductStatus(input.status),

@@ -8,10 +8,10 @@ from shoppable.domain.catalog.service import list_products
 from shoppable.domain.identity import policy
 from shoppable.domain.pagination import Page
 from shoppable.graphql.catalog.types import Merchant, Product
-from shoppable.graphql.connection import Connection, connection, page_request
 from shoppable.graphql.context import Info
-from shoppable.graphql.ids import bad_user_input, decode_id
-from shoppable.graphql.lookahead import selected_below
+from shoppable.graphql.core.connection import Connection, connection, page_request
+from shoppable.graphql.core.ids import bad_user_input, decode_id
+from shoppable.graphql.core.lookahead import selected_below
 
 MAX_QUERY_LENGTH = 200
 
@@ -20,7 +20,7 @@ MAX_QUERY_LENGTH = 200
 class CatalogQueries:
     @strawberry.field
     async def merchant(self, info: Info, handle: str) -> Merchant | None:
-        found = await info.context.repos.identity.get_merchant_by_handle(handle.strip().lower())
+        found = await info.context.uow.identity.get_merchant_by_handle(handle.strip().lower())
         return Merchant.of(found) if found else None
 
     @strawberry.field(description="By global id, or by merchant handle + product handle.")
@@ -35,11 +35,9 @@ class CatalogQueries:
             pk = decode_id(id, "Product")
             found = await info.context.loaders.catalog.product_by_id.load(pk) if pk else None
         elif merchant_handle and handle:
-            merchant = await info.context.repos.identity.get_merchant_by_handle(
-                merchant_handle.strip().lower()
-            )
+            merchant = await info.context.uow.identity.get_merchant_by_handle(merchant_handle.strip().lower())
             found = (
-                await info.context.repos.catalog.get_products_by_handle(merchant.id, handle.strip().lower())
+                await info.context.uow.catalog.get_products_by_handle(merchant.id, handle.strip().lower())
                 if merchant
                 else None
             )
@@ -63,16 +61,14 @@ class CatalogQueries:
         request = page_request(info.context.cursors, "products", first, after)
         merchant_id = None
         if merchant_handle:
-            merchant = await info.context.repos.identity.get_merchant_by_handle(
-                merchant_handle.strip().lower()
-            )
+            merchant = await info.context.uow.identity.get_merchant_by_handle(merchant_handle.strip().lower())
             if merchant is None:
                 return connection(
                     info.context.cursors, "products", Page(items=[], keys=[], has_next=False), Product.of
                 )
             merchant_id = merchant.id
         page = await list_products(
-            info.context.repos.catalog, info.context.actor, request, merchant_id=merchant_id, query=query
+            info.context.uow.catalog, info.context.actor, request, merchant_id=merchant_id, query=query
         )
         await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
         return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -18,12 +18,12 @@ from shoppable.domain.catalog.service import list_products
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.records import ApiKey as ApiKeyRecord
 from shoppable.domain.identity.records import Merchant as MerchantRecord
-from shoppable.graphql.catalog.loaders import MISSING, Loader
-from shoppable.graphql.connection import Connection, connection, page_in_memory, page_request
 from shoppable.graphql.context import Info
-from shoppable.graphql.ids import encode_id
-from shoppable.graphql.lookahead import selected_below
-from shoppable.graphql.node import Node, node_type
+from shoppable.graphql.core.connection import Connection, connection, page_in_memory, page_request
+from shoppable.graphql.core.dataloader import Loader, now_or_later
+from shoppable.graphql.core.ids import encode_id
+from shoppable.graphql.core.lookahead import selected_below
+from shoppable.graphql.core.node import Node, node_type
 
 if TYPE_CHECKING:
     from shoppable.graphql.content.types import Post
@@ -118,7 +118,7 @@ class Merchant(Node):
     ) -> Connection[Product]:
         request = page_request(info.context.cursors, "products", first, after)
         page = await list_products(
-            info.context.repos.catalog, info.context.actor, request, merchant_id=self.pk, status=status
+            info.context.uow.catalog, info.context.actor, request, merchant_id=self.pk, status=status
         )
         await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
         return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)
@@ -127,7 +127,7 @@ class Merchant(Node):
     async def api_keys(self, info: Info) -> list[ApiKey] | None:
         if not policy.can_manage_api_keys(info.context.actor, self.pk):
             return None
-        return [ApiKey.of(k) for k in await info.context.repos.identity.list_api_keys(self.pk)]
+        return [ApiKey.of(k) for k in await info.context.uow.identity.list_api_keys(self.pk)]
 
 
 @strawberry.type
@@ -164,11 +164,7 @@ class Product(Node):
 
     @strawberry.field
     def merchant(self, info: Info) -> Merchant:
-        loader = info.context.loaders.catalog.merchant_by_id
-        found = loader.peek(self.record.merchant_id)
-        if found is MISSING:
-            return _then(loader.load(self.record.merchant_id), Merchant.of)
-        return Merchant.of(found)
+        return now_or_later(info.context.loaders.catalog.merchant_by_id, self.record.merchant_id, Merchant.of)  # type: ignore[return-value]
 
     @strawberry.field
     def images(self, info: Info) -> list[Image]:
@@ -201,10 +197,7 @@ class Product(Node):
         return await featured_in(info, self.record.id, first, after)
 
     def _with_loaded(self, loader: Loader[int, Any], build: Callable[[Any], T]) -> T:
-        found = loader.peek(self.record.id)
-        if found is MISSING:
-            return _then(loader.load(self.record.id), build)  # type: ignore[return-value]
-        return build(found)
+        return now_or_later(loader, self.record.id, build)  # type: ignore[return-value]
 
     def _options(self, skus: list[SkuRecord]) -> list[ProductOption]:
         values: dict[str, dict[str, None]] = {name: {} for name in self.record.option_names}
@@ -222,10 +215,6 @@ class Product(Node):
 
 def _images(images: list[ProductImage]) -> list[Image]:
     return [Image.of(i) for i in images]
-
-
-async def _then(pending: Awaitable[Any], build: Callable[[Any], T]) -> T:
-    return build(await pending)
 
 
 @strawberry.type

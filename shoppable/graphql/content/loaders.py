@@ -19,18 +19,18 @@ from shoppable.domain.content.records import (
     PostReport,
     ProductTag,
 )
-from shoppable.graphql.catalog.loaders import Loader
+from shoppable.graphql.core.dataloader import Loader
 
 if TYPE_CHECKING:
-    from shoppable.graphql.context import Repositories
+    from shoppable.domain.uow import UnitOfWork
 
 ViewerKey = tuple[int, int]
 """(viewer's user id, post or creator id)"""
 
 
 class ContentLoaders:
-    def __init__(self, repos: Repositories) -> None:
-        self.repos = repos
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
         self.creator_by_id = Loader[int, Creator | None](self._creators)
         self.creator_by_user_id = Loader[int, Creator | None](self._creators_of_users)
         self.creator_by_handle = Loader[str, Creator | None](self._creators_by_handle)
@@ -54,64 +54,64 @@ class ContentLoaders:
             self.creator_by_id.prime(creator.id, creator)
 
     async def _creators(self, ids: list[int]) -> list[Creator | None]:
-        found = {c.id: c for c in await self.repos.content.get_creators(ids)}
+        found = {c.id: c for c in await self.uow.content.get_creators(ids)}
         return [found.get(i) for i in ids]
 
     async def _creators_of_users(self, user_ids: list[int]) -> list[Creator | None]:
-        found = {c.user_id: c for c in await self.repos.content.creators_of_users(user_ids)}
+        found = {c.user_id: c for c in await self.uow.content.creators_of_users(user_ids)}
         for creator in found.values():
             self.creator_by_id.prime(creator.id, creator)
         return [found.get(i) for i in user_ids]
 
     async def _creators_by_handle(self, handles: list[str]) -> list[Creator | None]:
-        found = {c.handle: c for c in await self.repos.content.creators_by_handles(handles)}
+        found = {c.handle: c for c in await self.uow.content.creators_by_handles(handles)}
         for creator in found.values():
             self.creator_by_id.prime(creator.id, creator)
         return [found.get(h) for h in handles]
 
     async def _posts(self, ids: list[int]) -> list[Post | None]:
-        found = {p.id: p for p in await self.repos.content.get_posts(ids)}
+        found = {p.id: p for p in await self.uow.content.get_posts(ids)}
         return [found.get(i) for i in ids]
 
     async def _media(self, ids: list[int]) -> list[Media | None]:
-        found = {m.id: m for m in await self.repos.content.get_media(ids)}
+        found = {m.id: m for m in await self.uow.content.get_media(ids)}
         return [found.get(i) for i in ids]
 
     async def _media_of_posts(self, post_ids: list[int]) -> list[list[Media]]:
         grouped: dict[int, list[Media]] = defaultdict(list)
-        for post_id, media in await self.repos.content.media_of_posts(post_ids):
+        for post_id, media in await self.uow.content.media_of_posts(post_ids):
             grouped[post_id].append(media)
             self.media_by_id.prime(media.id, media)
         return [grouped.get(i, []) for i in post_ids]
 
     async def _renditions(self, media_ids: list[int]) -> list[list[MediaRendition]]:
         grouped: dict[int, list[MediaRendition]] = defaultdict(list)
-        for rendition in await self.repos.content.renditions_of(media_ids):
+        for rendition in await self.uow.content.renditions_of(media_ids):
             grouped[rendition.media_id].append(rendition)
         return [grouped.get(i, []) for i in media_ids]
 
     async def _tags(self, post_ids: list[int]) -> list[list[ProductTag]]:
         grouped: dict[int, list[ProductTag]] = defaultdict(list)
-        for tag in await self.repos.content.tags_of_posts(post_ids):
+        for tag in await self.uow.content.tags_of_posts(post_ids):
             grouped[tag.post_id].append(tag)
         return [grouped.get(i, []) for i in post_ids]
 
     async def _decisions(self, post_ids: list[int]) -> list[ModerationDecision | None]:
-        found = {d.post_id: d for d in await self.repos.content.latest_decisions(post_ids)}
+        found = {d.post_id: d for d in await self.uow.content.latest_decisions(post_ids)}
         return [found.get(i) for i in post_ids]
 
     async def _reports(self, ids: list[int]) -> list[PostReport | None]:
-        found = {r.id: r for r in await self.repos.content.get_reports(ids)}
+        found = {r.id: r for r in await self.uow.content.get_reports(ids)}
         return [found.get(i) for i in ids]
 
     async def _liked(self, keys: list[ViewerKey]) -> list[bool]:
-        return await _per_viewer(keys, self.repos.content.liked_post_ids)
+        return await _per_viewer(keys, self.uow.content.liked_post_ids)
 
     async def _saved(self, keys: list[ViewerKey]) -> list[bool]:
-        return await _per_viewer(keys, self.repos.content.saved_post_ids)
+        return await _per_viewer(keys, self.uow.content.saved_post_ids)
 
     async def _follows(self, keys: list[ViewerKey]) -> list[bool]:
-        return await _per_viewer(keys, self.repos.content.followed_creator_ids)
+        return await _per_viewer(keys, self.uow.content.followed_creator_ids)
 
 
 async def _per_viewer(

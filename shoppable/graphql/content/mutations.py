@@ -6,7 +6,6 @@ import strawberry
 
 from shoppable.domain.content import moderation, service
 from shoppable.domain.content import records as content_records
-from shoppable.domain.content.media import MediaLimits
 from shoppable.domain.content.tags import TagDraft
 from shoppable.domain.errors import DomainError
 from shoppable.graphql.content.types import (
@@ -20,10 +19,8 @@ from shoppable.graphql.content.types import (
     media_store,
 )
 from shoppable.graphql.context import Info
-from shoppable.graphql.errors import UserError, user_errors
-from shoppable.graphql.ids import decode_id
-from shoppable.settings import Settings
-from shoppable.storage.content import render_image
+from shoppable.graphql.core.errors import UserError, user_errors
+from shoppable.graphql.core.ids import decode_id
 
 
 @strawberry.input
@@ -147,14 +144,6 @@ class ReportPostPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def media_limits(settings: Settings) -> MediaLimits:
-    return MediaLimits(
-        max_image_bytes=settings.max_image_bytes,
-        max_video_bytes=settings.max_video_bytes,
-        upload_ttl_seconds=settings.upload_ttl_seconds,
-    )
-
-
 def _tags(tags: list[ProductTagInput] | None) -> tuple[TagDraft, ...]:
     return tuple(
         TagDraft(
@@ -192,7 +181,7 @@ class ContentMutations:
         try:
             creator = await service.become_creator(
                 info.context.uow,
-                info.context.repos.content,
+                info.context.uow.content,
                 info.context.actor,
                 input.handle,
                 input.display_name,
@@ -218,9 +207,9 @@ class ContentMutations:
         try:
             created = await service.create_upload(
                 info.context.uow,
-                info.context.repos.content,
+                info.context.uow.content,
                 media_store(info),
-                media_limits(info.context.settings),
+                info.context.services.media_limits,
                 info.context.actor,
                 input.filename,
                 input.content_type,
@@ -235,10 +224,10 @@ class ContentMutations:
         try:
             media = await service.complete_upload(
                 info.context.uow,
-                info.context.repos.content,
+                info.context.uow.content,
                 media_store(info),
-                render_image,
-                media_limits(info.context.settings),
+                info.context.services.images,
+                info.context.services.media_limits,
                 info.context.actor,
                 decode_id(input.upload_id, "Upload") or 0,
             )
@@ -257,9 +246,9 @@ class ContentMutations:
         try:
             post = await service.create_post(
                 info.context.uow,
-                info.context.repos.content,
-                info.context.repos.catalog,
-                info.context.repos.identity,
+                info.context.uow.content,
+                info.context.uow.catalog,
+                info.context.uow.identity,
                 info.context.actor,
                 draft,
             )
@@ -279,9 +268,9 @@ class ContentMutations:
         try:
             post = await service.update_post(
                 info.context.uow,
-                info.context.repos.content,
-                info.context.repos.catalog,
-                info.context.repos.identity,
+                info.context.uow.content,
+                info.context.uow.catalog,
+                info.context.uow.identity,
                 info.context.actor,
                 _post_id(input.post_id),
                 draft,
@@ -295,9 +284,9 @@ class ContentMutations:
         try:
             post = await service.publish_post(
                 info.context.uow,
-                info.context.repos.content,
-                info.context.repos.catalog,
-                info.context.repos.identity,
+                info.context.uow.content,
+                info.context.uow.catalog,
+                info.context.uow.identity,
                 info.context.actor,
                 _post_id(input.post_id),
             )
@@ -309,7 +298,7 @@ class ContentMutations:
     async def delete_post(self, info: Info, input: PostIdInput) -> DeletePostPayload:
         try:
             await service.delete_post(
-                info.context.uow, info.context.repos.content, info.context.actor, _post_id(input.post_id)
+                info.context.uow, info.context.uow.content, info.context.actor, _post_id(input.post_id)
             )
         except DomainError as exc:
             return DeletePostPayload(user_errors=user_errors(exc.errors))
@@ -336,7 +325,7 @@ class ContentMutations:
         try:
             report = await moderation.report_post(
                 info.context.uow,
-                info.context.repos.content,
+                info.context.uow.content,
                 info.context.actor,
                 _post_id(input.post_id),
                 content_records.ModerationReason(input.reason),
@@ -353,7 +342,7 @@ class ContentMutations:
         try:
             post, _ = await moderation.remove_post(
                 info.context.uow,
-                info.context.repos.content,
+                info.context.uow.content,
                 info.context.actor,
                 _post_id(input.post_id),
                 content_records.ModerationReason(input.reason),
@@ -368,7 +357,7 @@ class ContentMutations:
         try:
             post, _ = await moderation.restore_post(
                 info.context.uow,
-                info.context.repos.content,
+                info.context.uow.content,
                 info.context.actor,
                 _post_id(input.post_id),
                 input.statement,
@@ -383,7 +372,7 @@ async def _follow(info: Info, input: FollowInput, *, following: bool) -> Creator
     try:
         creator = await operation(
             info.context.uow,
-            info.context.repos.content,
+            info.context.uow.content,
             info.context.actor,
             decode_id(input.creator_id, "Creator") or 0,
         )
@@ -395,7 +384,7 @@ async def _follow(info: Info, input: FollowInput, *, following: bool) -> Creator
 async def _react(info: Info, input: PostIdInput, operation: service.Reaction, *, on: bool) -> PostPayload:
     try:
         post = await operation(
-            info.context.uow, info.context.repos.content, info.context.actor, _post_id(input.post_id), on
+            info.context.uow, info.context.uow.content, info.context.actor, _post_id(input.post_id), on
         )
     except DomainError as exc:
         return PostPayload(user_errors=user_errors(exc.errors))

@@ -7,7 +7,7 @@ import strawberry
 from shoppable.domain.content.captions import normalize_handle
 from shoppable.graphql.content.types import Creator, Post, visible_post
 from shoppable.graphql.context import Info
-from shoppable.graphql.ids import decode_id
+from shoppable.graphql.core.ids import decode_id
 
 
 @strawberry.type

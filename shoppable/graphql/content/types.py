@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +17,13 @@ from shoppable.domain.content import service as content
 from shoppable.domain.content.ports import MediaStore, UploadTarget
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.records import Merchant as MerchantRecord
-from shoppable.graphql.catalog.loaders import MISSING, Loader
 from shoppable.graphql.catalog.types import Image, Merchant, Product, Sku
-from shoppable.graphql.connection import Connection, connection, page_request
 from shoppable.graphql.context import Info
-from shoppable.graphql.ids import encode_id
-from shoppable.graphql.lookahead import selected_below
-from shoppable.graphql.node import Node, node_type
+from shoppable.graphql.core.connection import Connection, connection, page_request
+from shoppable.graphql.core.dataloader import MISSING, now_or_later, then
+from shoppable.graphql.core.ids import encode_id
+from shoppable.graphql.core.lookahead import selected_below
+from shoppable.graphql.core.node import Node, node_type
 
 PostStatus = strawberry.enum(records.PostStatus, name="PostStatus")
 MediaKind = strawberry.enum(media_rules.MediaKind, name="MediaKind")
@@ -34,27 +33,7 @@ ModerationAction = strawberry.enum(records.ModerationAction, name="ModerationAct
 
 
 def media_store(info: Info) -> MediaStore:
-    store = info.context.services.media if info.context.services is not None else None
-    if store is None:
-        raise RuntimeError("no media store configured (AppServices.media)")
-    return store
-
-
-# Fields answer synchronously when a list resolver prefetched their relation for the whole page
-# (`prefetch_posts`), and through the DataLoader otherwise: same statements, far fewer tasks.
-
-
-def now_or_later(loader: Loader[Any, Any], key: Any, build: Callable[[Any], Any]) -> Any:
-    """`build(value)` at once when `key` is already loaded, else once the DataLoader has loaded it."""
-    found = loader.peek(key)
-    if found is MISSING:
-        return _then(loader.load(key), build)
-    return build(found)
-
-
-async def _then(pending: Awaitable[Any], build: Callable[[Any], Any]) -> Any:
-    result = build(await pending)
-    return await result if inspect.isawaitable(result) else result
+    return info.context.services.media
 
 
 # -- media and uploads ---------------------------------------------------------------------------------
@@ -211,9 +190,7 @@ class Creator(Node):
     @strawberry.field(description="Newest first; the creator also sees their drafts and removed posts.")
     async def posts(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Post]:
         request = page_request(info.context.cursors, "creatorPosts", first, after)
-        page = await content.creator_posts(
-            info.context.repos.content, info.context.actor, self.record, request
-        )
+        page = await content.creator_posts(info.context.uow.content, info.context.actor, self.record, request)
         info.context.loaders.content.prime_posts(page.items)
         return connection(info.context.cursors, "creatorPosts", page, Post.of, had_cursor=after is not None)
 
@@ -224,7 +201,7 @@ class Creator(Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Product]:
         request = page_request(info.context.cursors, "storefront", first, after)
-        page = await content.storefront(info.context.repos.content, self.record.id, request)
+        page = await content.storefront(info.context.uow.content, self.record.id, request)
         for product in page.items:
             info.context.loaders.catalog.product_by_id.prime(product.id, product)
         return connection(info.context.cursors, "storefront", page, Product.of, had_cursor=after is not None)
@@ -307,7 +284,7 @@ class Post(Node):
         loader = info.context.loaders.content.creator_by_handle
         found = [loader.peek(handle) for handle in self.record.mentions]
         if any(c is MISSING for c in found):
-            return _then(loader.load_many(list(self.record.mentions)), _existing_creators)
+            return then(loader.load_many(list(self.record.mentions)), _existing_creators)
         return _existing_creators(found)
 
     @strawberry.field(description="The carousel, in order.")
@@ -326,7 +303,7 @@ class Post(Node):
             found = [products.peek(t.product_id) for t in tags]
             if any(p is MISSING for p in found):
                 pending = products.load_many([t.product_id for t in tags])
-                return _then(pending, lambda loaded: self._visible_tags(info, tags, loaded))
+                return then(pending, lambda loaded: self._visible_tags(info, tags, loaded))
             return self._visible_tags(info, tags, found)
 
         return now_or_later(info.context.loaders.content.tags_by_post_id, self.record.id, with_tags)
@@ -430,7 +407,7 @@ def _existing_creators(found: Sequence[records.Creator | None]) -> list[Creator]
 async def featured_in(info: Info, product_id: int, first: int | None, after: str | None) -> Connection[Post]:
     """`Product.featuredIn`: published posts tagging the product, newest first."""
     request = page_request(info.context.cursors, "featuredIn", first, after)
-    page = await content.featured_in(info.context.repos.content, product_id, request)
+    page = await content.featured_in(info.context.uow.content, product_id, request)
     await prefetch_posts(info, page.items, "edges", "node")
     return connection(info.context.cursors, "featuredIn", page, Post.of, had_cursor=after is not None)
 

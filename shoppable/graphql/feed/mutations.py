@@ -10,8 +10,8 @@ from graphql import GraphQLError
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.feed import events
 from shoppable.graphql.context import Info
-from shoppable.graphql.errors import UserError, user_errors
-from shoppable.graphql.ids import parse_id
+from shoppable.graphql.core.errors import UserError, user_errors
+from shoppable.graphql.core.ids import parse_id
 from shoppable.storage.feed import SqlEventStore, SqlHides
 
 EventType = strawberry.enum(events.EventType, name="EventType")

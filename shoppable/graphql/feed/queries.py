@@ -15,12 +15,12 @@ from shoppable.domain.feed.service import FeedConfig, FeedRequest, build_page
 from shoppable.domain.identity import policy
 from shoppable.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shoppable.graphql.catalog.types import Product
-from shoppable.graphql.connection import PageInfo
 from shoppable.graphql.content.types import Post, prefetch_posts
 from shoppable.graphql.context import Info
+from shoppable.graphql.core.connection import PageInfo
+from shoppable.graphql.core.ids import CursorCodec, bad_user_input
+from shoppable.graphql.core.lookahead import selected_below
 from shoppable.graphql.feed.types import FEED_CURSOR, FeedConnection, FeedEdge, FeedMode, FeedReason
-from shoppable.graphql.ids import CursorCodec, bad_user_input
-from shoppable.graphql.lookahead import selected_below
 from shoppable.storage.feed import SqlFeedReader, SqlFeedSessions
 
 
@@ -51,7 +51,7 @@ class FeedQueries:
             raise bad_user_input(f"`first` must be between 1 and {MAX_PAGE_SIZE}.")
         session_id, position = _cursor(info, after)
         context = info.context
-        feed = context.services.feed
+        services = context.services
         settings = context.settings
         config = FeedConfig(
             pattern=settings.feed_slot_pattern,
@@ -60,13 +60,13 @@ class FeedQueries:
         )
         page = await build_page(
             context.uow,
-            SqlFeedReader(context.uow, feed.snapshots),
+            SqlFeedReader(context.uow, services.snapshots),
             SqlFeedSessions(context.uow),
-            await feed.models.current(),
+            await services.models.current(),
             FeedRequest(context.actor, model.FeedMode(mode), size, session_id, position),
             config,
             datetime.now(UTC),
-            feed.plans,
+            services.plans,
         )
         return await _hydrate(info, page)
 

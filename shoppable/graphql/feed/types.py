@@ -8,9 +8,9 @@ import strawberry
 
 from shoppable.domain.feed import model
 from shoppable.graphql.catalog.types import Product
-from shoppable.graphql.connection import PageInfo
 from shoppable.graphql.content.types import Post
-from shoppable.graphql.ids import CursorCodec
+from shoppable.graphql.core.connection import PageInfo
+from shoppable.graphql.core.ids import CursorCodec
 
 FeedMode = strawberry.enum(model.FeedMode, name="FeedMode")
 FeedSource = strawberry.enum(model.FeedSource, name="FeedSource")

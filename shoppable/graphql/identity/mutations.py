@@ -7,7 +7,7 @@ import strawberry
 from shoppable.domain.errors import DomainError
 from shoppable.domain.identity import service
 from shoppable.graphql.context import Info
-from shoppable.graphql.errors import UserError, user_errors
+from shoppable.graphql.core.errors import UserError, user_errors
 from shoppable.graphql.identity.types import Consent, User
 
 
@@ -56,7 +56,7 @@ class IdentityMutations:
         try:
             result = await service.sign_up(
                 info.context.uow,
-                info.context.repos.identity,
+                info.context.uow.identity,
                 _tokens(info),
                 input.email,
                 input.password,
@@ -70,7 +70,7 @@ class IdentityMutations:
     async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
         try:
             result = await service.log_in(
-                info.context.uow, info.context.repos.identity, _tokens(info), input.email, input.password
+                info.context.uow, info.context.uow.identity, _tokens(info), input.email, input.password
             )
         except DomainError as exc:
             return AuthPayload(user_errors=user_errors(exc.errors))
@@ -81,7 +81,7 @@ class IdentityMutations:
         try:
             consent = await service.update_consent(
                 info.context.uow,
-                info.context.repos.identity,
+                info.context.uow.identity,
                 info.context.actor,
                 input.personalization,
                 input.analytics,

@@ -10,11 +10,11 @@ from shoppable.domain.content import service as content
 from shoppable.domain.identity.consent import Consent as ConsentRecord
 from shoppable.domain.identity.records import User as UserRecord
 from shoppable.graphql.catalog.types import Merchant
-from shoppable.graphql.connection import Connection, connection, page_request
 from shoppable.graphql.content.types import Creator, Post, prefetch_posts
 from shoppable.graphql.context import Info
-from shoppable.graphql.ids import encode_id
-from shoppable.graphql.node import Node, node_type
+from shoppable.graphql.core.connection import Connection, connection, page_request
+from shoppable.graphql.core.ids import encode_id
+from shoppable.graphql.core.node import Node, node_type
 
 
 @strawberry.type
@@ -75,14 +75,14 @@ class Viewer:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Creator]:
         request = page_request(info.context.cursors, "following", first, after)
-        page = await content.list_following(info.context.repos.content, info.context.actor, request)
+        page = await content.list_following(info.context.uow.content, info.context.actor, request)
         info.context.loaders.content.prime_creators(page.items)
         return connection(info.context.cursors, "following", page, Creator.of, had_cursor=after is not None)
 
     @strawberry.field(description="Published posts the viewer saved, most recently saved first.")
     async def saved(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Post]:
         request = page_request(info.context.cursors, "saved", first, after)
-        page = await content.saved_posts(info.context.repos.content, info.context.actor, request)
+        page = await content.saved_posts(info.context.uow.content, info.context.actor, request)
         await prefetch_posts(info, page.items, "edges", "node")
         return connection(info.context.cursors, "saved", page, Post.of, had_cursor=after is not None)
 
@@ -90,5 +90,5 @@ class Viewer:
 @node_type("User")
 async def _user_node(info: Info, pk: int) -> User | None:
     # Users are public by display name only (creators' pages link to them); emails stay private.
-    user = await info.context.repos.identity.get_user(pk)
+    user = await info.context.uow.identity.get_user(pk)
     return User.of(user) if user else None

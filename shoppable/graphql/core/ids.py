@@ -11,6 +11,8 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from shoppable.domain.errors import DomainError, ErrorCode, Path
+
 BAD_USER_INPUT = "BAD_USER_INPUT"
 
 
@@ -70,3 +72,14 @@ class CursorCodec:
         if found_kind != kind:
             raise bad_user_input("Cursor belongs to another list.")
         return key
+
+
+def decode_input_id(global_id: str, expected: str, field: Path) -> int:
+    """The pk of an id in a mutation's input; a malformed id or one of another type is a field error."""
+    try:
+        type_name, pk = parse_id(global_id)
+    except GraphQLError:
+        raise DomainError.single(field, ErrorCode.INVALID, "Malformed id.") from None
+    if type_name != expected:
+        raise DomainError.single(field, ErrorCode.INVALID, f"Not the id of a {expected}.")
+    return pk

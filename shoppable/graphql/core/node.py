@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 
 from shoppable.graphql.context import Info
-from shoppable.graphql.ids import bad_user_input, parse_id
+from shoppable.graphql.core.ids import bad_user_input, parse_id
 
 MAX_NODES = 100
 

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from shoppable.domain.pagination import DEFAULT_PAGE_SIZE, InvalidPageRequest, Page, PageRequest
-from shoppable.graphql.ids import CursorCodec, bad_user_input
+from shoppable.graphql.core.ids import CursorCodec, bad_user_input
 
 NodeT = TypeVar("NodeT")
 

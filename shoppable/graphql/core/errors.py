@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import FieldExtension
+from strawberry.types import Info
 
+from shoppable.domain.errors import DomainError, FieldError
 from shoppable.domain.errors import ErrorCode as DomainErrorCode
-from shoppable.domain.errors import FieldError
 
 log = logging.getLogger("shoppable.graphql")
 
@@ -44,3 +47,23 @@ def should_mask_error(error: GraphQLError) -> bool:
         return False
     log.error("unexpected error in %s", error.path, exc_info=error.original_error)
     return True
+
+
+class UserErrorsExtension(FieldExtension):
+    """Answers a mutation's DomainError as its payload with `userErrors`, so resolvers need no try/except.
+
+    Every payload type has defaults for all fields but `user_errors`, so it can be built from errors alone.
+    """
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except DomainError as exc:
+            return info.return_type(user_errors=user_errors(exc.errors))
+
+
+def mutation(*, description: str | None = None) -> Any:
+    """`strawberry.mutation` whose domain errors become the payload's userErrors."""
+    return strawberry.mutation(description=description, extensions=[UserErrorsExtension()])

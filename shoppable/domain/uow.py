@@ -1,0 +1,35 @@
+"""The unit of work every domain operation runs in: one transaction and the repositories that share it.
+
+Operations take `(uow, actor, input)`; storage implements this protocol (`storage.uow`), and domain
+tests implement it with in-memory fakes.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from shoppable.domain.catalog.importing import ImportJobRepository
+from shoppable.domain.catalog.ports import CatalogRepository
+from shoppable.domain.content.ports import ContentRepository
+from shoppable.domain.idempotency import IdempotencyRepository
+from shoppable.domain.identity.ports import IdentityRepository
+from shoppable.domain.ports import Transaction
+
+
+class UnitOfWork(Transaction, Protocol):
+    """Nothing is kept unless `commit` is called; repositories are built on first use."""
+
+    @property
+    def identity(self) -> IdentityRepository: ...
+
+    @property
+    def catalog(self) -> CatalogRepository: ...
+
+    @property
+    def content(self) -> ContentRepository: ...
+
+    @property
+    def imports(self) -> ImportJobRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...

@@ -1,0 +1,70 @@
+"""The app's one typed `Services` object: everything a request, a job or a CLI command needs besides
+the database transaction. Built once by `build_services`, shared by GraphQL, REST, jobs and the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from shoppable.domain.content.media import MediaLimits
+from shoppable.domain.content.ports import ImageProcessor, MediaStore
+from shoppable.settings import Settings
+from shoppable.storage.db import Database
+from shoppable.storage.feed import CandidatePlanCache, SnapshotCache
+from shoppable.storage.imaging import render_image
+from shoppable.storage.media_stores import media_store_for
+from shoppable.storage.models import ModelStore
+
+if TYPE_CHECKING:
+    from shoppable.jobs.queue import JobQueue
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    media: MediaStore
+    images: ImageProcessor
+    snapshots: SnapshotCache
+    plans: CandidatePlanCache
+    models: ModelStore
+    clock: Callable[[], datetime] = utc_now
+    jobs: JobQueue = field(init=False)
+    """Set by `build_services`: the queue's runners hand these same services to every job."""
+
+    @property
+    def media_limits(self) -> MediaLimits:
+        return MediaLimits(
+            max_image_bytes=self.settings.max_image_bytes,
+            max_video_bytes=self.settings.max_video_bytes,
+            upload_ttl_seconds=self.settings.upload_ttl_seconds,
+        )
+
+    async def close(self) -> None:
+        await self.jobs.close()
+        await self.database.dispose()
+
+
+def build_services(settings: Settings, database: Database | None = None) -> Services:
+    """Services from settings: SQLite or PostgreSQL, local disk or S3, in-process jobs or SAQ on Redis."""
+    from shoppable.jobs.registry import make_queue  # jobs take Services, so they import this module
+
+    database = database or Database(settings.database_url)
+    services = Services(
+        settings=settings,
+        database=database,
+        media=media_store_for(settings),
+        images=render_image,
+        snapshots=SnapshotCache(database, settings.feed_snapshot_ttl_seconds),
+        plans=CandidatePlanCache(),
+        models=ModelStore(settings.model_dir),
+    )
+    services.jobs = make_queue(services)
+    return services

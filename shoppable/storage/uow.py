@@ -1,0 +1,36 @@
+"""The SQL unit of work: one transaction and the repositories that share it, each built on first use."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from shoppable.storage.content import SqlContentRepository
+from shoppable.storage.db import SqlTransaction
+from shoppable.storage.idempotency import SqlIdempotencyRepository
+from shoppable.storage.identity import SqlIdentityRepository
+from shoppable.storage.imports import SqlImportJobRepository
+from shoppable.storage.stock import SqlStockRepository
+
+
+class SqlUnitOfWork(SqlTransaction):
+    """Implements `shoppable.domain.uow.UnitOfWork`."""
+
+    @cached_property
+    def identity(self) -> SqlIdentityRepository:
+        return SqlIdentityRepository(self)
+
+    @cached_property
+    def catalog(self) -> SqlStockRepository:
+        return SqlStockRepository(self)
+
+    @cached_property
+    def content(self) -> SqlContentRepository:
+        return SqlContentRepository(self)
+
+    @cached_property
+    def imports(self) -> SqlImportJobRepository:
+        return SqlImportJobRepository(self)
+
+    @cached_property
+    def idempotency(self) -> SqlIdempotencyRepository:
+        return SqlIdempotencyRepository(self)
