@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from litestar import Request
+from litestar.exceptions import ClientException
 from strawberry.litestar import make_graphql_controller
 
 from shoppable.api.auth import actor_for
@@ -30,9 +32,22 @@ def _context_getter(services: Services) -> Callable[[Request[Any, Any, Any]], As
 
 
 def graphql_controller(services: Services) -> type:
-    return make_graphql_controller(
+    base: Any = make_graphql_controller(
         build_schema(services.settings),
         path="/graphql",
         graphql_ide="graphiql" if services.settings.debug else None,
         context_getter=_context_getter(services),
     )
+
+    class GraphQLController(base):  # type: ignore[misc,valid-type]  # a class made by a factory
+        def decode_json(self, data: str | bytes) -> object:
+            """Only a JSON object (or a list, for batches) is a request; anything else is a 400."""
+            try:
+                value = json.loads(data)
+            except (ValueError, UnicodeDecodeError):
+                raise ClientException("Unable to parse request body as JSON") from None
+            if not isinstance(value, dict | list):
+                raise ClientException("The request body must be a JSON object.")
+            return value
+
+    return GraphQLController

@@ -11,6 +11,8 @@ Key = tuple[int | str | float, ...]
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_IDS_PER_LOOKUP = 100
+"""`nodes(ids:)` and other lookups by many ids."""
 
 
 class InvalidPageRequest(ValueError):

@@ -10,8 +10,6 @@ from strawberry.extensions import (
     ParserCache,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.tools import merge_types
 
 from shoppable.graphql.catalog import types as catalog_types
@@ -22,7 +20,7 @@ from shoppable.graphql.content import types as content_types
 from shoppable.graphql.content.mutations import ContentMutations
 from shoppable.graphql.content.queries import ContentQueries
 from shoppable.graphql.core.errors import should_mask_error
-from shoppable.graphql.core.limits import cost_limit_rule
+from shoppable.graphql.core.limits import Limits, query_limits_rule
 from shoppable.graphql.core.node import NodeQueries
 from shoppable.graphql.feed.mutations import FeedMutations
 from shoppable.graphql.feed.queries import FeedQueries
@@ -52,12 +50,12 @@ NODE_TYPES = [
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # The limit rules are built once: QueryDepthLimiter/MaxAliasesLimiter factories would make new
-    # rule classes per request, and ValidationCache (keyed on the rules) would then never hit.
+    # The limits rule is built once: a new rule class per request would defeat ValidationCache,
+    # which is keyed on the rules.
     rules = [
-        max_depth_rule(settings.graphql_max_depth, None),
-        max_aliases_rule(settings.graphql_max_aliases),
-        cost_limit_rule(settings.graphql_max_cost),
+        query_limits_rule(
+            Limits(settings.graphql_max_depth, settings.graphql_max_aliases, settings.graphql_max_cost)
+        )
     ]
     return strawberry.Schema(
         query=Query,

@@ -8,10 +8,9 @@ from typing import Any
 
 import strawberry
 
+from shoppable.domain.pagination import MAX_IDS_PER_LOOKUP
 from shoppable.graphql.context import Info
 from shoppable.graphql.core.ids import bad_user_input, parse_id
-
-MAX_NODES = 100
 
 
 @strawberry.interface
@@ -52,8 +51,8 @@ class NodeQueries:
         description="Objects by global id, in order; null for each one not found or not visible."
     )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        if len(ids) > MAX_NODES:
-            raise bad_user_input(f"At most {MAX_NODES} ids per call.")
+        if len(ids) > MAX_IDS_PER_LOOKUP:
+            raise bad_user_input(f"At most {MAX_IDS_PER_LOOKUP} ids per call.")
         for global_id in ids:
             parse_id(global_id)  # one malformed id fails the call before any lookup
         # Lookups run concurrently so that each type's DataLoader batches them into one statement.
