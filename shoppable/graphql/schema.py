@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -11,6 +12,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from shoppable.graphql.catalog import types as catalog_types
 from shoppable.graphql.catalog.imports import CatalogImport, CatalogImportQueries
@@ -19,7 +21,7 @@ from shoppable.graphql.catalog.queries import CatalogQueries
 from shoppable.graphql.content import types as content_types
 from shoppable.graphql.content.mutations import ContentMutations
 from shoppable.graphql.content.queries import ContentQueries
-from shoppable.graphql.core.errors import should_mask_error
+from shoppable.graphql.core.errors import log_errors, should_mask_error
 from shoppable.graphql.core.limits import Limits, query_limits_rule
 from shoppable.graphql.core.node import NodeQueries
 from shoppable.graphql.feed.mutations import FeedMutations
@@ -49,6 +51,14 @@ NODE_TYPES = [
 ]
 
 
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Called with the original errors, before MaskErrors hides ours from the caller."""
+        log_errors(errors)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # The limits rule is built once: a new rule class per request would defeat ValidationCache,
     # which is keyed on the rules.
@@ -57,7 +67,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             Limits(settings.graphql_max_depth, settings.graphql_max_aliases, settings.graphql_max_cost)
         )
     ]
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,

@@ -21,9 +21,13 @@ if TYPE_CHECKING:
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """`?search_path=name` on a PostgreSQL URL confines the app to one schema (tests use a schema each)."""
+    """`?search_path=name` on a PostgreSQL URL confines the app to one schema (tests use a schema each).
+
+    Bound parameters are left out of error messages and logs (`hide_parameters`): they hold emails,
+    password hashes and tokens.
+    """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -50,7 +54,13 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         parsed = parsed.difference_update_query(["search_path"])
         connect_args["server_settings"] = {"search_path": str(search_path)}
     return create_async_engine(
-        parsed, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True, connect_args=connect_args
+        parsed,
+        echo=echo,
+        hide_parameters=True,
+        pool_size=20,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args=connect_args,
     )
 
 

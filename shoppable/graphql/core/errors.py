@@ -36,17 +36,27 @@ def user_errors(errors: Sequence[FieldError]) -> list[UserError]:
     ]
 
 
-def should_mask_error(error: GraphQLError) -> bool:
-    """Let through what the caller caused (validation, limits, bad input); mask and log the rest."""
+def is_caller_error(error: GraphQLError) -> bool:
+    """What the caller caused (validation, limits, bad input): its message is meant for them."""
     if error.original_error is None or error.path is None:
-        # Parse and validation errors (the depth/alias/token/cost limiters among them) and variables
-        # that do not fit their types: all about the caller's request, none from inside a resolver.
-        return False
-    code = (error.extensions or {}).get("code")
-    if code in EXPECTED_CODES:
-        return False
-    log.error("unexpected error in %s", error.path, exc_info=error.original_error)
-    return True
+        # Parse and validation errors (the limits rule among them) and variables that do not fit
+        # their types: all about the caller's request, none from inside a resolver.
+        return True
+    return (error.extensions or {}).get("code") in EXPECTED_CODES
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Mask everything that is not the caller's doing as "Unexpected error."."""
+    return not is_caller_error(error)
+
+
+def log_errors(errors: Sequence[GraphQLError]) -> None:
+    """Caller errors at INFO on one line; our own errors at ERROR with the traceback."""
+    for error in errors:
+        if is_caller_error(error):
+            log.info("client error at %s: %s", error.path or "-", error.message)
+        else:
+            log.error("unexpected error in %s", error.path, exc_info=error.original_error)
 
 
 class UserErrorsExtension(FieldExtension):
