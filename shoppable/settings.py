@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5000
     graphql_max_cost: int = 50_000
+    graphql_introspection: bool | None = None
+    """None: on with DEBUG (GraphiQL needs it), off in production."""
 
     def check_production_safety(self) -> None:
         if not self.debug and self.secret_key == DEFAULT_SECRET:

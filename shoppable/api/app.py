@@ -12,6 +12,7 @@ from shoppable.api.health import health
 from shoppable.api.media import receive_media_upload, serve_media
 from shoppable.api.problems import EXCEPTION_HANDLERS
 from shoppable.api.request_ids import configure_logging, request_id_middleware
+from shoppable.api.security_headers import security_headers_middleware
 from shoppable.jobs.catalog_import import resume_interrupted_imports
 from shoppable.jobs.queue import InProcessQueue
 from shoppable.jobs.registry import PERIODIC
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             serve_media,
         ],
         state=State({"services": services}),
-        middleware=[request_id_middleware],
+        middleware=[request_id_middleware, security_headers_middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         on_startup=[startup],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -60,13 +60,18 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # The limits rule is built once: a new rule class per request would defeat ValidationCache,
-    # which is keyed on the rules.
-    rules = [
+    # The rules are built once: a new rule class per request would defeat ValidationCache, which is
+    # keyed on the rules.
+    rules: list[type[ValidationRule]] = [
         query_limits_rule(
             Limits(settings.graphql_max_depth, settings.graphql_max_aliases, settings.graphql_max_cost)
         )
     ]
+    introspection = (
+        settings.debug if settings.graphql_introspection is None else settings.graphql_introspection
+    )
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
     return Schema(
         query=Query,
         mutation=Mutation,
