@@ -100,28 +100,23 @@ def rss_mb() -> float:
 async def child(path: Path, size: int, fmt: str, url: str) -> dict[str, Any]:
     from shoppable.domain.catalog.importing import ImportMode
     from shoppable.jobs.catalog_import import catalog_import
-    from shoppable.jobs.context import JobContext
+    from shoppable.services import build_services
     from shoppable.settings import Settings
-    from shoppable.storage.db import Database
-    from shoppable.storage.identity import SqlIdentityRepository
-    from shoppable.storage.imports import SqlImportJobRepository
 
     settings = Settings(database_url=url, debug=True, import_dir=path.parent / "uploads")
-    database = Database(url)
-    uow = database.unit_of_work(write=True)
+    services = build_services(settings)
+    uow = services.database.unit_of_work(write=True)
     async with uow:
-        identity = SqlIdentityRepository(uow)
+        identity = uow.identity
         owner = await identity.add_user(f"bench-{fmt}@example.com", "x", "Bench", is_admin=False)
         merchant = await identity.add_merchant(f"bench-{fmt.replace('_', '-')}", "Bench", "EUR", 5, owner.id)
-        job = await SqlImportJobRepository(uow).create(
-            merchant.id, fmt, ImportMode.DELTA, False, str(path), size
-        )
+        job = await uow.imports.create(merchant.id, fmt, ImportMode.DELTA, False, str(path), size)
         await uow.commit()
     base = rss_mb()
     start = time.perf_counter()
-    finished = await catalog_import(JobContext(settings, database), import_id=job.id)
+    finished = await catalog_import(services, import_id=job.id)
     seconds = time.perf_counter() - start
-    await database.dispose()
+    await services.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
     assert finished is not None
     return {
