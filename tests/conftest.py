@@ -1,16 +1,23 @@
-"""Shared fixtures: every storage-touching test runs on SQLite and on PostgreSQL."""
+"""Shared fixtures: every storage-touching test runs on SQLite and on PostgreSQL.
+
+Tests that need a service (PostgreSQL, Redis, Node.js) call `require_service`: when the service is
+missing they are skipped, or fail when REQUIRE_SERVICES=1 (as in CI, see .ci/run). SQLite-only runs
+(`pytest -k sqlite`) need no PostgreSQL: the `postgres` backend asks for its schema lazily.
+"""
 
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 
 from shoppable.api.app import create_app
 from shoppable.settings import Settings
@@ -18,14 +25,77 @@ from shoppable.storage.db import Database
 from shoppable.storage.tables import metadata
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BACKENDS = ["sqlite", "postgres"]
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 GraphQL = Callable[..., Awaitable[dict[str, Any]]]
+
+# -- services ---------------------------------------------------------------------------------------
+
+_service_problems: dict[str, str | None] = {}
+
+
+def require_service(name: str, check: Callable[[], str | None]) -> None:
+    """Skip the calling test when `name` is unavailable; fail it instead when REQUIRE_SERVICES=1.
+
+    `check()` returns None when the service answers, else what is wrong; it runs once per session.
+    """
+    if name not in _service_problems:
+        _service_problems[name] = check()
+    problem = _service_problems[name]
+    if problem is None:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{name} is required (REQUIRE_SERVICES=1) but unavailable: {problem}", pytrace=False)
+    pytest.skip(f"{name} unavailable: {problem}")
+
+
+def _postgres_problem() -> str | None:
+    url = make_url(TEST_DATABASE_URL)
+    address = (url.host or "127.0.0.1", url.port or 5432)
+    try:
+        socket.create_connection(address, timeout=3).close()
+    except OSError as exc:
+        return f"nothing answers at {address[0]}:{address[1]} ({exc}); start it or set TEST_DATABASE_URL"
+    return None
+
+
+def _redis_problem() -> str | None:
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        return f"no answer to PING at {TEST_REDIS_URL} ({exc}); start it or set TEST_REDIS_URL"
+    finally:
+        client.close()
+    return None
+
+
+def require_postgres() -> None:
+    require_service("PostgreSQL", _postgres_problem)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # The [postgres] half of the backend-parametrized tests, and tests named `..._on_postgres` that
+    # connect to TEST_DATABASE_URL themselves.
+    if "postgres" in item.name:
+        require_postgres()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    require_service("Redis", _redis_problem)
+    return TEST_REDIS_URL
+
+
+# -- databases --------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 async def postgres_url() -> AsyncIterator[str]:
     """A schema of our own in the test database, created once and dropped at the end."""
+    require_postgres()
     schema = f"test_{uuid.uuid4().hex[:10]}"
     admin = Database(TEST_DATABASE_URL)
     async with admin.engine.begin() as conn:
@@ -47,13 +117,21 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def database(backend: str, tmp_path: Path, postgres_url: str) -> AsyncIterator[Database]:
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    # A sync fixture, so that the session's PostgreSQL schema is set up only when a test needs it
+    # (getfixturevalue cannot run an async fixture from inside a running event loop).
     if backend == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+async def database(backend: str, database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    if backend == "sqlite":
         async with database.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
     else:
-        database = Database(postgres_url)
         names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         async with database.engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -23,6 +23,7 @@ import pytest
 from bench.common import server
 from shoppable.graphql.core.ids import encode_id
 from shoppable.storage.db import Database
+from tests.conftest import require_service
 from tests.feed_world import SECRET, World
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
@@ -30,11 +31,17 @@ SCRIPT = JS_DIR / "feed_pagination.mjs"
 PAGE_SIZE = 7  # does not divide the number of items: the last page is a partial one
 
 
+def _node_problem() -> str | None:
+    if shutil.which("node") and shutil.which("npm"):
+        return None
+    return "node and npm are needed to run Apollo Client (tests/js); install Node.js >= 18"
+
+
 @pytest.fixture(scope="session")
 def node_modules() -> Path:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed to run Apollo Client (tests/js); install Node.js >= 18")
+    require_service("Node.js", _node_problem)
+    npm = shutil.which("npm")
+    assert npm is not None
     installed = JS_DIR / "node_modules" / ".package-lock.json"
     lock = JS_DIR / "package-lock.json"
     if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
