@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
+import time
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from saq import Worker
@@ -19,12 +21,26 @@ from shoppable.storage.db import Database
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Generous: a loaded machine on its first run (cold imports, .pyc compilation) is slow, not broken.
+TIMEOUT_SECONDS = 120
 
 
-async def test_an_import_runs_on_a_saq_worker(database: Database, settings: Settings) -> None:
+async def wait_for(condition: Callable[[], Awaitable[Any]], what: str, worker: asyncio.Task[None]) -> Any:
+    """Poll `condition` until it returns something truthy; fail if the worker died or time ran out."""
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while True:
+        if result := await condition():
+            return result
+        if worker.done():
+            pytest.fail(f"the SAQ worker stopped while waiting for {what}: {worker!r}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {what} after {TIMEOUT_SECONDS} s")
+        await asyncio.sleep(0.05)
+
+
+async def test_an_import_runs_on_a_saq_worker(database: Database, settings: Settings, redis_url: str) -> None:
     saq_settings = settings.model_copy(
-        update={"redis_url": REDIS_URL, "saq_queue": f"test-{uuid.uuid4().hex}"}
+        update={"redis_url": redis_url, "saq_queue": f"test-{uuid.uuid4().hex}"}
     )
     settings.import_dir.mkdir(parents=True, exist_ok=True)
     path = settings.import_dir / "feed.jsonl"
@@ -44,28 +60,46 @@ async def test_an_import_runs_on_a_saq_worker(database: Database, settings: Sett
         )
         await uow.commit()
 
-    producer = SaqQueue(REDIS_URL, saq_settings.saq_queue)
-    try:
-        await producer.enqueue("catalog_import", job_key=job_key(job.id), import_id=job.id)
-    except OSError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
     config = worker_settings(saq_settings)
     config["cron_jobs"] = []  # only the queued job
     worker = Worker(**config, dequeue_timeout=1)
+    # SAQ sweeps its active list when a worker starts. A job dequeued (moved to the active list) but not
+    # yet marked active at that moment is swept as stuck: aborted, and its key blocked from being
+    # enqueued again for 5 s (SAQ's abort marker is not per queue, and import ids restart at 1 in every
+    # test). So the job is enqueued only once the worker's first sweep is done; the next is 60 s later.
+    swept = asyncio.Event()
+    sweep = worker.queue.sweep
+
+    async def sweep_and_signal(*args: Any, **kwargs: Any) -> list[str]:
+        try:
+            return await sweep(*args, **kwargs)
+        finally:
+            swept.set()
+
+    worker.queue.sweep = sweep_and_signal  # type: ignore[method-assign]
+    producer = SaqQueue(redis_url, saq_settings.saq_queue)
     running = asyncio.create_task(worker.start())
     try:
-        finished = None
-        for _ in range(300):
+        await wait_for(lambda: _is_set(swept), "first sweep by the worker", running)
+        key = job_key(job.id)
+        await producer.enqueue("catalog_import", job_key=key, import_id=job.id)
+        assert await producer.queue.job(key) is not None, f"SAQ did not accept job {key!r}"
+
+        async def finished_import() -> Any:
             uow = database.unit_of_work()
             async with uow:
-                finished = await SqlImportJobRepository(uow).get(job.id)
-            if finished is not None and finished.status.finished:
-                break
-            await asyncio.sleep(0.1)
+                current = await SqlImportJobRepository(uow).get(job.id)
+            return current if current is not None and current.status.finished else None
+
+        finished = await wait_for(finished_import, f"finished import {job.id}", running)
     finally:
         await worker.stop()
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
         await producer.close()
-    assert finished is not None and finished.status is ImportStatus.SUCCEEDED, finished
+    assert finished.status is ImportStatus.SUCCEEDED, finished
     assert finished.counts.created == 1
+
+
+async def _is_set(event: asyncio.Event) -> bool:
+    return event.is_set()
