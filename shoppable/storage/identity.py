@@ -66,10 +66,6 @@ class SqlIdentityRepository:
         row = (await self.uow.execute(select(users).where(users.c.id == user_id))).first()
         return user_from_row(row) if row else None
 
-    async def get_users(self, user_ids: list[int]) -> list[User]:
-        rows = await self.uow.execute(select(users).where(users.c.id.in_(user_ids)))
-        return [user_from_row(r) for r in rows]
-
     async def get_user_with_password(self, email: str) -> tuple[User, str] | None:
         row = (await self.uow.execute(select(users).where(users.c.email == email))).first()
         return (user_from_row(row), row.password_hash) if row else None

@@ -19,10 +19,6 @@ class Actor:
     def is_authenticated(self) -> bool:
         return self.user_id is not None or self.api_key_id is not None
 
-    @property
-    def is_api_key(self) -> bool:
-        return self.api_key_id is not None
-
     def manages(self, merchant_id: int) -> bool:
         return self.is_admin or merchant_id in self.merchant_ids
 
