@@ -24,3 +24,5 @@ class Actor:
 
 
 ANONYMOUS = Actor()
+OPERATOR = Actor(is_admin=True)
+"""Whoever runs the `shoppable` command or seeds demo data: may manage any merchant's catalog."""
