@@ -241,4 +241,4 @@ def _sync_post(client: AsyncTestClient[Any], key: str, body: Any, idem: str) -> 
         json=body,
         headers={"Authorization": f"Bearer {key}", "Idempotency-Key": idem},
     )
-    return client._transport.handle_request(request).status_code  # type: ignore[attr-defined]
+    return client._transport.handle_request(request).status_code  # type: ignore[attr-defined]  # private, untyped
