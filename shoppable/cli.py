@@ -84,20 +84,19 @@ def admin_create(
     """Create an admin account, or promote an existing one."""
     from shoppable.domain.errors import DomainError
     from shoppable.domain.identity.service import create_admin
-    from shoppable.storage.db import Database
-    from shoppable.storage.identity import SqlIdentityRepository
+    from shoppable.services import build_services
 
     secret = password or getpass.getpass("Password: ")
 
     async def run() -> None:
-        database = Database(get_settings().database_url)
+        services = build_services(get_settings())
         try:
-            uow = database.unit_of_work(write=True)
+            uow = services.database.unit_of_work(write=True)
             async with uow:
-                user = await create_admin(uow, SqlIdentityRepository(uow), email, secret)
+                user = await create_admin(uow, email, secret)
             console.print(f"[green]Admin {user.email} (id {user.id}) is ready.[/green]")
         finally:
-            await database.dispose()
+            await services.close()
 
     try:
         asyncio.run(run())

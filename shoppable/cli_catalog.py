@@ -17,15 +17,19 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from shoppable.domain.catalog.formats import FeedError, FeedFormat, detect_format
+from shoppable.domain.catalog.formats import FeedError, FeedFormat, RowError, detect_format
 from shoppable.domain.catalog.formats.detect import HEAD_BYTES
-from shoppable.domain.catalog.importing import ImportJob, ImportMode, ImportStatus
+from shoppable.domain.catalog.importing import (
+    ImportJob,
+    ImportMode,
+    ImportRequest,
+    ImportStatus,
+    start_import,
+)
+from shoppable.domain.identity.actor import OPERATOR
 from shoppable.jobs.catalog_import import catalog_import
-from shoppable.services import build_services
+from shoppable.services import Services, build_services
 from shoppable.settings import get_settings
-from shoppable.storage.db import Database
-from shoppable.storage.identity import SqlIdentityRepository
-from shoppable.storage.imports import SqlImportJobRepository
 
 catalog_app = typer.Typer(help="Merchant catalogs.", no_args_is_help=True)
 console = Console()
@@ -53,52 +57,64 @@ def import_file(
         except FeedError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from None
-    job = asyncio.run(_run(file.resolve(), file.stat().st_size, merchant, format_, mode, force))
-    _report(job)
+    job, errors = asyncio.run(_run(file.resolve(), file.stat().st_size, merchant, format_, mode, force))
+    _report(job, errors)
     if job.status is ImportStatus.FAILED:
         raise typer.Exit(1)
 
 
 async def _run(
     file: Path, size: int, handle: str, format_: FeedFormat, mode: ImportMode, force: bool
-) -> ImportJob:
+) -> tuple[ImportJob, list[RowError]]:
+    """Start the import as the operator and run it here (not on the queue); returns it with its first errors."""
     services = build_services(get_settings())
     try:
         uow = services.database.unit_of_work(write=True)
         async with uow:
-            merchant = await SqlIdentityRepository(uow).get_merchant_by_handle(handle.strip().lower())
+            merchant = await uow.identity.get_merchant_by_handle(handle.strip().lower())
             if merchant is None:
                 console.print(f"[red]No merchant with handle {handle!r}.[/red]")
                 raise typer.Exit(2)
-            job = await SqlImportJobRepository(uow).create(
-                merchant.id, format_.value, mode, force, str(file), size
-            )
-            await uow.commit()
-        columns = (
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TextColumn("{task.fields[counts]}"),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task(f"{file.name} → {merchant.handle}", total=job.file_size, counts="")
-
-            def show(current: ImportJob) -> None:
-                c = current.counts
-                summary = f"{c.created} new · {c.updated} updated · {c.unchanged} same · {c.failed} failed"
-                progress.update(task, completed=current.bytes_read, counts=summary)
-
-            finished = await catalog_import(services, import_id=job.id, on_progress=show)
-            progress.update(task, completed=job.file_size)
-        assert finished is not None
-        return finished
+            request = ImportRequest(merchant.id, format_.value, mode, force, str(file), size)
+            job = await start_import(uow, OPERATOR, request)
+        finished = await _run_with_progress(services, job, f"{file.name} → {merchant.handle}")
+        return finished, await _first_errors(services, finished)
     finally:
         await services.close()
 
 
-def _report(job: ImportJob) -> None:
+async def _run_with_progress(services: Services, job: ImportJob, title: str) -> ImportJob:
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(title, total=job.file_size, counts="")
+
+        def show(current: ImportJob) -> None:
+            c = current.counts
+            summary = f"{c.created} new · {c.updated} updated · {c.unchanged} same · {c.failed} failed"
+            progress.update(task, completed=current.bytes_read, counts=summary)
+
+        finished = await catalog_import(services, import_id=job.id, on_progress=show)
+        progress.update(task, completed=job.file_size)
+    assert finished is not None
+    return finished
+
+
+async def _first_errors(services: Services, job: ImportJob) -> list[RowError]:
+    if not job.error_count:
+        return []
+    uow = services.database.unit_of_work()
+    async with uow:
+        return await uow.imports.errors_of(job.id, 20)
+
+
+def _report(job: ImportJob, errors: list[RowError]) -> None:
     colour = {"succeeded": "green", "completed_with_errors": "yellow", "failed": "red"}.get(
         job.status.value, "white"
     )
@@ -111,20 +127,9 @@ def _report(job: ImportJob) -> None:
     if job.message:
         console.print(f"[{colour}]{job.message}[/{colour}]")
     if job.error_count:
-        errors = asyncio.run(_first_errors(job.id))
         table = Table(title=f"First errors ({len(errors)} of {job.error_count})")
         for name in ("row", "id", "field", "code", "message"):
             table.add_column(name)
         for e in errors:
             table.add_row(str(e.row), e.external_id or "", e.field, str(e.code), e.message)
         console.print(table)
-
-
-async def _first_errors(job_id: int) -> list:
-    database = Database(get_settings().database_url)
-    try:
-        uow = database.unit_of_work()
-        async with uow:
-            return await SqlImportJobRepository(uow).errors_of(job_id, 20)
-    finally:
-        await database.dispose()

@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     feed_snapshot_ttl_seconds: float = 60.0
 
     token_ttl_seconds: int = 24 * 3600
-    default_low_stock_threshold: int = 5
 
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
@@ -63,10 +62,6 @@ class Settings(BaseSettings):
             )
         if not self.debug and len(self.secret_key) < 32:
             raise InsecureSettingsError("SECRET_KEY must be at least 32 characters.")
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 @lru_cache

@@ -28,7 +28,7 @@ def bearer_of(request: Request[Any, Any, Any]) -> str | None:
 async def actor_for(request: Request[Any, Any, Any], uow: UnitOfWork, secret: str) -> Actor:
     device_id = request.headers.get("x-device-id", "").strip()[:MAX_DEVICE_ID] or None
     try:
-        return await service.authenticate(uow.identity, secret, bearer_of(request), device_id)
+        return await service.authenticate(uow, secret, bearer_of(request), device_id)
     except InvalidToken as exc:
         raise NotAuthorizedException(
             str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}

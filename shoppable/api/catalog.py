@@ -1,9 +1,14 @@
-"""REST for merchants' systems: catalog imports and fast stock/price updates (API key or owner token)."""
+"""REST for merchants' systems: catalog imports and fast stock/price updates (API key or owner token).
+
+Handlers read the request, call one domain operation and shape its answer; a DomainError they let
+through becomes a problem response in `shoppable.api.problems`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -13,48 +18,27 @@ from shoppable.api.dependencies import DEPENDENCIES, AppServices, RequestUnitOfW
 from shoppable.api.problems import Problem
 from shoppable.api.uploads import save_body
 from shoppable.domain.catalog import stock
-from shoppable.domain.catalog.formats import FeedError, FeedFormat, detect_format
+from shoppable.domain.catalog.formats import FeedError, FeedFormat, RowError, detect_format
 from shoppable.domain.catalog.formats.detect import HEAD_BYTES
-from shoppable.domain.catalog.importing import ImportJob, ImportMode
+from shoppable.domain.catalog.importing import (
+    ImportJob,
+    ImportMode,
+    ImportRequest,
+    start_import,
+    visible_import,
+)
+from shoppable.domain.catalog.service import merchant_for
 from shoppable.domain.errors import DomainError, FieldError
-from shoppable.domain.idempotency import KeyReused, run_once
-from shoppable.domain.identity import policy
+from shoppable.domain.idempotency import run_once
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.uow import UnitOfWork
 from shoppable.graphql.core.ids import encode_id
-from shoppable.jobs.catalog_import import job_key
+from shoppable.jobs.catalog_import import enqueue_import
+from shoppable.settings import Settings
 
 
-def field_problems(errors: list[FieldError], status: int = 422, title: str = "Invalid request") -> Problem:
-    return Problem(
-        status,
-        title,
-        "; ".join(e.message for e in errors[:3]),
-        slug="invalid-request",
-        errors=[
-            {"field": [str(p) for p in e.field], "code": e.code.value, "message": e.message} for e in errors
-        ],
-    )
-
-
-async def merchant_of(uow: RequestUnitOfWork, actor: Actor, handle: str | None) -> Merchant:
-    """The merchant a call acts for: the API key's, or the named one (or only one) the user manages."""
-    identity = uow.identity
-    if handle:
-        merchant = await identity.get_merchant_by_handle(handle.strip().lower())
-        if merchant is None or not policy.can_manage_catalog(actor, merchant.id):
-            raise Problem(404, "Merchant not found", "No merchant with that handle is yours to manage.")
-        return merchant
-    if len(actor.merchant_ids) != 1:
-        raise Problem(
-            400, "Merchant required", "Name the merchant with `?merchant=<handle>`.", slug="merchant-required"
-        )
-    merchant = await identity.get_merchant(next(iter(actor.merchant_ids)))
-    assert merchant is not None  # memberships and keys reference existing merchants
-    return merchant
-
-
-def job_json(job: ImportJob, errors: list[Any] | None = None) -> dict[str, Any]:
+def job_json(job: ImportJob, errors: list[RowError] | None = None) -> dict[str, Any]:
     counts = job.counts
     body: dict[str, Any] = {
         "id": job.id,
@@ -112,41 +96,22 @@ class CatalogController(Controller):
         force: bool = Parameter(query="force", default=False),
         merchant: str | None = Parameter(query="merchant", default=None),
     ) -> Response[dict[str, Any]]:
-        try:
-            import_mode = ImportMode(mode)
-        except ValueError:
-            raise Problem(400, "Invalid mode", "`mode` is `full` or `delta`.", slug="invalid-mode") from None
-        if format_ is not None and format_ not in {f.value for f in FeedFormat}:
-            known = ", ".join(f.value for f in FeedFormat)
-            raise Problem(400, "Invalid format", f"`format` is one of {known}.", slug="invalid-format")
-        target = await merchant_of(uow, actor, merchant)
+        import_mode = _import_mode(mode, format_)
+        target = await merchant_for(uow, actor, merchant)
         await uow.close()  # do not hold a connection while the body streams in
-        path, size = await save_body(
-            request.stream(),
-            request.headers.get("content-type", "application/octet-stream"),
-            services.settings.import_dir,
-            services.settings.max_import_bytes,
+        path, size, detected = await _receive_feed(request, services.settings, format_)
+        job = await start_import(
+            uow, actor, ImportRequest(target.id, detected, import_mode, force, str(path), size)
         )
-        try:
-            if format_ is None:
-                head = await asyncio.to_thread(_read_head, path)
-                format_ = detect_format(head).value
-        except FeedError as exc:
-            await asyncio.to_thread(path.unlink, missing_ok=True)
-            raise Problem(415, "Unrecognised feed format", str(exc), slug="unrecognised-format") from None
-        await uow.begin_write()
-        job = await uow.imports.create(target.id, format_, import_mode, force, str(path), size)
-        await uow.commit()
-        await services.jobs.enqueue("catalog_import", job_key=job_key(job.id), import_id=job.id)
+        await enqueue_import(services, job.id)
         return Response(job_json(job), status_code=202, headers={"Location": f"/v1/catalog/imports/{job.id}"})
 
     @get("/imports/{import_id:int}")
     async def get_import(self, uow: RequestUnitOfWork, actor: Actor, import_id: int) -> dict[str, Any]:
-        jobs = uow.imports
-        job = await jobs.get(import_id)
-        if job is None or not policy.can_manage_catalog(actor, job.merchant_id):
+        job = await visible_import(uow, actor, import_id)
+        if job is None:
             raise Problem(404, "Import not found", f"No import {import_id} of yours.")
-        return job_json(job, await jobs.errors_of(job.id))
+        return job_json(job, await uow.imports.errors_of(job.id))
 
     @post("/inventory", status_code=200)
     async def update_inventory(
@@ -173,6 +138,37 @@ class CatalogController(Controller):
         )
 
 
+def _import_mode(mode: str, format_: str | None) -> ImportMode:
+    """The query parameters, checked before a byte of the body is read."""
+    try:
+        import_mode = ImportMode(mode)
+    except ValueError:
+        raise Problem(400, "Invalid mode", "`mode` is `full` or `delta`.", slug="invalid-mode") from None
+    if format_ is not None and format_ not in {f.value for f in FeedFormat}:
+        known = ", ".join(f.value for f in FeedFormat)
+        raise Problem(400, "Invalid format", f"`format` is one of {known}.", slug="invalid-format")
+    return import_mode
+
+
+async def _receive_feed(
+    request: Request[Any, Any, Any], settings: Settings, format_: str | None
+) -> tuple[Path, int, str]:
+    """The body saved to the import directory, its size, and its format (detected when not given)."""
+    path, size = await save_body(
+        request.stream(),
+        request.headers.get("content-type", "application/octet-stream"),
+        settings.import_dir,
+        settings.max_import_bytes,
+    )
+    if format_ is not None:
+        return path, size, format_
+    try:
+        return path, size, detect_format(await asyncio.to_thread(_read_head, path)).value
+    except FeedError as exc:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        raise Problem(415, "Unrecognised feed format", str(exc), slug="unrecognised-format") from None
+
+
 async def _fast_update(
     request: Request[Any, Any, Any],
     uow: RequestUnitOfWork,
@@ -180,23 +176,26 @@ async def _fast_update(
     merchant: str | None,
     endpoint: str,
     parse: Callable[[Any], tuple[list[Any], list[FieldError]]],
-    apply_changes: Callable[..., Awaitable[list[stock.ItemResult]]],
+    apply_changes: Callable[[UnitOfWork, Merchant, list[Any]], Awaitable[list[stock.ItemResult]]],
 ) -> Response[Any]:
     """Validate the whole body first (422 with every problem), then apply it at most once per Idempotency-Key."""
     body = await _json_body(request)
     changes, errors = parse(body)
     if errors:
-        raise field_problems(errors)
-    target = await merchant_of(uow, actor, merchant)
+        raise DomainError(*errors)
+    target = await merchant_for(uow, actor, merchant)
 
     async def apply() -> tuple[int, Any]:
-        results = await apply_changes(uow, uow.catalog, target, changes)
+        results = await apply_changes(uow, target, changes)
         return 200, {"results": [r.to_json() for r in results]}
 
-    return await _idempotent(request, uow, target, endpoint, body, apply)
+    key = request.headers.get("idempotency-key")
+    status, response, replayed = await run_once(uow, target.id, endpoint, key, body, apply)
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return Response(response, status_code=status, headers=headers)
 
 
-def _read_head(path: Any) -> bytes:
+def _read_head(path: Path) -> bytes:
     with open(path, "rb") as stream:
         return stream.read(HEAD_BYTES)
 
@@ -213,24 +212,3 @@ async def _json_body(request: Request[Any, Any, Any]) -> Any:
         raise Problem(
             400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json"
         ) from None
-
-
-async def _idempotent(
-    request: Request[Any, Any, Any],
-    uow: RequestUnitOfWork,
-    merchant: Merchant,
-    endpoint: str,
-    body: Any,
-    apply: Any,
-) -> Response[Any]:
-    key = request.headers.get("idempotency-key")
-    try:
-        status, response, replayed = await run_once(
-            uow, uow.idempotency, merchant.id, endpoint, key, body, apply
-        )
-    except KeyReused as exc:
-        raise field_problems(exc.errors, 422, "Idempotency-Key reused") from None
-    except DomainError as exc:
-        raise field_problems(exc.errors, 400) from None
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return Response(response, status_code=status, headers=headers)

@@ -10,6 +10,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from shoppable.domain.errors import DomainError, ErrorCode, FieldError
+from shoppable.domain.idempotency import KeyReused
+
 log = logging.getLogger("shoppable.api")
 
 PROBLEM_JSON = "application/problem+json"
@@ -53,6 +56,38 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     return problem_response(status, title, exc.detail, errors=errors, headers=exc.headers)
 
 
+def field_problems(errors: list[FieldError], status: int = 422, title: str = "Invalid request") -> Problem:
+    return Problem(
+        status,
+        title,
+        "; ".join(e.message for e in errors[:3]),
+        slug="invalid-request",
+        errors=[
+            {"field": [str(p) for p in e.field], "code": e.code.value, "message": e.message} for e in errors
+        ],
+    )
+
+
+def domain_problem(exc: DomainError) -> Problem:
+    """The one mapping of domain errors to problems. Errors about the request body answer 422 with
+    every problem listed; errors about a header (`Idempotency-Key`) 400; about the `merchant` query
+    parameter 404 (not one the caller manages) or 400 (needed to choose among several)."""
+    first = exc.errors[0] if exc.errors else FieldError((), ErrorCode.INVALID, "Invalid request.")
+    if isinstance(exc, KeyReused):
+        return field_problems(exc.errors, 422, "Idempotency-Key reused")
+    if first.field == ("merchant",) and first.code is ErrorCode.NOT_FOUND:
+        return Problem(404, "Merchant not found", first.message)
+    if first.field == ("merchant",):
+        return Problem(400, "Merchant required", first.message, slug="merchant-required")
+    if first.field[:1] == ("Idempotency-Key",):
+        return field_problems(exc.errors, 400)
+    return field_problems(exc.errors)
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return handle_http_exception(request, domain_problem(exc))
+
+
 def handle_internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
@@ -62,4 +97,8 @@ def handle_internal_error(request: Request[Any, Any, Any], exc: Exception) -> Re
     )
 
 
-EXCEPTION_HANDLERS = {HTTPException: handle_http_exception, Exception: handle_internal_error}
+EXCEPTION_HANDLERS = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_internal_error,
+}

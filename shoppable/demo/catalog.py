@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.formats import FeedFormat
-from shoppable.domain.catalog.importing import ImportJob, ImportMode
+from shoppable.domain.catalog.importing import ImportJob, ImportMode, ImportRequest, start_import
 from shoppable.domain.identity import credentials
+from shoppable.domain.identity.actor import OPERATOR
 from shoppable.jobs.catalog_import import catalog_import
-from shoppable.storage.identity import SqlIdentityRepository
-from shoppable.storage.imports import SqlImportJobRepository
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -42,7 +41,7 @@ async def seed_catalog(services: Services) -> list[ImportJob]:
     uow = services.database.unit_of_work(write=True)
     created: list[int] = []
     async with uow:
-        identity = SqlIdentityRepository(uow)
+        identity = uow.identity
         found = await identity.get_user_with_password(DEMO_OWNER_EMAIL)
         owner = (
             found[0]
@@ -56,11 +55,10 @@ async def seed_catalog(services: Services) -> list[ImportJob]:
             if merchant is None:
                 merchant = await identity.add_merchant(demo.handle, demo.name, demo.currency, 3, owner.id)
             path = EXAMPLES / demo.feed
-            job = await SqlImportJobRepository(uow).create(
+            request = ImportRequest(
                 merchant.id, demo.format.value, ImportMode.FULL, False, str(path), path.stat().st_size
             )
-            created.append(job.id)
-        await uow.commit()
+            created.append((await start_import(uow, OPERATOR, request)).id)
     results = []
     for job_id in created:
         finished = await catalog_import(services, import_id=job_id)

@@ -12,10 +12,12 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shoppable.domain.errors import DomainError, ErrorCode
-from shoppable.domain.ports import Transaction
+
+if TYPE_CHECKING:
+    from shoppable.domain.uow import UnitOfWork
 
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 
@@ -55,8 +57,7 @@ def validate_key(key: str) -> None:
 
 
 async def run_once(
-    tx: Transaction,
-    repo: IdempotencyRepository,
+    uow: UnitOfWork,
     merchant_id: int,
     endpoint: str,
     key: str | None,
@@ -66,13 +67,13 @@ async def run_once(
     """Run `operation` (which must not commit) at most once per key; returns (status, body, replayed)."""
     if key is None:
         status, response = await operation()
-        await tx.commit()
+        await uow.commit()
         return status, response, False
     validate_key(key)
     digest = request_hash(body)
-    await tx.begin_write()
+    await uow.begin_write()
     for _attempt in range(2):
-        stored = await repo.find(merchant_id, endpoint, key)
+        stored = await uow.idempotency.find(merchant_id, endpoint, key)
         if stored is not None:
             if stored.request_hash != digest:
                 raise KeyReused.single(
@@ -83,10 +84,10 @@ async def run_once(
             return stored.status_code, stored.body, True
         status, response = await operation()
         try:
-            await repo.save(merchant_id, endpoint, key, StoredResponse(digest, status, response))
-            await tx.commit()
+            await uow.idempotency.save(merchant_id, endpoint, key, StoredResponse(digest, status, response))
+            await uow.commit()
         except KeyAlreadyClaimed:
-            await tx.rollback()  # the concurrent winner's changes stand; ours are undone
+            await uow.rollback()  # the concurrent winner's changes stand; ours are undone
             continue
         return status, response, False
     raise RuntimeError("idempotency record vanished between attempts")

@@ -19,6 +19,10 @@ from shoppable.domain.ports import Transaction
 class UnitOfWork(Transaction, Protocol):
     """Nothing is kept unless `commit` is called; repositories are built on first use."""
 
+    async def close(self) -> None:
+        """Give the connection back (what was not committed is rolled back); the next use takes another."""
+        ...
+
     @property
     def identity(self) -> IdentityRepository: ...
 

@@ -11,9 +11,6 @@ from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.formats import FeedError, parse_feed
 from shoppable.domain.catalog.importing import ImportJob, ImportStatus, claim, run_import
-from shoppable.storage.catalog import SqlCatalogRepository
-from shoppable.storage.identity import SqlIdentityRepository
-from shoppable.storage.imports import SqlArchiveRepository, SqlImportJobRepository
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -28,18 +25,23 @@ def job_key(import_id: int) -> str:
     return f"catalog-import:{import_id}"
 
 
+async def enqueue_import(services: Services, import_id: int) -> None:
+    """Queue an import to run; one queued twice still runs once (it starts with an atomic claim)."""
+    await services.jobs.enqueue("catalog_import", job_key=job_key(import_id), import_id=import_id)
+
+
 async def catalog_import(
     services: Services, *, import_id: int, on_progress: Callable[[ImportJob], None] | None = None
 ) -> ImportJob | None:
     uow = services.database.unit_of_work(write=True)
     async with uow:
-        jobs = SqlImportJobRepository(uow)
+        jobs = uow.imports
         job = await jobs.get(import_id)
         if job is None or job.status.finished:
             return job
-        if not await claim(uow, jobs, job):
+        if not await claim(uow, job):
             return job  # another runner has it
-        merchant = await SqlIdentityRepository(uow).get_merchant(job.merchant_id)
+        merchant = await uow.identity.get_merchant(job.merchant_id)
         assert merchant is not None  # imports reference their merchant
         path = Path(job.file_path)
         try:
@@ -61,9 +63,6 @@ async def catalog_import(
             try:
                 finished = await run_import(
                     uow,
-                    jobs,
-                    SqlCatalogRepository(uow),
-                    SqlArchiveRepository(uow),
                     merchant,
                     job,
                     items,
@@ -86,7 +85,7 @@ async def _fail_after_error(services: Services, job: ImportJob) -> ImportJob | N
     """Record the failure on a fresh connection (the job's own transaction may be broken)."""
     uow = services.database.unit_of_work(write=True)
     async with uow:
-        jobs = SqlImportJobRepository(uow)
+        jobs = uow.imports
         current = await jobs.get(job.id) or job
         message = "The import stopped on an internal error (logged); products read before it were applied."
         await jobs.finish(job.id, ImportStatus.FAILED, current.counts, current.error_count, message)
@@ -111,7 +110,7 @@ async def resume_interrupted_imports(services: Services) -> int:
     uow = services.database.unit_of_work(write=True)
     resumed = 0
     async with uow:
-        jobs = SqlImportJobRepository(uow)
+        jobs = uow.imports
         to_queue = []
         for job in await jobs.unfinished():
             if job.status is ImportStatus.QUEUED:
@@ -143,7 +142,7 @@ async def resume_interrupted_imports(services: Services) -> int:
             resumed += 1
         await uow.commit()
     for import_id in to_queue:
-        await services.jobs.enqueue("catalog_import", job_key=job_key(import_id), import_id=import_id)
+        await enqueue_import(services, import_id)
     if resumed:
         log.warning("resumed %d interrupted catalog import(s)", resumed)
     return resumed

@@ -1,4 +1,6 @@
-"""SQL implementation of the catalog repository; writes in bulk, one statement per kind of change."""
+"""SQL implementation of the catalog repository: products written whole and in bulk (one statement
+per kind of change), fast stock and price changes (one guarded statement each), and the archive step
+of full imports."""
 
 from __future__ import annotations
 
@@ -17,18 +19,13 @@ from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.catalog.sync import ExistingProduct, ProductWrite
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.storage.db import SqlTransaction
+from shoppable.storage.sql import chunks, table_of
 from shoppable.storage.tables import ProductImageRow, ProductRow, SkuRow
 from shoppable.storage.types import utcnow
 
-products = ProductRow.__table__
-images = ProductImageRow.__table__
-skus = SkuRow.__table__
-
-_IN_CHUNK = 500  # bound IN-lists: SQLite allows 32k parameters, but plans stay cheaper small
-
-
-def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> list[Sequence[Any]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
+products = table_of(ProductRow)
+images = table_of(ProductImageRow)
+skus = table_of(SkuRow)
 
 
 def product_from_row(row: Any) -> Product:
@@ -121,7 +118,7 @@ class SqlCatalogRepository:
         distinct = list(dict.fromkeys(values))
         if self.uow.dialect == "postgresql":
             return [column == any_(bindparam(None, distinct, type_=ARRAY(column.type)))] if distinct else []
-        return [column.in_(chunk) for chunk in _chunks(distinct)]
+        return [column.in_(chunk) for chunk in chunks(distinct)]
 
     async def existing_products(self, merchant_id: int, handles: Sequence[str]) -> dict[str, ExistingProduct]:
         found: dict[str, ExistingProduct] = {}
@@ -197,7 +194,7 @@ class SqlCatalogRepository:
                 result = await self.uow.execute(
                     insert(products).returning(products.c.id, products.c.handle), rows
                 )
-                created = {handle: product_id for product_id, handle in result.all()}
+                created = {row.handle: row.id for row in result}
             for write in new:
                 ids[write.index] = created[write.draft.handle]
         if changed:
@@ -205,7 +202,7 @@ class SqlCatalogRepository:
             stmt = update(products).where(products.c.id == bindparam("b_id"))
             await self.uow.execute(stmt.values({k: bindparam(k) for k in params[0] if k != "b_id"}), params)
             changed_ids = [w.product_id for w in changed]
-            for chunk in _chunks(changed_ids):
+            for chunk in chunks(changed_ids):
                 await self.uow.execute(delete(images).where(images.c.product_id.in_(chunk)))
         image_rows = [
             {"product_id": ids[w.index], "position": pos, "url": url, "alt_text": None}
@@ -226,7 +223,7 @@ class SqlCatalogRepository:
         """SKU rows are most of an import: their timestamp is the database's, not bound per row."""
         existing: dict[tuple[int, str], int] = {}
         changed_ids = [ids[w.index] for w in writes if w.product_id is not None]
-        for chunk in _chunks(changed_ids):
+        for chunk in chunks(changed_ids):
             rows = await self.uow.execute(
                 select(skus.c.id, skus.c.product_id, skus.c.sku).where(skus.c.product_id.in_(chunk))
             )
@@ -265,11 +262,11 @@ class SqlCatalogRepository:
                     kept.add(sku_id)
                     updates.append(values | {"b_id": sku_id})
         removed = [sku_id for sku_id in existing.values() if sku_id not in kept]
-        for chunk in _chunks(removed):
+        for chunk in chunks(removed):
             await self.uow.execute(delete(skus).where(skus.c.id.in_(chunk)))
         if updates:
             stmt = update(skus).where(skus.c.id == bindparam("b_id"))
-            columns = {k: bindparam(k) for k in updates[0] if k != "b_id"}
+            columns: dict[str, Any] = {k: bindparam(k) for k in updates[0] if k != "b_id"}
             await self.uow.execute(stmt.values({**columns, "updated_at": func.now()}), updates)
         if inserts and self.uow.dialect == "postgresql":
             now = utcnow()
@@ -279,7 +276,7 @@ class SqlCatalogRepository:
 
     async def get_products(self, ids: Sequence[int]) -> list[Product]:
         found: list[Product] = []
-        for chunk in _chunks(list(ids)):
+        for chunk in chunks(list(ids)):
             rows = await self.uow.execute(select(products).where(products.c.id.in_(chunk)))
             found.extend(product_from_row(r) for r in rows)
         return found
@@ -317,7 +314,7 @@ class SqlCatalogRepository:
 
     async def skus_of_products(self, product_ids: Sequence[int]) -> list[Sku]:
         found: list[Sku] = []
-        for chunk in _chunks(list(product_ids)):
+        for chunk in chunks(list(product_ids)):
             rows = await self.uow.execute(
                 select(skus)
                 .where(skus.c.product_id.in_(chunk))
@@ -328,7 +325,7 @@ class SqlCatalogRepository:
 
     async def images_of_products(self, product_ids: Sequence[int]) -> list[ProductImage]:
         found: list[ProductImage] = []
-        for chunk in _chunks(list(product_ids)):
+        for chunk in chunks(list(product_ids)):
             rows = await self.uow.execute(
                 select(images)
                 .where(images.c.product_id.in_(chunk))
@@ -339,16 +336,93 @@ class SqlCatalogRepository:
 
     async def get_skus(self, ids: Sequence[int]) -> list[Sku]:
         found: list[Sku] = []
-        for chunk in _chunks(list(ids)):
+        for chunk in chunks(list(ids)):
             rows = await self.uow.execute(select(skus).where(skus.c.id.in_(chunk)))
             found.extend(sku_from_row(r) for r in rows)
         return found
 
     async def skus_by_codes(self, merchant_id: int, codes: Sequence[str]) -> list[Sku]:
         found: list[Sku] = []
-        for chunk in _chunks(list(dict.fromkeys(codes))):
+        for chunk in chunks(list(dict.fromkeys(codes))):
             rows = await self.uow.execute(
                 select(skus).where(skus.c.merchant_id == merchant_id, skus.c.sku.in_(chunk))
             )
             found.extend(sku_from_row(r) for r in rows)
         return found
+
+    # -- fast stock and price changes: one guarded statement each ---------------------------------
+
+    async def change_quantity(
+        self, sku_id: int, *, quantity: int | None, delta: int | None, expected: int | None, floor: int | None
+    ) -> int | None:
+        """The new quantity, or None when a guard (expected quantity, stock floor) refused the change."""
+        new_value = quantity if quantity is not None else skus.c.quantity + (delta or 0)
+        stmt = update(skus).where(skus.c.id == sku_id)
+        if delta is not None:
+            stmt = stmt.where(skus.c.quantity.is_not(None))
+        if expected is not None:
+            stmt = stmt.where(skus.c.quantity == expected)
+        if floor is not None and delta is not None:
+            stmt = stmt.where(skus.c.quantity + delta >= floor)
+        result = await self.uow.execute(
+            stmt.values(quantity=new_value, updated_at=utcnow()).returning(skus.c.quantity)
+        )
+        row = result.first()
+        return None if row is None else row[0]
+
+    async def set_prices(self, changes: Sequence[tuple[int, int, int | None]]) -> None:
+        now = utcnow()
+        await self.uow.execute(
+            update(skus)
+            .where(skus.c.id == bindparam("b_id"))
+            .values(
+                price_minor=bindparam("b_price"), compare_at_minor=bindparam("b_compare"), updated_at=now
+            ),
+            [{"b_id": i, "b_price": p, "b_compare": c} for i, p, c in changes],
+        )
+        product_ids = select(skus.c.product_id).where(skus.c.id.in_([i for i, _, _ in changes]))
+        # Changed outside an import: the next import of a feed must re-apply its own values.
+        await self.uow.execute(
+            update(products).where(products.c.id.in_(product_ids)).values(content_hash="", updated_at=now)
+        )
+
+    async def set_availability(
+        self,
+        sku_states: Sequence[tuple[int, Availability]],
+        product_states: Sequence[tuple[int, Availability]],
+    ) -> None:
+        if sku_states:
+            await self.uow.execute(
+                update(skus).where(skus.c.id == bindparam("b_id")).values(availability=bindparam("b_state")),
+                [{"b_id": i, "b_state": a.value} for i, a in sku_states],
+            )
+        if product_states:
+            await self.uow.execute(
+                update(products)
+                .where(products.c.id == bindparam("b_id"))
+                .values(availability=bindparam("b_state"), content_hash="", updated_at=utcnow()),
+                [{"b_id": i, "b_state": a.value} for i, a in product_states],
+            )
+
+    # -- the archive step of full imports ----------------------------------------------------------
+
+    async def live_product_id_chunks(self, merchant_id: int, after: int, limit: int) -> list[int]:
+        rows = await self.uow.execute(
+            select(products.c.id)
+            .where(
+                products.c.merchant_id == merchant_id,
+                products.c.status != ProductStatus.ARCHIVED.value,
+                products.c.id > after,
+            )
+            .order_by(products.c.id)
+            .limit(limit)
+        )
+        return [r[0] for r in rows]
+
+    async def archive(self, product_ids: Sequence[int]) -> None:
+        # The content hash is cleared so that re-importing a file that lists the product revives it.
+        await self.uow.execute(
+            update(products)
+            .where(products.c.id.in_(list(product_ids)))
+            .values(status=ProductStatus.ARCHIVED.value, updated_at=utcnow(), content_hash="")
+        )

@@ -7,9 +7,10 @@ from sqlalchemy.exc import IntegrityError
 
 from shoppable.domain.idempotency import KeyAlreadyClaimed, StoredResponse
 from shoppable.storage.db import SqlTransaction
+from shoppable.storage.sql import table_of
 from shoppable.storage.tables import IdempotencyRecordRow
 
-records = IdempotencyRecordRow.__table__
+records = table_of(IdempotencyRecordRow)
 
 
 class SqlIdempotencyRepository:

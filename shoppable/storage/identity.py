@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,12 +11,13 @@ from sqlalchemy import insert, select, update
 from shoppable.domain.identity.consent import Consent
 from shoppable.domain.identity.records import ApiKey, Merchant, User
 from shoppable.storage.db import SqlTransaction
+from shoppable.storage.sql import table_of
 from shoppable.storage.tables import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 
-users = UserRow.__table__
-merchants = MerchantRow.__table__
-members = MerchantMemberRow.__table__
-api_keys = ApiKeyRow.__table__
+users = table_of(UserRow)
+merchants = table_of(MerchantRow)
+members = table_of(MerchantMemberRow)
+api_keys = table_of(ApiKeyRow)
 
 
 def user_from_row(row: Any) -> User:
@@ -66,10 +68,6 @@ class SqlIdentityRepository:
         row = (await self.uow.execute(select(users).where(users.c.id == user_id))).first()
         return user_from_row(row) if row else None
 
-    async def get_users(self, user_ids: list[int]) -> list[User]:
-        rows = await self.uow.execute(select(users).where(users.c.id.in_(user_ids)))
-        return [user_from_row(r) for r in rows]
-
     async def get_user_with_password(self, email: str) -> tuple[User, str] | None:
         row = (await self.uow.execute(select(users).where(users.c.email == email))).first()
         return (user_from_row(row), row.password_hash) if row else None
@@ -107,7 +105,7 @@ class SqlIdentityRepository:
         row = (await self.uow.execute(select(merchants).where(merchants.c.id == merchant_id))).first()
         return merchant_from_row(row) if row else None
 
-    async def get_merchants(self, merchant_ids: list[int]) -> list[Merchant]:
+    async def get_merchants(self, merchant_ids: Sequence[int]) -> list[Merchant]:
         rows = await self.uow.execute(select(merchants).where(merchants.c.id.in_(merchant_ids)))
         return [merchant_from_row(r) for r in rows]
 

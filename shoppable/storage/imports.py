@@ -1,22 +1,21 @@
-"""SQL side of catalog import jobs and of the archive step of full imports."""
+"""SQL side of catalog import jobs: their records, progress and row errors."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import CursorResult, insert, select, update
 
-from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.catalog.formats import RowError
 from shoppable.domain.catalog.importing import ImportCounts, ImportJob, ImportMode, ImportStatus
 from shoppable.storage.db import SqlTransaction
-from shoppable.storage.tables import CatalogImportErrorRow, CatalogImportRow, ProductRow
+from shoppable.storage.sql import table_of
+from shoppable.storage.tables import CatalogImportErrorRow, CatalogImportRow
 from shoppable.storage.types import utcnow
 
-jobs = CatalogImportRow.__table__
-errors = CatalogImportErrorRow.__table__
-products = ProductRow.__table__
+jobs = table_of(CatalogImportRow)
+errors = table_of(CatalogImportErrorRow)
 
 
 def job_from_row(row: Any) -> ImportJob:
@@ -105,7 +104,7 @@ class SqlImportJobRepository:
                 attempts=jobs.c.attempts + 1,
             )
         )
-        return result.rowcount == 1
+        return cast(CursorResult[Any], result).rowcount == 1
 
     async def save_progress(
         self,
@@ -158,30 +157,4 @@ class SqlImportJobRepository:
             update(jobs)
             .where(jobs.c.id == job_id)
             .values(status=ImportStatus.QUEUED.value, bytes_read=0, error_count=0, **_counts(ImportCounts()))
-        )
-
-
-class SqlArchiveRepository:
-    def __init__(self, uow: SqlTransaction) -> None:
-        self.uow = uow
-
-    async def live_product_id_chunks(self, merchant_id: int, after: int, limit: int) -> list[int]:
-        rows = await self.uow.execute(
-            select(products.c.id)
-            .where(
-                products.c.merchant_id == merchant_id,
-                products.c.status != ProductStatus.ARCHIVED.value,
-                products.c.id > after,
-            )
-            .order_by(products.c.id)
-            .limit(limit)
-        )
-        return [r[0] for r in rows]
-
-    async def archive(self, product_ids: Sequence[int]) -> None:
-        # The content hash is cleared so that re-importing a file that lists the product revives it.
-        await self.uow.execute(
-            update(products)
-            .where(products.c.id.in_(list(product_ids)))
-            .values(status=ProductStatus.ARCHIVED.value, updated_at=utcnow(), content_hash="")
         )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from shoppable.storage.catalog import SqlCatalogRepository
 from shoppable.storage.content import SqlContentRepository
 from shoppable.storage.db import SqlTransaction
 from shoppable.storage.idempotency import SqlIdempotencyRepository
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
-from shoppable.storage.stock import SqlStockRepository
 
 
 class SqlUnitOfWork(SqlTransaction):
@@ -20,8 +20,8 @@ class SqlUnitOfWork(SqlTransaction):
         return SqlIdentityRepository(self)
 
     @cached_property
-    def catalog(self) -> SqlStockRepository:
-        return SqlStockRepository(self)
+    def catalog(self) -> SqlCatalogRepository:
+        return SqlCatalogRepository(self)
 
     @cached_property
     def content(self) -> SqlContentRepository:

@@ -10,8 +10,6 @@ from litestar.testing import AsyncTestClient
 from shoppable.domain.catalog import stock
 from shoppable.domain.catalog.stock import InventoryChange, ItemStatus
 from shoppable.storage.db import Database
-from shoppable.storage.identity import SqlIdentityRepository
-from shoppable.storage.stock import SqlStockRepository
 from tests.conftest import GraphQL
 from tests.factories import create_api_key, create_merchant, sign_up, upsert
 
@@ -209,11 +207,9 @@ async def test_concurrent_adjustments_never_oversell(gql: GraphQL, database: Dat
     async def adjust() -> ItemStatus:
         uow = database.unit_of_work()
         async with uow:
-            merchant = await SqlIdentityRepository(uow).get_merchant_by_handle(merchant_view["handle"])
+            merchant = await uow.identity.get_merchant_by_handle(merchant_view["handle"])
             assert merchant is not None
-            results = await stock.apply_inventory(
-                uow, SqlStockRepository(uow), merchant, [InventoryChange("TEE-S", delta=-1)]
-            )
+            results = await stock.apply_inventory(uow, merchant, [InventoryChange("TEE-S", delta=-1)])
             await uow.commit()
             return results[0].status
 
@@ -221,9 +217,9 @@ async def test_concurrent_adjustments_never_oversell(gql: GraphQL, database: Dat
     assert statuses.count(ItemStatus.UPDATED) == 10 and statuses.count(ItemStatus.CONFLICT) == 10
     uow = database.unit_of_work()
     async with uow:
-        merchant = await SqlIdentityRepository(uow).get_merchant_by_handle(merchant_view["handle"])
+        merchant = await uow.identity.get_merchant_by_handle(merchant_view["handle"])
         assert merchant is not None
-        (sku,) = await SqlStockRepository(uow).skus_by_codes(merchant.id, ["TEE-S"])
+        (sku,) = await uow.catalog.skus_by_codes(merchant.id, ["TEE-S"])
     assert sku.quantity == 0 and sku.availability.value == "OUT_OF_STOCK"
 
 
@@ -245,4 +241,4 @@ def _sync_post(client: AsyncTestClient[Any], key: str, body: Any, idem: str) -> 
         json=body,
         headers={"Authorization": f"Bearer {key}", "Idempotency-Key": idem},
     )
-    return client._transport.handle_request(request).status_code  # type: ignore[attr-defined]
+    return client._transport.handle_request(request).status_code  # type: ignore[attr-defined]  # private, untyped

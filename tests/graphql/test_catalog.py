@@ -250,3 +250,22 @@ async def test_product_by_handles(gql: GraphQL) -> None:
     assert body["data"]["product"] == {"handle": "by-handle", "merchant": {"handle": merchant["handle"]}}
     missing = await gql("query { product { id } }", expect_errors=True)
     assert missing["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_malformed_or_wrong_type_ids_in_inputs_are_invalid_user_errors(gql: GraphQL) -> None:
+    owner, merchant = await _owner_and_merchant(gql)
+    malformed = {"field": ["merchantId"], "code": "INVALID", "message": "Malformed id."}
+    assert (await upsert(gql, owner["token"], "!!!", [product_input("x")]))["userErrors"] == [malformed]
+    wrong_type = {"field": ["merchantId"], "code": "INVALID", "message": "Not the id of a Merchant."}
+    assert (await upsert(gql, owner["token"], owner["id"], [product_input("x")]))["userErrors"] == [
+        wrong_type
+    ]
+    cases = [
+        ("setProductStatus", "SetProductStatusInput", {"productId": merchant["id"], "status": "DRAFT"}, "productId"),
+        ("createApiKey", "CreateApiKeyInput", {"merchantId": "not an id"}, "merchantId"),
+        ("revokeApiKey", "RevokeApiKeyInput", {"apiKeyId": merchant["id"]}, "apiKeyId"),
+    ]  # fmt: skip
+    for name, input_type, value, field in cases:
+        query = f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ userErrors {{ field code }} }} }}"
+        body = await gql(query, {"i": value}, token=owner["token"])
+        assert body["data"][name]["userErrors"] == [{"field": [field], "code": "INVALID"}], name

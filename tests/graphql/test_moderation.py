@@ -8,7 +8,6 @@ from litestar.testing import AsyncTestClient
 
 from shoppable.domain.identity.service import create_admin
 from shoppable.storage.db import Database
-from shoppable.storage.identity import SqlIdentityRepository
 from tests.conftest import GraphQL
 from tests.factories import (
     become_creator,
@@ -43,7 +42,7 @@ def codes(payload: dict[str, Any]) -> list[tuple[tuple[str, ...], str]]:
 async def admin_token(gql: GraphQL, database: Database) -> str:
     uow = database.unit_of_work(write=True)
     async with uow:
-        await create_admin(uow, SqlIdentityRepository(uow), "moderator@example.com", "correct horse battery")
+        await create_admin(uow, "moderator@example.com", "correct horse battery")
     body = await gql(
         'mutation { logIn(input: {email: "moderator@example.com", password: "correct horse battery"}) { token } }'
     )

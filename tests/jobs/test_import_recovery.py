@@ -16,8 +16,6 @@ from shoppable.services import Services
 from shoppable.settings import Settings
 from shoppable.storage.catalog import SqlCatalogRepository
 from shoppable.storage.db import Database
-from shoppable.storage.identity import SqlIdentityRepository
-from shoppable.storage.imports import SqlImportJobRepository
 from shoppable.storage.tables import CatalogImportRow
 
 
@@ -28,12 +26,9 @@ async def _job(database: Database, settings: Settings, handle: str) -> int:
     path.write_text(json.dumps(line) + "\n")
     uow = database.unit_of_work(write=True)
     async with uow:
-        identity = SqlIdentityRepository(uow)
-        owner = await identity.add_user(f"{handle}@example.com", "x", "Owner", is_admin=False)
-        merchant = await identity.add_merchant(f"shop-{handle}", "Shop", "EUR", 3, owner.id)
-        job = await SqlImportJobRepository(uow).create(
-            merchant.id, "jsonl", ImportMode.DELTA, False, str(path), 1
-        )
+        owner = await uow.identity.add_user(f"{handle}@example.com", "x", "Owner", is_admin=False)
+        merchant = await uow.identity.add_merchant(f"shop-{handle}", "Shop", "EUR", 3, owner.id)
+        job = await uow.imports.create(merchant.id, "jsonl", ImportMode.DELTA, False, str(path), 1)
         await uow.commit()
     return job.id
 
@@ -49,7 +44,7 @@ async def _set(database: Database, job_id: int, **values: object) -> None:
 async def _status(database: Database, job_id: int) -> ImportStatus:
     uow = database.unit_of_work()
     async with uow:
-        job = await SqlImportJobRepository(uow).get(job_id)
+        job = await uow.imports.get(job_id)
     assert job is not None
     return job.status
 

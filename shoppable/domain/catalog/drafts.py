@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from shoppable.domain.catalog.availability import InventoryPolicy
-from shoppable.domain.catalog.money import Money
+from shoppable.domain.catalog.money import Money, MoneyInput, money_or_error
 from shoppable.domain.errors import ErrorCode, FieldError, Path
 
 
@@ -51,6 +52,89 @@ class ProductDraft:
             for name, _ in sku.options:
                 names.setdefault(name, None)
         return tuple(names)
+
+
+@dataclass(frozen=True)
+class SkuInput:
+    """A SKU as a merchant sent it through the API: its money not yet parsed."""
+
+    sku: str
+    price: MoneyInput
+    compare_at_price: MoneyInput | None = None
+    quantity: int | None = None
+    inventory_policy: InventoryPolicy = InventoryPolicy.DENY
+    title: str | None = None
+    gtin: str | None = None
+    mpn: str | None = None
+    image_url: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    handle: str
+    title: str
+    skus: tuple[SkuInput, ...]
+    description: str | None = None
+    brand: str | None = None
+    category: str | None = None
+    status: ProductStatus = ProductStatus.ACTIVE
+    images: tuple[str, ...] = ()
+
+
+def drafts_from_input(
+    products: Sequence[ProductInput], currency: str
+) -> tuple[list[ProductDraft], list[FieldError]]:
+    """Drafts with trimmed text and parsed money, and the money that did not parse.
+
+    A price that does not parse is replaced by a zero placeholder in the currency of the product's
+    other prices (else `currency`, the merchant's), so that no other rule trips over it; the caller
+    reports the parse error instead.
+    """
+    drafts: list[ProductDraft] = []
+    errors: list[FieldError] = []
+
+    def parsed(value: MoneyInput | None, path: Path) -> Money | None:
+        money = None if value is None else money_or_error(value, path)
+        if isinstance(money, FieldError):
+            errors.append(money)
+            return None
+        return money
+
+    for p_index, product in enumerate(products):
+        at: Path = ("products", p_index, "skus")
+        prices = [parsed(sku.price, (*at, s_index, "price")) for s_index, sku in enumerate(product.skus)]
+        placeholder = Money(0, next((p.currency for p in prices if p), currency))
+        skus = []
+        for s_index, (sku, price) in enumerate(zip(product.skus, prices, strict=True)):
+            compare_at = parsed(sku.compare_at_price, (*at, s_index, "compareAtPrice"))
+            skus.append(
+                SkuDraft(
+                    sku=sku.sku.strip(),
+                    price=price or placeholder,
+                    compare_at_price=compare_at if price else None,
+                    quantity=sku.quantity,
+                    inventory_policy=sku.inventory_policy,
+                    title=sku.title,
+                    gtin=sku.gtin,
+                    mpn=sku.mpn,
+                    image_url=sku.image_url,
+                    options=tuple((name.strip(), value.strip()) for name, value in sku.options),
+                )
+            )
+        drafts.append(
+            ProductDraft(
+                handle=product.handle.strip(),
+                title=product.title.strip(),
+                description=product.description,
+                brand=product.brand,
+                category=product.category,
+                status=product.status,
+                images=product.images,
+                skus=tuple(skus),
+            )
+        )
+    return drafts, errors
 
 
 HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")

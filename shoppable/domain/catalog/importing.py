@@ -14,16 +14,21 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from shoppable.domain.catalog.formats import FeedError, FeedItem, ParsedProduct, RowError
 from shoppable.domain.catalog.ports import CatalogRepository
+from shoppable.domain.catalog.service import managed_merchant
 from shoppable.domain.catalog.sync import Outcome, plan_sync
 from shoppable.domain.errors import ErrorCode
+from shoppable.domain.identity import policy
+from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
-from shoppable.domain.ports import Transaction
+
+if TYPE_CHECKING:
+    from shoppable.domain.uow import UnitOfWork
 
 MAX_STORED_ERRORS = 1000
 BATCH_PRODUCTS = 1000
@@ -80,10 +85,32 @@ class ImportJob:
     attempts: int = 0
 
 
+@dataclass(frozen=True)
+class ImportRequest:
+    """A feed file, already stored, to apply to a merchant's catalog."""
+
+    merchant_id: int
+    format: str
+    mode: ImportMode
+    force: bool
+    file_path: str
+    file_size: int
+
+
 class ImportJobRepository(Protocol):
+    async def create(
+        self, merchant_id: int, format_: str, mode: ImportMode, force: bool, file_path: str, file_size: int
+    ) -> ImportJob: ...
+
     async def get(self, job_id: int) -> ImportJob | None: ...
 
-    async def claim(self, job_id: int) -> bool: ...
+    async def unfinished(self) -> list[ImportJob]: ...
+
+    async def errors_of(self, job_id: int, limit: int = MAX_STORED_ERRORS) -> list[RowError]: ...
+
+    async def claim(self, job_id: int) -> bool:
+        """Take a queued job for running; False when another runner has it (or it is finished)."""
+        ...
 
     async def save_progress(
         self,
@@ -98,11 +125,31 @@ class ImportJobRepository(Protocol):
         self, job_id: int, status: ImportStatus, counts: ImportCounts, error_count: int, message: str | None
     ) -> None: ...
 
+    async def restart(self, job_id: int) -> None:
+        """Back to queued with fresh counts and errors: a resumed import re-reads its file from the start."""
+        ...
 
-class ArchiveRepository(Protocol):
-    async def live_product_id_chunks(self, merchant_id: int, after: int, limit: int) -> list[int]: ...
 
-    async def archive(self, product_ids: Sequence[int]) -> None: ...
+async def start_import(uow: UnitOfWork, actor: Actor, request: ImportRequest) -> ImportJob:
+    """Record a queued import job for a merchant the actor manages (NOT_FOUND otherwise).
+
+    The same for every way in (REST upload, the CLI, demo seeding); the caller runs or enqueues it.
+    """
+    await uow.begin_write()
+    merchant = await managed_merchant(uow, actor, request.merchant_id)
+    job = await uow.imports.create(
+        merchant.id, request.format, request.mode, request.force, request.file_path, request.file_size
+    )
+    await uow.commit()
+    return job
+
+
+async def visible_import(uow: UnitOfWork, actor: Actor, job_id: int) -> ImportJob | None:
+    """An import job, for those who manage its merchant's catalog; None for everyone else."""
+    job = await uow.imports.get(job_id)
+    if job is None or not policy.can_manage_catalog(actor, job.merchant_id):
+        return None
+    return job
 
 
 @dataclass
@@ -166,8 +213,7 @@ async def _apply_batch(
 
 
 async def _archive_missing(
-    tx: Transaction,
-    archive: ArchiveRepository,
+    uow: UnitOfWork,
     merchant: Merchant,
     job: ImportJob,
     run: _Run,
@@ -179,7 +225,7 @@ async def _archive_missing(
     live = 0
     after = 0
     while True:
-        chunk = await archive.live_product_id_chunks(merchant.id, after, 10_000)
+        chunk = await uow.catalog.live_product_id_chunks(merchant.id, after, 10_000)
         if not chunk:
             break
         ids = np.asarray(chunk, dtype=np.int64)
@@ -197,26 +243,23 @@ async def _archive_missing(
             "import it again with force=true."
         )
     for start in range(0, len(to_archive), 1000):
-        await archive.archive(to_archive[start : start + 1000].tolist())
+        await uow.catalog.archive(to_archive[start : start + 1000].tolist())
     run.counts.archived = len(to_archive)
-    await tx.commit()
+    await uow.commit()
     return None
 
 
-async def claim(tx: Transaction, jobs: ImportJobRepository, job: ImportJob) -> bool:
+async def claim(uow: UnitOfWork, job: ImportJob) -> bool:
     """Take a queued job for running. False when another runner has it: a job may be queued twice
     (after a restart, or by two processes), and must still run once."""
-    await tx.begin_write()
-    claimed = await jobs.claim(job.id)
-    await tx.commit()
+    await uow.begin_write()
+    claimed = await uow.imports.claim(job.id)
+    await uow.commit()
     return claimed
 
 
 async def run_import(
-    tx: Transaction,
-    jobs: ImportJobRepository,
-    catalog: CatalogRepository,
-    archive: ArchiveRepository,
+    uow: UnitOfWork,
     merchant: Merchant,
     job: ImportJob,
     items: Iterator[FeedItem],
@@ -226,7 +269,8 @@ async def run_import(
     on_progress: Callable[[ImportJob], None] | None = None,
 ) -> ImportJob:
     """Apply a parsed feed to the merchant's catalog and keep the job's record up to date (job claimed first)."""
-    await tx.begin_write()
+    await uow.begin_write()
+    jobs = uow.imports
     run = _Run()
     message: str | None = None
     status = ImportStatus.SUCCEEDED
@@ -240,27 +284,27 @@ async def run_import(
                 run.counts.rows += 1
                 run.error(error)
             if batch:
-                await _apply_batch(catalog, merchant, batch, run)
+                await _apply_batch(uow.catalog, merchant, batch, run)
             await jobs.save_progress(job.id, run.counts, position(), run.error_count, run.pending_errors)
             run.pending_errors = []
-            await tx.commit()
+            await uow.commit()
             if on_progress is not None:
                 on_progress(
                     replace(job, counts=run.counts, bytes_read=position(), error_count=run.error_count)
                 )
         if job.mode is ImportMode.FULL:
-            message = await _archive_missing(tx, archive, merchant, job, run, max_archive_share)
+            message = await _archive_missing(uow, merchant, job, run, max_archive_share)
             if message is not None:  # not a row of the file, so no failed rows
                 run.error(RowError(0, None, "mode", ErrorCode.LIMIT_EXCEEDED, message), failed_rows=0)
     except FeedError as exc:
-        await tx.rollback()
+        await uow.rollback()
         status = ImportStatus.FAILED
         message = f"{exc} Products read before this point were applied; nothing was archived."
     if status is not ImportStatus.FAILED and run.error_count:
         status = ImportStatus.COMPLETED_WITH_ERRORS
     await jobs.save_progress(job.id, run.counts, position(), run.error_count, run.pending_errors)
     await jobs.finish(job.id, status, run.counts, run.error_count, message)
-    await tx.commit()
+    await uow.commit()
     finished = await jobs.get(job.id)
     assert finished is not None
     return finished

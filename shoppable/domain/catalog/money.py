@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from shoppable.domain.errors import ErrorCode, FieldError, Path
+
 # ISO 4217 active codes with a minor-unit exponent other than 2; every other listed code uses 2.
 _EXPONENT_OVERRIDES = {
     "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
@@ -210,3 +212,19 @@ def parse_money_text(text: str) -> Money:
     if first[:1].isdigit():
         return parse_money(first, second)
     return parse_money(second, first)
+
+
+@dataclass(frozen=True)
+class MoneyInput:
+    """Money as a caller sent it: a decimal string and a currency code, not yet checked."""
+
+    amount: str
+    currency_code: str
+
+
+def money_or_error(value: MoneyInput, path: Path) -> Money | FieldError:
+    """The parsed money, or the problem with it at `path` (+ "amount" or "currencyCode")."""
+    try:
+        return parse_money(value.amount, value.currency_code)
+    except MoneyError as exc:
+        return FieldError((*path, exc.field), ErrorCode.INVALID, str(exc))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from shoppable.domain.catalog.availability import Availability
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.catalog.sync import ExistingProduct, ProductWrite
@@ -20,6 +21,26 @@ class ProductFilter:
 
 
 class CatalogRepository(Protocol):
+    """Merchants' products, SKUs and images: read, written whole, and changed SKU by SKU."""
+
+    # -- reading --------------------------------------------------------------------------------
+
+    async def get_products(self, ids: Sequence[int]) -> list[Product]: ...
+
+    async def get_products_by_handle(self, merchant_id: int, handle: str) -> Product | None: ...
+
+    async def list_products(self, where: ProductFilter, page: PageRequest) -> Page[Product]: ...
+
+    async def skus_of_products(self, product_ids: Sequence[int]) -> list[Sku]: ...
+
+    async def images_of_products(self, product_ids: Sequence[int]) -> list[ProductImage]: ...
+
+    async def get_skus(self, ids: Sequence[int]) -> list[Sku]: ...
+
+    async def skus_by_codes(self, merchant_id: int, codes: Sequence[str]) -> list[Sku]: ...
+
+    # -- products written whole (upserts and imports) ---------------------------------------------
+
     async def existing_products(
         self, merchant_id: int, handles: Sequence[str]
     ) -> dict[str, ExistingProduct]: ...
@@ -28,14 +49,28 @@ class CatalogRepository(Protocol):
 
     async def write_products(self, merchant_id: int, writes: Sequence[ProductWrite]) -> list[int]: ...
 
-    async def get_products(self, ids: Sequence[int]) -> list[Product]: ...
-
-    async def list_products(self, where: ProductFilter, page: PageRequest) -> Page[Product]: ...
-
     async def set_status(self, product_id: int, status: ProductStatus) -> None: ...
 
-    async def skus_of_products(self, product_ids: Sequence[int]) -> list[Sku]: ...
+    # -- fast stock and price changes -------------------------------------------------------------
 
-    async def images_of_products(self, product_ids: Sequence[int]) -> list[ProductImage]: ...
+    async def change_quantity(
+        self, sku_id: int, *, quantity: int | None, delta: int | None, expected: int | None, floor: int | None
+    ) -> int | None:
+        """Set or adjust stock in one guarded statement; None when a guard refused the change."""
+        ...
 
-    async def get_skus(self, ids: Sequence[int]) -> list[Sku]: ...
+    async def set_prices(self, changes: Sequence[tuple[int, int, int | None]]) -> None:
+        """(SKU id, price in minor units, compare-at in minor units or None) for each SKU."""
+        ...
+
+    async def set_availability(
+        self, skus: Sequence[tuple[int, Availability]], products: Sequence[tuple[int, Availability]]
+    ) -> None: ...
+
+    # -- the archive step of full imports ----------------------------------------------------------
+
+    async def live_product_id_chunks(self, merchant_id: int, after: int, limit: int) -> list[int]:
+        """Ids of the merchant's products that are not archived, above `after`, in id order."""
+        ...
+
+    async def archive(self, product_ids: Sequence[int]) -> None: ...

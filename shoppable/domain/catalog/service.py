@@ -4,35 +4,72 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from shoppable.domain.catalog.drafts import ProductDraft, ProductStatus, validate_product
+from shoppable.domain.catalog.drafts import (
+    ProductDraft,
+    ProductInput,
+    ProductStatus,
+    drafts_from_input,
+    validate_product,
+)
 from shoppable.domain.catalog.ports import CatalogRepository, ProductFilter
 from shoppable.domain.catalog.records import Product
 from shoppable.domain.catalog.sync import Outcome, SyncPlan, plan_sync
-from shoppable.domain.errors import DomainError, ErrorCode, FieldError
+from shoppable.domain.errors import DomainError, ErrorCode, FieldError, Path
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
-from shoppable.domain.identity.ports import IdentityRepository
 from shoppable.domain.identity.records import Merchant
 from shoppable.domain.pagination import Page, PageRequest
-from shoppable.domain.ports import Transaction
+
+if TYPE_CHECKING:
+    from shoppable.domain.uow import UnitOfWork
 
 MAX_UPSERT_BATCH = 100
 
 
 @dataclass(frozen=True)
+class UpsertProducts:
+    merchant_id: int
+    products: Sequence[ProductInput]
+
+
+@dataclass(frozen=True)
 class UpsertResult:
-    product_ids: list[int]
+    products: list[Product]  # in input order
     outcomes: list[Outcome]
 
 
-async def managed_merchant(identity: IdentityRepository, actor: Actor, merchant_id: int) -> Merchant:
+async def managed_merchant(
+    uow: UnitOfWork, actor: Actor, merchant_id: int, field: Path = ("merchantId",)
+) -> Merchant:
     """The merchant, if the actor may manage its catalog; otherwise NOT_FOUND (no existence leak)."""
     merchant = (
-        await identity.get_merchant(merchant_id) if policy.can_manage_catalog(actor, merchant_id) else None
+        await uow.identity.get_merchant(merchant_id)
+        if policy.can_manage_catalog(actor, merchant_id)
+        else None
     )
     if merchant is None:
-        raise DomainError.single(("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
+        raise DomainError.single(field, ErrorCode.NOT_FOUND, "No such merchant.")
+    return merchant
+
+
+async def merchant_for(uow: UnitOfWork, actor: Actor, handle: str | None) -> Merchant:
+    """The merchant a merchant's-system call acts for: the named one, or the only one the caller manages
+    (an API key's). Errors are about the `merchant` parameter of the call."""
+    if handle:
+        merchant = await uow.identity.get_merchant_by_handle(handle.strip().lower())
+        if merchant is None or not policy.can_manage_catalog(actor, merchant.id):
+            raise DomainError.single(
+                ("merchant",), ErrorCode.NOT_FOUND, "No merchant with that handle is yours to manage."
+            )
+        return merchant
+    if len(actor.merchant_ids) != 1:
+        raise DomainError.single(
+            ("merchant",), ErrorCode.REQUIRED, "Name the merchant with `?merchant=<handle>`."
+        )
+    merchant = await uow.identity.get_merchant(next(iter(actor.merchant_ids)))
+    assert merchant is not None  # memberships and keys reference existing merchants
     return merchant
 
 
@@ -44,26 +81,12 @@ async def plan(catalog: CatalogRepository, merchant: Merchant, drafts: Sequence[
     return plan_sync(drafts, existing, owners, merchant.low_stock_threshold)
 
 
-async def upsert_products(
-    tx: Transaction,
-    identity: IdentityRepository,
-    catalog: CatalogRepository,
-    actor: Actor,
-    merchant_id: int,
-    drafts: Sequence[ProductDraft],
-    conversion_errors: Sequence[FieldError] = (),
-) -> UpsertResult:
-    """All or nothing: any error in the batch and nothing is written."""
-    if len(drafts) > MAX_UPSERT_BATCH:
-        raise DomainError.single(
-            ("products",), ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_UPSERT_BATCH} products per call."
-        )
-    await tx.begin_write()
-    merchant = await managed_merchant(identity, actor, merchant_id)
-    errors = list(conversion_errors)
+def _batch_errors(drafts: Sequence[ProductDraft], money_errors: Sequence[FieldError]) -> list[FieldError]:
+    """Money that did not parse, every rule a draft breaks, and handles given twice, in input order."""
+    errors = list(money_errors)
     # A SKU whose money could not be parsed carries a placeholder; do not report rules about it twice.
-    unparsed = {e.field[:4] for e in conversion_errors}
-    seen: dict[str, int] = {}
+    unparsed = {e.field[:4] for e in money_errors}
+    seen: set[str] = set()
     for index, draft in enumerate(drafts):
         errors.extend(e for e in validate_product(draft, ("products", index)) if e.field[:4] not in unparsed)
         if draft.handle in seen:
@@ -72,25 +95,40 @@ async def upsert_products(
                     ("products", index, "handle"), ErrorCode.DUPLICATE, "Handle appears twice in this batch."
                 )
             )
-        seen.setdefault(draft.handle, index)
+        seen.add(draft.handle)
+    return errors
+
+
+async def upsert_products(uow: UnitOfWork, actor: Actor, command: UpsertProducts) -> UpsertResult:
+    """All or nothing: any error in the batch and nothing is written. Money is read in the currency
+    the merchant sells in where a product gives no usable one."""
+    if len(command.products) > MAX_UPSERT_BATCH:
+        raise DomainError.single(
+            ("products",), ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_UPSERT_BATCH} products per call."
+        )
+    await uow.begin_write()
+    merchant = await managed_merchant(uow, actor, command.merchant_id)
+    drafts, money_errors = drafts_from_input(command.products, merchant.currency)
+    errors = _batch_errors(drafts, money_errors)
     if errors:
         raise DomainError(*errors)
-    sync = await plan(catalog, merchant, drafts)
+    sync = await plan(uow.catalog, merchant, drafts)
     if sync.errors:
         raise DomainError(*(e.under("products") for e in sync.errors))
-    written = await catalog.write_products(merchant.id, sync.writes)
-    await tx.commit()
+    written = await uow.catalog.write_products(merchant.id, sync.writes)
+    await uow.commit()
     ids_by_index = {w.index: pid for w, pid in zip(sync.writes, written, strict=True)}
-    existing = await catalog.existing_products(merchant.id, [d.handle for d in drafts])
+    existing = await uow.catalog.existing_products(merchant.id, [d.handle for d in drafts])
     product_ids = [ids_by_index.get(i) or existing[d.handle].id for i, d in enumerate(drafts)]
-    return UpsertResult(product_ids=product_ids, outcomes=sync.outcomes)
+    by_id = {p.id: p for p in await uow.catalog.get_products(product_ids)}
+    return UpsertResult(products=[by_id[i] for i in product_ids], outcomes=sync.outcomes)
 
 
 async def set_product_status(
-    tx: Transaction, catalog: CatalogRepository, actor: Actor, product_id: int, status: ProductStatus
+    uow: UnitOfWork, actor: Actor, product_id: int, status: ProductStatus
 ) -> Product:
-    await tx.begin_write()
-    found = await catalog.get_products([product_id])
+    await uow.begin_write()
+    found = await uow.catalog.get_products([product_id])
     product = found[0] if found else None
     if product is None or not policy.can_see_product(actor, product.merchant_id, product.status):
         raise DomainError.single(("productId",), ErrorCode.NOT_FOUND, "No such product.")
@@ -99,10 +137,20 @@ async def set_product_status(
             ("productId",), ErrorCode.FORBIDDEN, "Only the merchant can change this product."
         )
     if product.status != status:
-        await catalog.set_status(product.id, status)
-        await tx.commit()
-        product = (await catalog.get_products([product_id]))[0]
+        await uow.catalog.set_status(product.id, status)
+        await uow.commit()
+        product = (await uow.catalog.get_products([product_id]))[0]
     return product
+
+
+async def product_by_handles(
+    uow: UnitOfWork, actor: Actor, merchant_handle: str, handle: str
+) -> Product | None:
+    merchant = await uow.identity.get_merchant_by_handle(merchant_handle.strip().lower())
+    if merchant is None:
+        return None
+    product = await uow.catalog.get_products_by_handle(merchant.id, handle.strip().lower())
+    return visible_products(actor, [product])[0]
 
 
 def visible_statuses(
@@ -117,7 +165,7 @@ def visible_statuses(
 
 
 async def list_products(
-    catalog: CatalogRepository,
+    uow: UnitOfWork,
     actor: Actor,
     page: PageRequest,
     *,
@@ -129,7 +177,7 @@ async def list_products(
     if not statuses:
         return Page(items=[], keys=[], has_next=False)
     text = (query or "").strip().lower() or None
-    return await catalog.list_products(
+    return await uow.catalog.list_products(
         ProductFilter(statuses=statuses, merchant_id=merchant_id, query=text), page
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shoppable.domain.catalog.availability import (
     Availability,
@@ -18,11 +18,14 @@ from shoppable.domain.catalog.availability import (
     product_availability,
     sku_availability,
 )
-from shoppable.domain.catalog.money import Money, MoneyError, parse_money
+from shoppable.domain.catalog.money import Money, MoneyInput, money_or_error
+from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.catalog.records import Sku
 from shoppable.domain.errors import ErrorCode, FieldError, Path
 from shoppable.domain.identity.records import Merchant
-from shoppable.domain.ports import Transaction
+
+if TYPE_CHECKING:
+    from shoppable.domain.uow import UnitOfWork
 
 T = TypeVar("T")
 
@@ -81,22 +84,6 @@ class ItemResult:
             body["code"] = self.code.value
             body["message"] = self.message
         return body
-
-
-class StockRepository(Protocol):
-    async def skus_by_codes(self, merchant_id: int, codes: Sequence[str]) -> list[Sku]: ...
-
-    async def change_quantity(
-        self, sku_id: int, *, quantity: int | None, delta: int | None, expected: int | None, floor: int | None
-    ) -> int | None: ...
-
-    async def set_prices(self, changes: Sequence[tuple[int, int, int | None]]) -> None: ...
-
-    async def skus_of_products(self, product_ids: Sequence[int]) -> list[Sku]: ...
-
-    async def set_availability(
-        self, skus: Sequence[tuple[int, Availability]], products: Sequence[tuple[int, Availability]]
-    ) -> None: ...
 
 
 def _int(value: Any) -> bool:
@@ -186,14 +173,14 @@ def _money(value: Any, path: Path) -> Money | None:
         return None
     if not isinstance(value, dict):
         raise _BadMoney(FieldError(path, ErrorCode.INVALID, "Money is {amount, currencyCode}."))
-    try:
-        return parse_money(str(value.get("amount", "")), str(value.get("currencyCode", "")))
-    except MoneyError as exc:
-        raise _BadMoney(FieldError((*path, exc.field), ErrorCode.INVALID, str(exc))) from None
+    money = money_or_error(MoneyInput(str(value.get("amount", "")), str(value.get("currencyCode", ""))), path)
+    if isinstance(money, FieldError):
+        raise _BadMoney(money)
+    return money
 
 
 async def _refresh_availability(
-    repo: StockRepository, merchant: Merchant, touched: dict[int, Sku]
+    catalog: CatalogRepository, merchant: Merchant, touched: dict[int, Sku]
 ) -> dict[int, Availability]:
     """Recompute availability of the touched SKUs (id -> SKU with its new quantity) and of their products."""
     sku_states = {
@@ -201,11 +188,11 @@ async def _refresh_availability(
         for sku_id, sku in touched.items()
     }
     product_ids = sorted({sku.product_id for sku in touched.values()})
-    siblings = await repo.skus_of_products(product_ids)
+    siblings = await catalog.skus_of_products(product_ids)
     per_product: dict[int, list[Availability]] = {}
     for sku in siblings:
         per_product.setdefault(sku.product_id, []).append(sku_states.get(sku.id, sku.availability))
-    await repo.set_availability(
+    await catalog.set_availability(
         sorted(sku_states.items()),
         [(pid, product_availability(states)) for pid, states in sorted(per_product.items())],
     )
@@ -213,10 +200,12 @@ async def _refresh_availability(
 
 
 async def apply_inventory(
-    tx: Transaction, repo: StockRepository, merchant: Merchant, changes: Sequence[InventoryChange]
+    uow: UnitOfWork, merchant: Merchant, changes: Sequence[InventoryChange]
 ) -> list[ItemResult]:
-    await tx.begin_write()
-    skus = {s.sku: s for s in await repo.skus_by_codes(merchant.id, [c.sku for c in changes])}
+    """Apply each change on its own: one that a guard refuses does not stop the others. The caller
+    commits (with the idempotency record, see `shoppable.domain.idempotency.run_once`)."""
+    await uow.begin_write()
+    skus = {s.sku: s for s in await uow.catalog.skus_by_codes(merchant.id, [c.sku for c in changes])}
     results: list[ItemResult] = []
     touched: dict[int, Sku] = {}
     for change in changes:
@@ -238,7 +227,7 @@ async def apply_inventory(
             continue
         # Stock may go below zero only for SKUs sold on backorder.
         floor = None if sku.inventory_policy is InventoryPolicy.CONTINUE else 0
-        new_quantity = await repo.change_quantity(
+        new_quantity = await uow.catalog.change_quantity(
             sku.id,
             quantity=change.quantity,
             delta=change.delta,
@@ -258,7 +247,7 @@ async def apply_inventory(
         touched[sku.id] = replace(sku, quantity=new_quantity)
         results.append(ItemResult(change.sku, ItemStatus.UPDATED, quantity=new_quantity))
     if touched:
-        states = await _refresh_availability(repo, merchant, touched)
+        states = await _refresh_availability(uow.catalog, merchant, touched)
         by_code = {sku.sku: states[sku_id] for sku_id, sku in touched.items()}
         results = [
             ItemResult(r.sku, r.status, r.quantity, by_code[r.sku]) if r.status is ItemStatus.UPDATED else r
@@ -268,10 +257,11 @@ async def apply_inventory(
 
 
 async def apply_prices(
-    tx: Transaction, repo: StockRepository, merchant: Merchant, changes: Sequence[PriceChange]
+    uow: UnitOfWork, merchant: Merchant, changes: Sequence[PriceChange]
 ) -> list[ItemResult]:
-    await tx.begin_write()
-    skus = {s.sku: s for s in await repo.skus_by_codes(merchant.id, [c.sku for c in changes])}
+    """Prices stay in the SKU's currency (a currency change is a catalog import); the caller commits."""
+    await uow.begin_write()
+    skus = {s.sku: s for s in await uow.catalog.skus_by_codes(merchant.id, [c.sku for c in changes])}
     results: list[ItemResult] = []
     updates: list[tuple[int, int, int | None]] = []
     for change in changes:
@@ -306,5 +296,5 @@ async def apply_prices(
         status = ItemStatus.UNCHANGED if same else ItemStatus.UPDATED
         results.append(ItemResult(change.sku, status, price=change.price, compare_at_price=compare_at))
     if updates:
-        await repo.set_prices(updates)
+        await uow.catalog.set_prices(updates)
     return results

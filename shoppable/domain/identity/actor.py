@@ -19,12 +19,10 @@ class Actor:
     def is_authenticated(self) -> bool:
         return self.user_id is not None or self.api_key_id is not None
 
-    @property
-    def is_api_key(self) -> bool:
-        return self.api_key_id is not None
-
     def manages(self, merchant_id: int) -> bool:
         return self.is_admin or merchant_id in self.merchant_ids
 
 
 ANONYMOUS = Actor()
+OPERATOR = Actor(is_admin=True)
+"""Whoever runs the `shoppable` command or seeds demo data: may manage any merchant's catalog."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -26,6 +27,8 @@ class IdentityRepository(Protocol):
 
     async def get_merchant(self, merchant_id: int) -> Merchant | None: ...
 
+    async def get_merchants(self, merchant_ids: Sequence[int]) -> list[Merchant]: ...
+
     async def get_merchant_by_handle(self, handle: str) -> Merchant | None: ...
 
     async def add_merchant(
@@ -37,6 +40,10 @@ class IdentityRepository(Protocol):
     ) -> ApiKey: ...
 
     async def get_api_key(self, api_key_id: int) -> ApiKey | None: ...
+
+    async def list_api_keys(self, merchant_id: int) -> list[ApiKey]:
+        """Newest first."""
+        ...
 
     async def find_active_api_key(self, key_hash: str) -> ApiKey | None: ...
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.money import is_currency
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.identity import credentials, policy
 from shoppable.domain.identity.actor import ANONYMOUS, Actor
 from shoppable.domain.identity.consent import CURRENT_POLICY_VERSION, Consent
-from shoppable.domain.identity.ports import IdentityRepository
 from shoppable.domain.identity.records import ApiKey, Merchant, User
-from shoppable.domain.ports import Transaction
+
+if TYPE_CHECKING:
+    from shoppable.domain.uow import UnitOfWork
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MERCHANT_HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
@@ -31,6 +33,36 @@ class TokenConfig:
 class AuthResult:
     token: str
     user: User
+
+
+@dataclass(frozen=True)
+class SignUp:
+    email: str
+    password: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class LogIn:
+    email: str
+    password: str
+
+
+@dataclass(frozen=True)
+class NewMerchant:
+    handle: str
+    name: str
+    currency: str = "USD"
+    low_stock_threshold: int = 5
+
+
+@dataclass(frozen=True)
+class ConsentChanges:
+    """None leaves a choice as it is."""
+
+    personalization: bool | None = None
+    analytics: bool | None = None
+    marketing: bool | None = None
 
 
 def normalize_email(email: str) -> str:
@@ -52,48 +84,39 @@ def _validate_credentials(email: str, password: str) -> list[FieldError]:
     return errors
 
 
-async def sign_up(
-    tx: Transaction,
-    repo: IdentityRepository,
-    tokens: TokenConfig,
-    email: str,
-    password: str,
-    display_name: str,
-) -> AuthResult:
-    email = normalize_email(email)
-    display_name = display_name.strip()
-    errors = _validate_credentials(email, password)
+async def sign_up(uow: UnitOfWork, tokens: TokenConfig, form: SignUp) -> AuthResult:
+    email = normalize_email(form.email)
+    display_name = form.display_name.strip()
+    errors = _validate_credentials(email, form.password)
     if not display_name or len(display_name) > 100:
         errors.append(
             FieldError(("displayName",), ErrorCode.INVALID, "Display name must be 1-100 characters.")
         )
     if errors:
         raise DomainError(*errors)
-    await tx.begin_write()
-    if await repo.get_user_with_password(email) is not None:
+    await uow.begin_write()
+    if await uow.identity.get_user_with_password(email) is not None:
         raise DomainError.single(("email",), ErrorCode.CONFLICT, "An account with this email already exists.")
-    user = await repo.add_user(email, credentials.hash_password(password), display_name, is_admin=False)
-    await tx.commit()
+    user = await uow.identity.add_user(
+        email, credentials.hash_password(form.password), display_name, is_admin=False
+    )
+    await uow.commit()
     return AuthResult(
         credentials.issue_token(tokens.secret, user.id, user.token_version, tokens.ttl_seconds), user
     )
 
 
-async def log_in(
-    tx: Transaction, repo: IdentityRepository, tokens: TokenConfig, email: str, password: str
-) -> AuthResult:
-    found = await repo.get_user_with_password(normalize_email(email))
+async def log_in(uow: UnitOfWork, tokens: TokenConfig, form: LogIn) -> AuthResult:
+    found = await uow.identity.get_user_with_password(normalize_email(form.email))
     user, password_hash = found if found else (None, None)
-    if not credentials.verify_password(password_hash, password) or user is None:
+    if not credentials.verify_password(password_hash, form.password) or user is None:
         raise DomainError.single(("password",), ErrorCode.UNAUTHENTICATED, "Email or password is incorrect.")
     return AuthResult(
         credentials.issue_token(tokens.secret, user.id, user.token_version, tokens.ttl_seconds), user
     )
 
 
-async def authenticate(
-    repo: IdentityRepository, secret: str, bearer: str | None, device_id: str | None
-) -> Actor:
+async def authenticate(uow: UnitOfWork, secret: str, bearer: str | None, device_id: str | None) -> Actor:
     """Turn an Authorization bearer (user token or `shp_` API key) into an Actor.
 
     Raises `credentials.InvalidToken` for anything presented that is not valid: a caller who sent a
@@ -102,35 +125,28 @@ async def authenticate(
     if not bearer:
         return replace(ANONYMOUS, device_id=device_id)
     if credentials.looks_like_api_key(bearer):
-        key = await repo.find_active_api_key(credentials.hash_api_key(bearer))
+        key = await uow.identity.find_active_api_key(credentials.hash_api_key(bearer))
         if key is None:
             raise credentials.InvalidToken("API key is invalid or revoked.")
         return Actor(api_key_id=key.id, merchant_ids=frozenset({key.merchant_id}), device_id=device_id)
     claims = credentials.read_token(secret, bearer)
-    user = await repo.get_user(claims.user_id)
+    user = await uow.identity.get_user(claims.user_id)
     if user is None or user.token_version != claims.token_version:
         raise credentials.InvalidToken("Token is no longer valid.")
     return Actor(
         user_id=user.id,
         is_admin=user.is_admin,
-        merchant_ids=await repo.merchant_ids_of(user.id),
+        merchant_ids=await uow.identity.merchant_ids_of(user.id),
         device_id=device_id,
         personalization_consent=user.consent.personalization,
     )
 
 
-async def create_merchant(
-    tx: Transaction,
-    repo: IdentityRepository,
-    actor: Actor,
-    handle: str,
-    name: str,
-    currency: str = "USD",
-    low_stock_threshold: int = 5,
-) -> Merchant:
+async def create_merchant(uow: UnitOfWork, actor: Actor, form: NewMerchant) -> Merchant:
     if not policy.can_create_merchant(actor) or actor.user_id is None:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Log in to create a merchant.")
-    handle = handle.strip().lower()
+    handle = form.handle.strip().lower()
+    name, currency, low_stock_threshold = form.name, form.currency, form.low_stock_threshold
     errors = []
     if not MERCHANT_HANDLE_RE.match(handle):
         errors.append(
@@ -148,13 +164,13 @@ async def create_merchant(
         )
     if errors:
         raise DomainError(*errors)
-    await tx.begin_write()
-    if await repo.get_merchant_by_handle(handle) is not None:
+    await uow.begin_write()
+    if await uow.identity.get_merchant_by_handle(handle) is not None:
         raise DomainError.single(("handle",), ErrorCode.CONFLICT, "This handle is taken.")
-    merchant = await repo.add_merchant(
+    merchant = await uow.identity.add_merchant(
         handle, name.strip(), currency.upper(), low_stock_threshold, actor.user_id
     )
-    await tx.commit()
+    await uow.commit()
     return merchant
 
 
@@ -164,77 +180,70 @@ class CreatedApiKey:
     api_key: ApiKey
 
 
-async def create_api_key(
-    tx: Transaction, repo: IdentityRepository, actor: Actor, merchant_id: int, name: str = ""
-) -> CreatedApiKey:
+async def create_api_key(uow: UnitOfWork, actor: Actor, merchant_id: int, name: str = "") -> CreatedApiKey:
     if not policy.can_manage_api_keys(actor, merchant_id):
         raise DomainError.single(("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
     if len(name) > 100:
         raise DomainError.single(("name",), ErrorCode.TOO_LARGE, "Name is longer than 100 characters.")
-    await tx.begin_write()
-    if await repo.get_merchant(merchant_id) is None:
+    await uow.begin_write()
+    if await uow.identity.get_merchant(merchant_id) is None:
         raise DomainError.single(("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
     new = credentials.new_api_key()
     assert actor.user_id is not None  # guaranteed by the policy
-    key = await repo.add_api_key(merchant_id, name.strip(), new.prefix, new.key_hash, actor.user_id)
-    await tx.commit()
+    key = await uow.identity.add_api_key(merchant_id, name.strip(), new.prefix, new.key_hash, actor.user_id)
+    await uow.commit()
     return CreatedApiKey(new.secret, key)
 
 
-async def revoke_api_key(tx: Transaction, repo: IdentityRepository, actor: Actor, api_key_id: int) -> ApiKey:
-    await tx.begin_write()
-    key = await repo.get_api_key(api_key_id)
+async def revoke_api_key(uow: UnitOfWork, actor: Actor, api_key_id: int) -> ApiKey:
+    await uow.begin_write()
+    key = await uow.identity.get_api_key(api_key_id)
     if key is None or not policy.can_manage_api_keys(actor, key.merchant_id):
         raise DomainError.single(("apiKeyId",), ErrorCode.NOT_FOUND, "No such API key.")
     if key.revoked_at is None:
         now = datetime.now(UTC)
-        await repo.revoke_api_key(key.id, now)
+        await uow.identity.revoke_api_key(key.id, now)
         key = replace(key, revoked_at=now)
-        await tx.commit()
+        await uow.commit()
     return key
 
 
-async def update_consent(
-    tx: Transaction,
-    repo: IdentityRepository,
-    actor: Actor,
-    personalization: bool | None,
-    analytics: bool | None,
-    marketing: bool | None,
-) -> Consent:
+async def update_consent(uow: UnitOfWork, actor: Actor, changes: ConsentChanges) -> Consent:
     if actor.user_id is None:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Log in to change consent.")
-    await tx.begin_write()
-    user = await repo.get_user(actor.user_id)
+    await uow.begin_write()
+    user = await uow.identity.get_user(actor.user_id)
     if user is None:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Log in to change consent.")
     current = user.consent
     consent = Consent(
-        personalization=current.personalization if personalization is None else personalization,
-        analytics=current.analytics if analytics is None else analytics,
-        marketing=current.marketing if marketing is None else marketing,
+        personalization=current.personalization
+        if changes.personalization is None
+        else changes.personalization,
+        analytics=current.analytics if changes.analytics is None else changes.analytics,
+        marketing=current.marketing if changes.marketing is None else changes.marketing,
         policy_version=CURRENT_POLICY_VERSION,
         updated_at=datetime.now(UTC),
     )
-    await repo.set_consent(user.id, consent)
-    await tx.commit()
+    await uow.identity.set_consent(user.id, consent)
+    await uow.commit()
     return consent
 
 
-async def create_admin(tx: Transaction, repo: IdentityRepository, email: str, password: str) -> User:
+async def create_admin(uow: UnitOfWork, email: str, password: str) -> User:
     """Create an admin, or promote an existing account (setting its password when one is given)."""
     email = normalize_email(email)
     errors = _validate_credentials(email, password)
     if errors:
         raise DomainError(*errors)
-    await tx.begin_write()
-    found = await repo.get_user_with_password(email)
+    await uow.begin_write()
+    found = await uow.identity.get_user_with_password(email)
     if found is None:
-        user = await repo.add_user(
+        user = await uow.identity.add_user(
             email, credentials.hash_password(password), email.split("@")[0], is_admin=True
         )
     else:
-        await repo.set_admin(found[0].id, credentials.hash_password(password))
+        await uow.identity.set_admin(found[0].id, credentials.hash_password(password))
         user = replace(found[0], is_admin=True)
-    await tx.commit()
+    await uow.commit()
     return user

@@ -6,12 +6,11 @@ from datetime import datetime
 
 import strawberry
 
+from shoppable.domain.catalog import importing
 from shoppable.domain.catalog.importing import ImportJob
-from shoppable.domain.identity import policy
 from shoppable.graphql.context import Info
 from shoppable.graphql.core.ids import decode_id, encode_id
 from shoppable.graphql.core.node import Node, node_type
-from shoppable.storage.imports import SqlImportJobRepository
 
 
 @strawberry.type
@@ -76,7 +75,7 @@ class CatalogImport(Node):
 
     @strawberry.field(description="The first errors (at most 1,000 are kept), in file order of discovery.")
     async def errors(self, info: Info, first: int = 100) -> list[CatalogImportError]:
-        found = await SqlImportJobRepository(info.context.uow).errors_of(self.pk, max(0, min(first, 1000)))
+        found = await info.context.uow.imports.errors_of(self.pk, max(0, min(first, 1000)))
         return [
             CatalogImportError(
                 row=e.row, external_id=e.external_id, field=e.field, code=str(e.code), message=e.message
@@ -86,10 +85,8 @@ class CatalogImport(Node):
 
 
 async def visible_import(info: Info, pk: int) -> CatalogImport | None:
-    job = await SqlImportJobRepository(info.context.uow).get(pk)
-    if job is None or not policy.can_manage_catalog(info.context.actor, job.merchant_id):
-        return None
-    return CatalogImport.of(job)
+    job = await importing.visible_import(info.context.uow, info.context.actor, pk)
+    return CatalogImport.of(job) if job else None
 
 
 node_type("CatalogImport")(visible_import)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
@@ -31,7 +31,7 @@ class CatalogLoaders:
         ids = [p.id for p in products]
         if not ids:
             return
-        jobs = []
+        jobs: list[Awaitable[object]] = []
         if fields & {"skus", "priceRange", "options"}:
             jobs.append(self.skus_by_product_id.load_many(ids))
         if "images" in fields:

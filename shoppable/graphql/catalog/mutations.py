@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import strawberry
 
-from shoppable.domain.catalog import service
-from shoppable.domain.catalog.availability import InventoryPolicy as DomainInventoryPolicy
-from shoppable.domain.catalog.drafts import ProductDraft, SkuDraft
-from shoppable.domain.catalog.drafts import ProductStatus as DomainProductStatus
-from shoppable.domain.catalog.money import Money as DomainMoney
-from shoppable.domain.catalog.money import MoneyError, parse_money
-from shoppable.domain.errors import DomainError, ErrorCode, FieldError, Path
+from shoppable.domain.catalog import drafts, service
+from shoppable.domain.catalog.availability import InventoryPolicy
+from shoppable.domain.catalog.drafts import ProductStatus
+from shoppable.domain.catalog.money import MoneyInput as DomainMoneyInput
 from shoppable.domain.identity import service as identity
-from shoppable.graphql.catalog.types import ApiKey, InventoryPolicy, Merchant, Product, ProductStatus
+from shoppable.graphql.catalog.types import ApiKey, Merchant, Product
 from shoppable.graphql.context import Info
-from shoppable.graphql.core.errors import UserError, user_errors
-from shoppable.graphql.core.ids import decode_id
-
-_PLACEHOLDER_CURRENCY = "USD"
+from shoppable.graphql.core.errors import UserError, mutation
+from shoppable.graphql.core.ids import decode_input_id
 
 
 @strawberry.input
 class MoneyInput:
     amount: str
     currency_code: str
+
+    def to_domain(self) -> DomainMoneyInput:
+        return DomainMoneyInput(self.amount, self.currency_code)
 
 
 @strawberry.input
@@ -38,12 +36,26 @@ class SkuInput:
     price: MoneyInput
     compare_at_price: MoneyInput | None = None
     quantity: int | None = None
-    inventory_policy: InventoryPolicy = DomainInventoryPolicy.DENY  # type: ignore[valid-type]
+    inventory_policy: InventoryPolicy = InventoryPolicy.DENY
     title: str | None = None
     gtin: str | None = None
     mpn: str | None = None
     image: str | None = None
     options: list[SelectedOptionInput] | None = None
+
+    def to_domain(self) -> drafts.SkuInput:
+        return drafts.SkuInput(
+            sku=self.sku,
+            price=self.price.to_domain(),
+            compare_at_price=self.compare_at_price.to_domain() if self.compare_at_price else None,
+            quantity=self.quantity,
+            inventory_policy=self.inventory_policy,
+            title=self.title,
+            gtin=self.gtin,
+            mpn=self.mpn,
+            image_url=self.image,
+            options=tuple((o.name, o.value) for o in self.options or ()),
+        )
 
 
 @strawberry.input
@@ -54,8 +66,20 @@ class ProductInput:
     description: str | None = None
     brand: str | None = None
     category: str | None = None
-    status: ProductStatus = DomainProductStatus.ACTIVE  # type: ignore[valid-type]
+    status: ProductStatus = ProductStatus.ACTIVE
     images: list[str] | None = None
+
+    def to_domain(self) -> drafts.ProductInput:
+        return drafts.ProductInput(
+            handle=self.handle,
+            title=self.title,
+            skus=tuple(s.to_domain() for s in self.skus),
+            description=self.description,
+            brand=self.brand,
+            category=self.category,
+            status=self.status,
+            images=tuple(self.images or ()),
+        )
 
 
 @strawberry.input
@@ -63,11 +87,17 @@ class UpsertProductsInput:
     merchant_id: strawberry.ID
     products: list[ProductInput]
 
+    def to_domain(self) -> service.UpsertProducts:
+        return service.UpsertProducts(
+            merchant_id=decode_input_id(self.merchant_id, "Merchant", ("merchantId",)),
+            products=[p.to_domain() for p in self.products],
+        )
+
 
 @strawberry.input
 class SetProductStatusInput:
     product_id: strawberry.ID
-    status: ProductStatus  # type: ignore[valid-type]
+    status: ProductStatus
 
 
 @strawberry.input
@@ -76,6 +106,9 @@ class CreateMerchantInput:
     name: str
     currency: str = "USD"
     low_stock_threshold: int = 5
+
+    def to_domain(self) -> identity.NewMerchant:
+        return identity.NewMerchant(self.handle, self.name, self.currency, self.low_stock_threshold)
 
 
 @strawberry.input
@@ -114,136 +147,34 @@ class UpsertProductsPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _money(value: MoneyInput | None, path: Path, errors: list[FieldError]) -> DomainMoney | None:
-    if value is None:
-        return None
-    try:
-        return parse_money(value.amount, value.currency_code)
-    except MoneyError as exc:
-        errors.append(FieldError((*path, exc.field), ErrorCode.INVALID, str(exc)))
-        return None
-
-
-def to_drafts(products: list[ProductInput]) -> tuple[list[ProductDraft], list[FieldError]]:
-    """Convert inputs to domain drafts; unparseable money is reported here, everything else by the domain."""
-    drafts: list[ProductDraft] = []
-    errors: list[FieldError] = []
-    for p_index, product in enumerate(products):
-        prices = [
-            _money(sku.price, ("products", p_index, "skus", s_index, "price"), errors)
-            for s_index, sku in enumerate(product.skus)
-        ]
-        # An unparseable price gets a placeholder in the product's currency so no other rule trips on it.
-        currency = next((p.currency for p in prices if p), _PLACEHOLDER_CURRENCY)
-        skus = []
-        for s_index, (sku, price) in enumerate(zip(product.skus, prices, strict=True)):
-            path: Path = ("products", p_index, "skus", s_index)
-            compare_at = _money(sku.compare_at_price, (*path, "compareAtPrice"), errors)
-            skus.append(
-                SkuDraft(
-                    sku=sku.sku.strip(),
-                    price=price or DomainMoney(0, currency),
-                    compare_at_price=compare_at if price else None,
-                    quantity=sku.quantity,
-                    inventory_policy=DomainInventoryPolicy(sku.inventory_policy),
-                    title=sku.title,
-                    gtin=sku.gtin,
-                    mpn=sku.mpn,
-                    image_url=sku.image,
-                    options=tuple((o.name.strip(), o.value.strip()) for o in sku.options or ()),
-                )
-            )
-        drafts.append(
-            ProductDraft(
-                handle=product.handle.strip(),
-                title=product.title.strip(),
-                description=product.description,
-                brand=product.brand,
-                category=product.category,
-                status=DomainProductStatus(product.status),
-                images=tuple(product.images or ()),
-                skus=tuple(skus),
-            )
-        )
-    return drafts, errors
-
-
 @strawberry.type
 class CatalogMutations:
-    @strawberry.mutation
+    @mutation()
     async def create_merchant(self, info: Info, input: CreateMerchantInput) -> MerchantPayload:
-        try:
-            merchant = await identity.create_merchant(
-                info.context.uow,
-                info.context.uow.identity,
-                info.context.actor,
-                input.handle,
-                input.name,
-                input.currency,
-                input.low_stock_threshold,
-            )
-        except DomainError as exc:
-            return MerchantPayload(user_errors=user_errors(exc.errors))
+        merchant = await identity.create_merchant(info.context.uow, info.context.actor, input.to_domain())
         return MerchantPayload(merchant=Merchant.of(merchant))
 
-    @strawberry.mutation
+    @mutation()
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:
-        try:
-            created = await identity.create_api_key(
-                info.context.uow,
-                info.context.uow.identity,
-                info.context.actor,
-                decode_id(input.merchant_id, "Merchant") or 0,
-                input.name,
-            )
-        except DomainError as exc:
-            return ApiKeyPayload(user_errors=user_errors(exc.errors))
+        merchant_id = decode_input_id(input.merchant_id, "Merchant", ("merchantId",))
+        created = await identity.create_api_key(info.context.uow, info.context.actor, merchant_id, input.name)
         return ApiKeyPayload(key=created.secret, api_key=ApiKey.of(created.api_key))
 
-    @strawberry.mutation
+    @mutation()
     async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> ApiKeyPayload:
-        try:
-            key = await identity.revoke_api_key(
-                info.context.uow,
-                info.context.uow.identity,
-                info.context.actor,
-                decode_id(input.api_key_id, "ApiKey") or 0,
-            )
-        except DomainError as exc:
-            return ApiKeyPayload(user_errors=user_errors(exc.errors))
+        api_key_id = decode_input_id(input.api_key_id, "ApiKey", ("apiKeyId",))
+        key = await identity.revoke_api_key(info.context.uow, info.context.actor, api_key_id)
         return ApiKeyPayload(api_key=ApiKey.of(key))
 
-    @strawberry.mutation(
-        description="Create or update up to 100 products (matched by handle), all or nothing."
-    )
+    @mutation(description="Create or update up to 100 products (matched by handle), all or nothing.")
     async def upsert_products(self, info: Info, input: UpsertProductsInput) -> UpsertProductsPayload:
-        drafts, conversion_errors = to_drafts(input.products)
-        try:
-            result = await service.upsert_products(
-                info.context.uow,
-                info.context.uow.identity,
-                info.context.uow.catalog,
-                info.context.actor,
-                decode_id(input.merchant_id, "Merchant") or 0,
-                drafts,
-                conversion_errors,
-            )
-        except DomainError as exc:
-            return UpsertProductsPayload(user_errors=user_errors(exc.errors))
-        products = await info.context.uow.catalog.get_products(result.product_ids)
-        by_id = {p.id: p for p in products}
-        return UpsertProductsPayload(products=[Product.of(by_id[i]) for i in result.product_ids])
+        result = await service.upsert_products(info.context.uow, info.context.actor, input.to_domain())
+        return UpsertProductsPayload(products=[Product.of(p) for p in result.products])
 
-    @strawberry.mutation
+    @mutation()
     async def set_product_status(self, info: Info, input: SetProductStatusInput) -> ProductPayload:
-        try:
-            product = await service.set_product_status(
-                info.context.uow,
-                info.context.uow.catalog,
-                info.context.actor,
-                decode_id(input.product_id, "Product") or 0,
-                DomainProductStatus(input.status),
-            )
-        except DomainError as exc:
-            return ProductPayload(user_errors=user_errors(exc.errors))
+        product_id = decode_input_id(input.product_id, "Product", ("productId",))
+        product = await service.set_product_status(
+            info.context.uow, info.context.actor, product_id, input.status
+        )
         return ProductPayload(product=Product.of(product))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from shoppable.domain.catalog.service import list_products
-from shoppable.domain.identity import policy
+from shoppable.domain.catalog.records import Product as ProductRecord
+from shoppable.domain.catalog.service import list_products, product_by_handles, visible_products
 from shoppable.domain.pagination import Page
 from shoppable.graphql.catalog.types import Merchant, Product
 from shoppable.graphql.context import Info
@@ -14,6 +14,7 @@ from shoppable.graphql.core.ids import bad_user_input, decode_id
 from shoppable.graphql.core.lookahead import selected_below
 
 MAX_QUERY_LENGTH = 200
+NO_PRODUCTS: Page[ProductRecord] = Page(items=[], keys=[], has_next=False)
 
 
 @strawberry.type
@@ -34,18 +35,12 @@ class CatalogQueries:
         if id is not None:
             pk = decode_id(id, "Product")
             found = await info.context.loaders.catalog.product_by_id.load(pk) if pk else None
+            visible = visible_products(info.context.actor, [found])[0]
         elif merchant_handle and handle:
-            merchant = await info.context.uow.identity.get_merchant_by_handle(merchant_handle.strip().lower())
-            found = (
-                await info.context.uow.catalog.get_products_by_handle(merchant.id, handle.strip().lower())
-                if merchant
-                else None
-            )
+            visible = await product_by_handles(info.context.uow, info.context.actor, merchant_handle, handle)
         else:
             raise bad_user_input("Give `id`, or both `merchantHandle` and `handle`.")
-        if found is None or not policy.can_see_product(info.context.actor, found.merchant_id, found.status):
-            return None
-        return Product.of(found)
+        return Product.of(visible) if visible else None
 
     @strawberry.field(description="Newest first; `query` matches words of title and brand.")
     async def products(
@@ -63,12 +58,10 @@ class CatalogQueries:
         if merchant_handle:
             merchant = await info.context.uow.identity.get_merchant_by_handle(merchant_handle.strip().lower())
             if merchant is None:
-                return connection(
-                    info.context.cursors, "products", Page(items=[], keys=[], has_next=False), Product.of
-                )
+                return connection(info.context.cursors, "products", NO_PRODUCTS, Product.of)
             merchant_id = merchant.id
         page = await list_products(
-            info.context.uow.catalog, info.context.actor, request, merchant_id=merchant_id, query=query
+            info.context.uow, info.context.actor, request, merchant_id=merchant_id, query=query
         )
         await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
         return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)

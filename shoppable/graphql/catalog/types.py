@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
-from shoppable.domain.catalog import availability as availability_rules
-from shoppable.domain.catalog import drafts
+from shoppable.domain.catalog.availability import Availability, InventoryPolicy
+from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.catalog.money import Money as DomainMoney
 from shoppable.domain.catalog.records import Product as ProductRecord
 from shoppable.domain.catalog.records import ProductImage, price_range
@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-ProductStatus = strawberry.enum(drafts.ProductStatus, name="ProductStatus")
-Availability = strawberry.enum(availability_rules.Availability, name="Availability")
-InventoryPolicy = strawberry.enum(availability_rules.InventoryPolicy, name="InventoryPolicy")
+# The domain's enums are the GraphQL enums: strawberry.enum marks each class in place, so fields are
+# annotated with the domain classes themselves.
+strawberry.enum(ProductStatus, name="ProductStatus")
+strawberry.enum(Availability, name="Availability")
+strawberry.enum(InventoryPolicy, name="InventoryPolicy")
 
 
 @strawberry.type
@@ -114,11 +116,11 @@ class Merchant(Node):
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        status: ProductStatus | None = None,  # type: ignore[valid-type]
+        status: ProductStatus | None = None,
     ) -> Connection[Product]:
         request = page_request(info.context.cursors, "products", first, after)
         page = await list_products(
-            info.context.uow.catalog, info.context.actor, request, merchant_id=self.pk, status=status
+            info.context.uow, info.context.actor, request, merchant_id=self.pk, status=status
         )
         await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
         return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)
@@ -137,8 +139,8 @@ class Product(Node):
     description: str | None
     brand: str | None
     category: str | None
-    status: ProductStatus  # type: ignore[valid-type]
-    availability: Availability  # type: ignore[valid-type]
+    status: ProductStatus
+    availability: Availability
     created_at: datetime
     updated_at: datetime
     record: strawberry.Private[ProductRecord]
@@ -164,7 +166,9 @@ class Product(Node):
 
     @strawberry.field
     def merchant(self, info: Info) -> Merchant:
-        return now_or_later(info.context.loaders.catalog.merchant_by_id, self.record.merchant_id, Merchant.of)  # type: ignore[return-value]
+        loader = info.context.loaders.catalog.merchant_by_id
+        # An awaitable when not loaded yet, which Strawberry awaits; the annotation is the GraphQL type.
+        return now_or_later(loader, self.record.merchant_id, _merchant)  # type: ignore[return-value]
 
     @strawberry.field
     def images(self, info: Info) -> list[Image]:
@@ -197,7 +201,7 @@ class Product(Node):
         return await featured_in(info, self.record.id, first, after)
 
     def _with_loaded(self, loader: Loader[int, Any], build: Callable[[Any], T]) -> T:
-        return now_or_later(loader, self.record.id, build)  # type: ignore[return-value]
+        return now_or_later(loader, self.record.id, build)  # type: ignore[return-value]  # as in `merchant`
 
     def _options(self, skus: list[SkuRecord]) -> list[ProductOption]:
         values: dict[str, dict[str, None]] = {name: {} for name in self.record.option_names}
@@ -213,6 +217,12 @@ class Product(Node):
         return PriceRange(min_price=Money.of(found.min), max_price=Money.of(found.max))
 
 
+def _merchant(merchant: MerchantRecord | None) -> Merchant:
+    if merchant is None:  # products reference their merchant
+        raise RuntimeError("product without a merchant")
+    return Merchant.of(merchant)
+
+
 def _images(images: list[ProductImage]) -> list[Image]:
     return [Image.of(i) for i in images]
 
@@ -223,8 +233,8 @@ class Sku(Node):
     title: str | None
     price: Money
     compare_at_price: Money | None
-    availability: Availability  # type: ignore[valid-type]
-    inventory_policy: InventoryPolicy  # type: ignore[valid-type]
+    availability: Availability
+    inventory_policy: InventoryPolicy
     gtin: str | None
     mpn: str | None
     record: strawberry.Private[SkuRecord]
@@ -260,7 +270,10 @@ class Sku(Node):
 
     @strawberry.field
     async def product(self, info: Info) -> Product:
-        return Product.of(await info.context.loaders.catalog.product_by_id.load(self.record.product_id))
+        product = await info.context.loaders.catalog.product_by_id.load(self.record.product_id)
+        if product is None:  # a SKU is deleted with its product
+            raise RuntimeError(f"SKU {self.record.id} has no product")
+        return Product.of(product)
 
 
 @node_type("Merchant")

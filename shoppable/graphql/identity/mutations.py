@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from shoppable.domain.errors import DomainError
 from shoppable.domain.identity import service
 from shoppable.graphql.context import Info
-from shoppable.graphql.core.errors import UserError, user_errors
+from shoppable.graphql.core.errors import UserError, mutation
 from shoppable.graphql.identity.types import Consent, User
 
 
@@ -17,11 +16,17 @@ class SignUpInput:
     password: str
     display_name: str
 
+    def to_domain(self) -> service.SignUp:
+        return service.SignUp(self.email, self.password, self.display_name)
+
 
 @strawberry.input
 class LogInInput:
     email: str
     password: str
+
+    def to_domain(self) -> service.LogIn:
+        return service.LogIn(self.email, self.password)
 
 
 @strawberry.input
@@ -29,6 +34,9 @@ class ConsentInput:
     personalization: bool | None = None
     analytics: bool | None = None
     marketing: bool | None = None
+
+    def to_domain(self) -> service.ConsentChanges:
+        return service.ConsentChanges(self.personalization, self.analytics, self.marketing)
 
 
 @strawberry.type
@@ -51,42 +59,17 @@ def _tokens(info: Info) -> service.TokenConfig:
 
 @strawberry.type
 class IdentityMutations:
-    @strawberry.mutation
+    @mutation()
     async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
-        try:
-            result = await service.sign_up(
-                info.context.uow,
-                info.context.uow.identity,
-                _tokens(info),
-                input.email,
-                input.password,
-                input.display_name,
-            )
-        except DomainError as exc:
-            return AuthPayload(user_errors=user_errors(exc.errors))
+        result = await service.sign_up(info.context.uow, _tokens(info), input.to_domain())
         return AuthPayload(token=result.token, user=User.of(result.user))
 
-    @strawberry.mutation
+    @mutation()
     async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
-        try:
-            result = await service.log_in(
-                info.context.uow, info.context.uow.identity, _tokens(info), input.email, input.password
-            )
-        except DomainError as exc:
-            return AuthPayload(user_errors=user_errors(exc.errors))
+        result = await service.log_in(info.context.uow, _tokens(info), input.to_domain())
         return AuthPayload(token=result.token, user=User.of(result.user))
 
-    @strawberry.mutation(description="Turn personalization, analytics or marketing consent on or off.")
+    @mutation(description="Turn personalization, analytics or marketing consent on or off.")
     async def update_consent(self, info: Info, input: ConsentInput) -> ConsentPayload:
-        try:
-            consent = await service.update_consent(
-                info.context.uow,
-                info.context.uow.identity,
-                info.context.actor,
-                input.personalization,
-                input.analytics,
-                input.marketing,
-            )
-        except DomainError as exc:
-            return ConsentPayload(user_errors=user_errors(exc.errors))
+        consent = await service.update_consent(info.context.uow, info.context.actor, input.to_domain())
         return ConsentPayload(consent=Consent.of(consent))

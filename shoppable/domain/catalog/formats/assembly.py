@@ -97,7 +97,8 @@ class FeedLedger:
                     )
                 )
         if errors:
-            return sorted(errors, key=lambda error: error.row)
+            errors.sort(key=lambda error: error.row)
+            return list(errors)
         self.sku_codes.update(sku.sku for sku in draft.skus)
         return [ParsedProduct(draft, tuple(sorted(set(lines))), external_id)]
 

@@ -75,6 +75,7 @@ class _Prefixed(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    # io hands readinto a bytearray or memoryview; typeshed's Buffer protocol cannot be sliced into.
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if self._head:
             count = min(len(buffer), len(self._head))

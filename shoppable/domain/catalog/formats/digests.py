@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -54,8 +55,8 @@ class DigestSet:
             if self._count * 10 > len(self._table) * 7:
                 self._grow()
 
-    def update(self, texts: object) -> None:
-        for text in texts:  # type: ignore[attr-defined]
+    def update(self, texts: Iterable[str]) -> None:
+        for text in texts:
             self.add(text)
 
     def _grow(self) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal, overload
 
 from shoppable.domain.catalog.availability import InventoryPolicy
 from shoppable.domain.catalog.drafts import ProductDraft, ProductStatus, SkuDraft
@@ -146,8 +146,17 @@ def _draft(data: dict[str, Any]) -> tuple[ProductDraft | None, list[_Invalid]]:
     return draft, []
 
 
+@overload
+def _text(data: dict[str, Any], path: Path, required: Literal[True]) -> str: ...
+
+
+@overload
+def _text(data: dict[str, Any], path: Path, required: bool) -> str | None: ...
+
+
 def _text(data: dict[str, Any], path: Path, required: bool) -> str | None:
-    value = data.get(path[-1])
+    """The string at `path[-1]` (a key) of `data`; a required one is never None."""
+    value = data.get(str(path[-1]))
     if value is None or value == "":
         if required:
             raise _Invalid(path, ErrorCode.REQUIRED, f"{path[-1]} is required.")

@@ -154,7 +154,7 @@ def parse_shopify_csv(
 
 def _columns(header: list[str]) -> tuple[dict[str, int], dict[str, str]]:
     """Where each known column is, and its name as written (for error messages)."""
-    by_key = {}
+    by_key: dict[str, tuple[int, str]] = {}
     for index, cell in enumerate(header):
         by_key.setdefault(header_key(cell), (index, cell.strip()))
     positions: dict[str, int] = {}
