@@ -256,7 +256,7 @@ async def test_malformed_or_wrong_type_ids_in_inputs_are_invalid_user_errors(gql
     owner, merchant = await _owner_and_merchant(gql)
     malformed = {"field": ["merchantId"], "code": "INVALID", "message": "Malformed id."}
     assert (await upsert(gql, owner["token"], "!!!", [product_input("x")]))["userErrors"] == [malformed]
-    wrong_type = {"field": ["merchantId"], "code": "INVALID", "message": "Not the id of a Merchant."}
+    wrong_type = {"field": ["merchantId"], "code": "INVALID", "message": "Not an id of type Merchant."}
     assert (await upsert(gql, owner["token"], owner["id"], [product_input("x")]))["userErrors"] == [
         wrong_type
     ]

@@ -81,5 +81,5 @@ def decode_input_id(global_id: str, expected: str, field: Path) -> int:
     except GraphQLError:
         raise DomainError.single(field, ErrorCode.INVALID, "Malformed id.") from None
     if type_name != expected:
-        raise DomainError.single(field, ErrorCode.INVALID, f"Not the id of a {expected}.")
+        raise DomainError.single(field, ErrorCode.INVALID, f"Not an id of type {expected}.")
     return pk
