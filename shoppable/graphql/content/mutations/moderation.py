@@ -6,15 +6,10 @@ import strawberry
 
 from shoppable.domain.content import moderation
 from shoppable.domain.content import records as content_records
-from shoppable.graphql.content.mutations.posts import PostPayload
+from shoppable.graphql.content.mutations.posts import PostPayload, decode_post_id
 from shoppable.graphql.content.types import ModerationReason, PostReport
 from shoppable.graphql.context import Info
 from shoppable.graphql.core.errors import UserError, mutation
-from shoppable.graphql.core.ids import decode_input_id
-
-
-def _post_pk(post_id: strawberry.ID) -> int:
-    return decode_input_id(post_id, "Post", ("postId",))
 
 
 @strawberry.input
@@ -25,7 +20,7 @@ class ReportPostInput:
 
     def to_domain(self) -> moderation.ReportDraft:
         reason = content_records.ModerationReason(self.reason)
-        return moderation.ReportDraft(_post_pk(self.post_id), reason, self.details)
+        return moderation.ReportDraft(decode_post_id(self.post_id), reason, self.details)
 
 
 @strawberry.input
@@ -36,7 +31,7 @@ class RemovePostInput:
 
     def to_domain(self) -> moderation.Removal:
         reason = content_records.ModerationReason(self.reason)
-        return moderation.Removal(_post_pk(self.post_id), reason, self.statement)
+        return moderation.Removal(decode_post_id(self.post_id), reason, self.statement)
 
 
 @strawberry.input
@@ -45,7 +40,7 @@ class RestorePostInput:
     statement: str
 
     def to_domain(self) -> moderation.Restoration:
-        return moderation.Restoration(_post_pk(self.post_id), self.statement)
+        return moderation.Restoration(decode_post_id(self.post_id), self.statement)
 
 
 @strawberry.type

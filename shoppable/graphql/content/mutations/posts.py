@@ -58,7 +58,7 @@ def _tags(tags: list[ProductTagInput] | None) -> tuple[TagDraft, ...]:
     return tuple(tag.to_domain(("productTags", i)) for i, tag in enumerate(tags or ()))
 
 
-def _post_pk(post_id: strawberry.ID) -> int:
+def decode_post_id(post_id: strawberry.ID) -> int:
     return decode_input_id(post_id, "Post", ("postId",))
 
 
@@ -87,10 +87,10 @@ class UpdatePostInput:
     disclosure: DisclosureInput | None = strawberry.UNSET
 
     def post_pk(self) -> int:
-        return _post_pk(self.post_id)
+        return decode_post_id(self.post_id)
 
     def to_domain(self) -> posts.PostDraft:
-        """What is given; omitted parts (UNSET) stay None. `mediaIds: null` keeps the media too."""
+        """Omitted parts are None in the draft, so the post keeps them; `mediaIds: null` keeps the media too."""
         given_disclosure = self.disclosure is not strawberry.UNSET
         return posts.PostDraft(
             caption=None if self.caption is strawberry.UNSET else (self.caption or ""),
@@ -106,7 +106,7 @@ class PostIdInput:
     post_id: strawberry.ID
 
     def post_pk(self) -> int:
-        return _post_pk(self.post_id)
+        return decode_post_id(self.post_id)
 
 
 @strawberry.type

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from shoppable.domain.content import creators, posts, records
+from shoppable.domain.content import creators, records
+from shoppable.domain.content import posts as post_operations
 from shoppable.graphql.catalog.types import Image, Product
 from shoppable.graphql.content.types.media import media_store
 from shoppable.graphql.context import Info
@@ -78,7 +80,7 @@ class Creator(Node):
         from shoppable.graphql.content.types.posts import Post  # posts show their creator: a cycle
 
         request = page_request(info.context.cursors, "creatorPosts", first, after)
-        page = await posts.creator_posts(info.context.uow, info.context.actor, self.record, request)
+        page = await post_operations.creator_posts(info.context.uow, info.context.actor, self.record, request)
         info.context.loaders.content.prime_posts(page.items)
         return connection(info.context.cursors, "creatorPosts", page, Post.of, had_cursor=after is not None)
 
@@ -95,7 +97,7 @@ class Creator(Node):
         return connection(info.context.cursors, "storefront", page, Product.of, had_cursor=after is not None)
 
 
-def existing_creators(found: list[records.Creator | None]) -> list[Creator]:
+def existing_creators(found: Sequence[records.Creator | None]) -> list[Creator]:
     return [Creator.of(c) for c in found if c is not None]
 
 
