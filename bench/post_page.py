@@ -17,7 +17,9 @@ import io
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -57,7 +59,7 @@ async def seed(url: str, media_dir: Path, posts: int) -> tuple[str, str]:
     from shoppable.domain.catalog.drafts import ProductDraft, SkuDraft
     from shoppable.domain.catalog.money import Money
     from shoppable.domain.catalog.service import plan
-    from shoppable.domain.content import service
+    from shoppable.domain.content import creators, engagement, posts, uploads
     from shoppable.domain.content.media import MediaLimits
     from shoppable.domain.content.records import DisclosureKind
     from shoppable.domain.content.tags import TagDraft
@@ -65,14 +67,17 @@ async def seed(url: str, media_dir: Path, posts: int) -> tuple[str, str]:
     from shoppable.domain.identity.actor import Actor
     from shoppable.graphql.core.ids import encode_id
     from shoppable.storage.catalog import SqlCatalogRepository
-    from shoppable.storage.content import SqlContentRepository, render_image
     from shoppable.storage.db import Database
     from shoppable.storage.identity import SqlIdentityRepository
+    from shoppable.storage.imaging import render_image
     from shoppable.storage.media_local import LocalMediaStore, UploadTokenSigner
 
     database = Database(url)
     store = LocalMediaStore(media_dir, "http://127.0.0.1", UploadTokenSigner(BENCH_SECRET))
-    limits = MediaLimits()
+    # What upload operations need (domain.content.ports.MediaServices), without the app's Services.
+    media_services = SimpleNamespace(
+        media=store, images=render_image, media_limits=MediaLimits(), clock=lambda: datetime.now(UTC)
+    )
     uow = database.unit_of_work(write=True)
     identity = SqlIdentityRepository(uow)
     owner = await identity.add_user("merchant@bench.test", "x", "Merchant", is_admin=False)
@@ -111,21 +116,17 @@ async def seed(url: str, media_dir: Path, posts: int) -> tuple[str, str]:
             data = photo((60 * index + 40, 40 * shade + 60, 120))
             uow = database.unit_of_work(write=True)
             async with uow:
-                created = await service.create_upload(
-                    uow, SqlContentRepository(uow), store, limits, actor, "p.jpg", "image/jpeg", len(data)
-                )
+                request = uploads.UploadRequest("p.jpg", "image/jpeg", len(data))
+                created = await uploads.create_upload(uow, media_services, actor, request)
             await store.put(created.upload.key, data, "image/jpeg")
             uow = database.unit_of_work(write=True)
             async with uow:
-                media = await service.complete_upload(
-                    uow, SqlContentRepository(uow), store, render_image, limits, actor, created.upload.id
-                )
+                media = await uploads.complete_upload(uow, media_services, actor, created.upload.id)
             own.append(media.id)
         uow = database.unit_of_work(write=True)
         async with uow:
-            await service.become_creator(
-                uow, SqlContentRepository(uow), actor, f"creator{index}", f"Creator {index}", "", own[0]
-            )
+            draft = creators.CreatorDraft(f"creator{index}", f"Creator {index}", "", own[0])
+            await creators.become_creator(uow, actor, draft)
         media_ids.append(own)
 
     hero = product_ids[0]
@@ -136,23 +137,18 @@ async def seed(url: str, media_dir: Path, posts: int) -> tuple[str, str]:
             TagDraft(pid, 0, sku_id=sku_of[pid], x=0.2 + 0.3 * k, y=0.5)
             for k, pid in enumerate([hero, *others])
         )
-        draft = service.PostDraft(
+        draft = posts.PostDraft(
             caption=f"Look number {number} #bench #look",
             media_ids=(media_ids[number % 3][number % 3],),
             tags=tags,
-            disclosure=service.DisclosureDraft(DisclosureKind.AFFILIATE, merchant.id),
+            disclosure=posts.DisclosureDraft(DisclosureKind.AFFILIATE, merchant.id),
         )
         uow = database.unit_of_work(write=True)
         async with uow:
-            content, catalog, identity = (
-                SqlContentRepository(uow),
-                SqlCatalogRepository(uow),
-                SqlIdentityRepository(uow),
-            )
-            post = await service.create_post(uow, content, catalog, identity, actor, draft)
-            await service.publish_post(uow, content, catalog, identity, actor, post.id)
+            post = await posts.create_post(uow, actor, draft)
+            await posts.publish_post(uow, actor, post.id)
             if number % 2 == 0:
-                await service.set_like(uow, content, Actor(user_id=shopper.id), post.id, True)
+                await engagement.set_like(uow, Actor(user_id=shopper.id), post.id, True)
     token = credentials.issue_token(BENCH_SECRET, shopper.id, shopper.token_version, 3600)
     await database.dispose()
     return encode_id("Product", hero), token

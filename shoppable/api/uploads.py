@@ -7,11 +7,14 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from python_multipart import MultipartParser
 
 from shoppable.api.problems import Problem
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 _FILENAME = re.compile(rb'filename="?([^";]*)"?', re.IGNORECASE)
@@ -28,7 +31,7 @@ class _FilePart:
         self.found = False
         self.done = False
 
-    def callbacks(self) -> dict[str, object]:
+    def callbacks(self) -> MultipartCallbacks:
         return {
             "on_part_begin": self.part_begin,
             "on_header_field": self.header_data,
@@ -82,7 +85,7 @@ async def save_body(
     received = 0
     try:
         part = _FilePart(out)
-        parser = MultipartParser(boundary.group(1), part.callbacks()) if boundary else None  # type: ignore[arg-type]
+        parser = MultipartParser(boundary.group(1), part.callbacks()) if boundary else None
         async for chunk in chunks:
             received += len(chunk)
             if received > max_bytes:

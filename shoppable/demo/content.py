@@ -17,20 +17,14 @@ from shoppable.demo.catalog import DEMO_PASSWORD
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.catalog.ports import ProductFilter
 from shoppable.domain.catalog.records import Product
-from shoppable.domain.content import service
-from shoppable.domain.content.media import MediaLimits
-from shoppable.domain.content.ports import MediaStore
+from shoppable.domain.content import creators, engagement, posts, uploads
 from shoppable.domain.content.records import Creator, DisclosureKind, Media
 from shoppable.domain.content.tags import TagDraft
 from shoppable.domain.identity import credentials
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.pagination import PageRequest
-from shoppable.settings import Settings
-from shoppable.storage.catalog import SqlCatalogRepository
-from shoppable.storage.content import SqlContentRepository
+from shoppable.services import Services
 from shoppable.storage.db import Database
-from shoppable.storage.identity import SqlIdentityRepository
-from shoppable.storage.imaging import render_image
 
 PHOTO_SIZE = (1080, 1350)  # portrait 4:5, what feeds show
 
@@ -109,35 +103,34 @@ DEMO_CREATORS = (
 TAG_SPOTS = ((0.32, 0.38), (0.64, 0.55), (0.45, 0.8))
 
 
-async def seed_content(database: Database, store: MediaStore, settings: Settings) -> None:
+async def seed_content(services: Services) -> None:
     """Creators, their published posts tagging ACTIVE products, follows and likes (idempotent)."""
+    database = services.database
     products = await _active_products(database)
-    limits = MediaLimits(settings.max_image_bytes, settings.max_video_bytes, settings.upload_ttl_seconds)
-    creators: list[Creator] = []
+    seeded: list[Creator] = []
     for number, demo in enumerate(DEMO_CREATORS):
         existing = await _existing_creator(database, demo.handle)
         if existing is not None:
-            creators.append(existing)
+            seeded.append(existing)
             continue
         user_id = await _user(database, demo)
         actor = Actor(user_id=user_id)
-        avatar = await _photo(database, store, limits, actor, demo.colour, seed=number)
+        avatar = await _photo(services, actor, demo.colour, seed=number)
         uow = database.unit_of_work(write=True)
         async with uow:
-            creator = await service.become_creator(
-                uow, SqlContentRepository(uow), actor, demo.handle, demo.display_name, demo.bio, avatar.id
-            )
-        creators.append(creator)
+            draft = creators.CreatorDraft(demo.handle, demo.display_name, demo.bio, avatar.id)
+            creator = await creators.become_creator(uow, actor, draft)
+        seeded.append(creator)
         for index, post in enumerate(demo.posts):
-            media = await _photo(database, store, limits, actor, post.colour, seed=number * 10 + index)
+            media = await _photo(services, actor, post.colour, seed=number * 10 + index)
             await _post(database, actor, post, media, products, start=number * 3 + index)
-    await _engage(database, creators)
+    await _engage(database, seeded)
 
 
 async def _active_products(database: Database) -> list[Product]:
     uow = database.unit_of_work()
     async with uow:
-        page = await SqlCatalogRepository(uow).list_products(
+        page = await uow.catalog.list_products(
             ProductFilter(statuses=frozenset({ProductStatus.ACTIVE})), PageRequest(first=100)
         )
     return page.items
@@ -146,7 +139,7 @@ async def _active_products(database: Database) -> list[Product]:
 async def _existing_creator(database: Database, handle: str) -> Creator | None:
     uow = database.unit_of_work()
     async with uow:
-        found = await SqlContentRepository(uow).creators_by_handles([handle])
+        found = await uow.content.creators_by_handles([handle])
     return found[0] if found else None
 
 
@@ -154,11 +147,10 @@ async def _user(database: Database, demo: DemoCreator) -> int:
     uow = database.unit_of_work(write=True)
     async with uow:
         await uow.begin_write()
-        identity = SqlIdentityRepository(uow)
-        found = await identity.get_user_with_password(demo.email)
+        found = await uow.identity.get_user_with_password(demo.email)
         if found is not None:
             return found[0].id
-        user = await identity.add_user(
+        user = await uow.identity.add_user(
             demo.email, credentials.hash_password(DEMO_PASSWORD), demo.display_name, is_admin=False
         )
         await uow.commit()
@@ -181,26 +173,16 @@ def draw_photo(colour: tuple[int, int, int], seed: int) -> bytes:
     return buffer.getvalue()
 
 
-async def _photo(
-    database: Database,
-    store: MediaStore,
-    limits: MediaLimits,
-    actor: Actor,
-    colour: tuple[int, int, int],
-    seed: int,
-) -> Media:
+async def _photo(services: Services, actor: Actor, colour: tuple[int, int, int], seed: int) -> Media:
     data = draw_photo(colour, seed)
-    uow = database.unit_of_work(write=True)
+    request = uploads.UploadRequest("demo.jpg", "image/jpeg", len(data))
+    uow = services.database.unit_of_work(write=True)
     async with uow:
-        created = await service.create_upload(
-            uow, SqlContentRepository(uow), store, limits, actor, "demo.jpg", "image/jpeg", len(data)
-        )
-    await store.put(created.upload.key, data, "image/jpeg")
-    uow = database.unit_of_work(write=True)
+        created = await uploads.create_upload(uow, services, actor, request)
+    await services.media.put(created.upload.key, data, "image/jpeg")
+    uow = services.database.unit_of_work(write=True)
     async with uow:
-        return await service.complete_upload(
-            uow, SqlContentRepository(uow), store, render_image, limits, actor, created.upload.id
-        )
+        return await uploads.complete_upload(uow, services, actor, created.upload.id)
 
 
 async def _post(
@@ -212,37 +194,29 @@ async def _post(
         TagDraft(product.id, 0, x=x, y=y) for product, (x, y) in zip(tagged, TAG_SPOTS, strict=False)
     )
     disclosure = (
-        service.DisclosureDraft(demo.disclosure, tagged[0].merchant_id)
-        if demo.disclosure and tagged
-        else None
+        posts.DisclosureDraft(demo.disclosure, tagged[0].merchant_id) if demo.disclosure and tagged else None
     )
+    draft = posts.PostDraft(caption=demo.caption, media_ids=(media.id,), tags=tags, disclosure=disclosure)
     uow = database.unit_of_work(write=True)
     async with uow:
-        content = SqlContentRepository(uow)
-        catalog = SqlCatalogRepository(uow)
-        identity = SqlIdentityRepository(uow)
-        draft = service.PostDraft(
-            caption=demo.caption, media_ids=(media.id,), tags=tags, disclosure=disclosure
-        )
-        post = await service.create_post(uow, content, catalog, identity, actor, draft)
-        await service.publish_post(uow, content, catalog, identity, actor, post.id)
+        post = await posts.create_post(uow, actor, draft)
+        await posts.publish_post(uow, actor, post.id)
 
 
-async def _engage(database: Database, creators: list[Creator]) -> None:
+async def _engage(database: Database, seeded: list[Creator]) -> None:
     """Each creator follows the next one and likes everyone else's posts (idempotent operations)."""
     uow = database.unit_of_work(write=True)
     async with uow:
-        content = SqlContentRepository(uow)
-        for index, creator in enumerate(creators):
+        for index, creator in enumerate(seeded):
             actor = Actor(user_id=creator.user_id)
-            following = creators[(index + 1) % len(creators)]
+            following = seeded[(index + 1) % len(seeded)]
             if following.id != creator.id:
-                await service.follow(uow, content, actor, following.id)
-            for other in creators:
+                await creators.follow(uow, actor, following.id)
+            for other in seeded:
                 if other.id == creator.id:
                     continue
-                page = await content.list_creator_posts(
-                    other.id, service.PUBLIC_STATUSES, PageRequest(first=100)
+                page = await uow.content.list_creator_posts(
+                    other.id, posts.PUBLIC_STATUSES, PageRequest(first=100)
                 )
                 for post in page.items:
-                    await service.set_like(uow, content, actor, post.id, True)
+                    await engagement.set_like(uow, actor, post.id, True)

@@ -20,7 +20,7 @@ async def seed_all(settings: Settings) -> list[str]:
                 f"catalog import {job.id} ({job.format}): {job.status.value}: {c.created} created, "
                 f"{c.updated} updated, {c.unchanged} unchanged, {c.failed} failed rows"
             )
-        await seed_content(services.database, services.media, settings)
+        await seed_content(services)
         report.append("creators and posts: ready")
         report.append(f"shopper events stored: {await seed_shoppers(services.database)}")
         trained = await recs_train(services)

@@ -12,16 +12,14 @@ next run rather than an orphaned file. Partial local uploads left by a crash are
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shoppable.domain.content.ports import MediaStore, MediaStoreError
 from shoppable.domain.content.records import Upload, UploadStatus
-from shoppable.domain.content.service import COMPLETION_GRACE, derived_keys
-from shoppable.storage.content import SqlContentRepository
+from shoppable.domain.content.uploads import COMPLETION_GRACE, derived_keys
 from shoppable.storage.db import Database
 from shoppable.storage.media_local import LocalMediaStore
-from shoppable.storage.media_stores import media_store_for
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -45,7 +43,7 @@ async def clean_up_expired_uploads(
     while True:
         uow = database.unit_of_work()
         async with uow:
-            expired = await SqlContentRepository(uow).uploads_expired_before(cutoff, batch_size)
+            expired = await uow.content.uploads_expired_before(cutoff, batch_size)
         if not expired:
             break
         cleaned = [upload for upload in expired if await _delete_objects(store, upload)]
@@ -53,7 +51,7 @@ async def clean_up_expired_uploads(
             uow = database.unit_of_work(write=True)
             async with uow:
                 await uow.begin_write()
-                await SqlContentRepository(uow).delete_uploads([u.id for u in cleaned])
+                await uow.content.delete_uploads([u.id for u in cleaned])
                 await uow.commit()
         abandoned += sum(1 for u in cleaned if u.status is not UploadStatus.COMPLETED)
         if len(expired) < batch_size or len(cleaned) < len(expired):
@@ -77,7 +75,5 @@ async def _delete_objects(store: MediaStore, upload: Upload) -> bool:
 
 
 async def media_cleanup(services: Services) -> int:
-    """The periodic job: clean up with the media store the settings call for."""
-    return await clean_up_expired_uploads(
-        services.database, media_store_for(services.settings), datetime.now(UTC)
-    )
+    """The periodic job: clean up the app's media store."""
+    return await clean_up_expired_uploads(services.database, services.media, services.clock())

@@ -1,21 +1,52 @@
-"""Small helpers every SQL repository shares."""
+"""Small SQL helpers every repository shares: bounded IN-lists, insert-or-skip, keyset positions."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import Table
-from sqlmodel import SQLModel
+from sqlalchemy import Table, and_, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ColumnElement
 
-IN_CHUNK = 500  # bound IN-lists: SQLite allows 32k parameters, but plans stay cheaper small
+from shoppable.domain.pagination import Key
+from shoppable.storage.db import SqlTransaction
+
+T = TypeVar("T")
+
+IN_CHUNK = 500
+"""Bound IN-lists: SQLite allows 32k parameters, but plans stay cheaper small."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> list[Sequence[Any]]:
+def chunks(values: Sequence[T], size: int = IN_CHUNK) -> list[Sequence[T]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
-def table_of(model: type[SQLModel]) -> Table:
-    """The Core table of a SQLModel table class, for repositories that speak SQLAlchemy Core."""
-    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass, not declared
+def table_of(row_type: type[Any]) -> Table:
+    """The Core table of a SQLModel `table=True` class."""
+    table: Table = row_type.__table__
     return table
+
+
+def insert_if_absent(tx: SqlTransaction, table: Table) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING: concurrent duplicates are skipped, never an error."""
+    dialect_insert = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
+    return dialect_insert(table).on_conflict_do_nothing()
+
+
+def micros(moment: datetime) -> int:
+    """A timestamp as whole microseconds since the epoch: exact, and JSON-safe inside a cursor."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def from_micros(value: int | str | float) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(value))
+
+
+def newest_first_after(sort_column: Any, id_column: Any, after: Key) -> ColumnElement[bool]:
+    """Rows after a cursor `(micros(sort value), id)` in (sort DESC, id DESC) order."""
+    moment, row_id = from_micros(after[0]), int(after[1])
+    return or_(sort_column < moment, and_(sort_column == moment, id_column < row_id))

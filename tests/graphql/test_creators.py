@@ -43,6 +43,9 @@ async def test_become_creator_validates_and_reserves_handles(
     assert codes(await attempt(bea["token"], handle="bea_b", avatarMediaId=avatar["id"])) == [
         (("avatarMediaId",), "NOT_FOUND")  # someone else's photo
     ]
+    assert codes(await attempt(bea["token"], handle="bea_b", avatarMediaId=encode_id("Upload", 1))) == [
+        (("avatarMediaId",), "INVALID")
+    ]
 
     created = await attempt(
         ana["token"], handle="@Ana.Style", displayName=" Ana ", bio=" Rain gear. ", avatarMediaId=avatar["id"]
@@ -92,6 +95,8 @@ async def test_follows_are_idempotent_and_counted(gql: GraphQL) -> None:
     assert codes(await follow("follow", encode_id("Creator", 99_999), fan["token"])) == [
         (("creatorId",), "NOT_FOUND")
     ]
+    for wrong in ("not-an-id", encode_id("Post", 1)):
+        assert codes(await follow("unfollow", wrong, fan["token"])) == [(("creatorId",), "INVALID")]
     for _, creator in creators[1:]:
         await follow("follow", creator["id"], fan["token"])
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from shoppable.demo.content import DEMO_CREATORS, seed_content
+from shoppable.services import build_services
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
-from shoppable.storage.media_local import LocalMediaStore, UploadTokenSigner
 from tests.conftest import GraphQL
 from tests.factories import create_merchant, product_input, sign_up, upsert
 
@@ -22,11 +22,9 @@ async def test_seed_content_is_shoppable_and_idempotent(
     merchant = await create_merchant(gql, owner["token"], handle="northwind")
     products = [product_input(f"p{i}") for i in range(4)] + [product_input("secret", status="DRAFT")]
     assert (await upsert(gql, owner["token"], merchant["id"], products))["userErrors"] == []
-    store = LocalMediaStore(
-        settings.media_dir, settings.public_base_url, UploadTokenSigner(settings.secret_key)
-    )
+    services = build_services(settings, database)
 
-    await seed_content(database, store, settings)
+    await seed_content(services)
     files = sorted(p for p in settings.media_dir.rglob("*") if p.is_file())
     sana = (await gql(CREATOR, {"h": "sana.style"}))["data"]["creator"]
     assert sana["followerCount"] == 1 and sana["avatar"]["url"].startswith(
@@ -40,7 +38,8 @@ async def test_seed_content_is_shoppable_and_idempotent(
     assert "Paid partnership with Northwind" in {p["disclosure"]["label"] for p in posts if p["disclosure"]}
     assert sana["products"]["edges"]
 
-    await seed_content(database, store, settings)
+    await seed_content(services)
+    await services.jobs.close()
     again = (await gql(CREATOR, {"h": "sana.style"}))["data"]["creator"]
     assert again == sana
     assert sorted(p for p in settings.media_dir.rglob("*") if p.is_file()) == files

@@ -86,6 +86,7 @@ async def test_reports_removals_and_appeals(
     assert codes(await report(creator["token"], live, "SPAM")) == [(("postId",), "INVALID")]
     assert codes(await report(shopper["token"], draft, "SPAM")) == [(("postId",), "NOT_FOUND")]
     assert codes(await report(None, live, "SPAM")) == [((), "UNAUTHENTICATED")]
+    assert codes(await report(shopper["token"], product, "SPAM")) == [(("postId",), "INVALID")]
     report_node = "query($id: ID!) { node(id: $id) { ... on PostReport { reason } } }"
     report_id = reported["report"]["id"]
     assert (await gql(report_node, {"id": report_id}, token=shopper["token"]))["data"]["node"] is not None
@@ -109,6 +110,8 @@ async def test_reports_removals_and_appeals(
     ) == [
         (("postId",), "NOT_FOUND")  # moderators do not see drafts either
     ]
+    wrong_id = await gql(REMOVE, {"input": removal | {"postId": product}}, token=moderator)
+    assert codes(wrong_id["data"]["removePost"]) == [(("postId",), "INVALID")]
     removed = (await gql(REMOVE, {"input": removal}, token=moderator))["data"]["removePost"]
     assert codes(removed) == []
     assert removed["post"]["status"] == "REMOVED"

@@ -208,6 +208,28 @@ async def test_bad_posts_are_refused_with_paths_and_nothing_is_stored(
     }
     assert bad["post"] is None
 
+    # A malformed id, or the id of another type, is a mistake in the request: INVALID, on its field.
+    boots = world.products["boots"]["id"]
+    malformed: list[tuple[dict[str, Any], tuple[str, ...]]] = [
+        ({"mediaIds": [*media, "not-an-id"]}, ("mediaIds", "1")),
+        (
+            {
+                "productTags": [
+                    tag(world, "boots"),
+                    tag(world, "jacket") | {"productId": world.merchant["id"]},
+                ]
+            },
+            ("productTags", "1", "productId"),
+        ),
+        ({"productTags": [tag(world, "jacket", skuId="%%")]}, ("productTags", "0", "skuId")),
+        ({"disclosure": {"kind": "GIFTED", "partnerId": boots}}, ("disclosure", "partnerId")),
+    ]
+    for fields, path in malformed:
+        refused = await create_post(gql, token, **({"mediaIds": media} | fields))
+        assert (codes(refused), refused["post"]) == ({(path, "INVALID")}, None), fields
+    update = await gql(UPDATE, {"input": {"postId": boots, "caption": "x"}}, token=token)
+    assert codes(update["data"]["updatePost"]) == {(("postId",), "INVALID")}
+
     crowded = await create_post(
         gql,
         token,
@@ -410,6 +432,9 @@ async def test_likes_and_saves_are_idempotent_and_private(gql: GraphQL, client: 
     async def react(name: str, post_id: str, viewer: str | None) -> dict[str, Any]:
         body = await gql(SIMPLE.format(name=name), {"input": {"postId": post_id}}, token=viewer)
         return body["data"][name]
+
+    for wrong in ("not-an-id", world.media["id"]):
+        assert codes(await react("likePost", wrong, shopper)) == {(("postId",), "INVALID")}
 
     for _ in range(2):
         liked = await react("likePost", live, shopper)

@@ -15,6 +15,7 @@ from moto.server import ThreadedMotoServer
 from sqlalchemy import select, update
 
 from shoppable.api.app import create_app
+from shoppable.graphql.core.ids import encode_id
 from shoppable.jobs.media_cleanup import clean_up_expired_uploads
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
@@ -190,6 +191,8 @@ async def test_someone_elses_upload_is_not_found(
             [(("uploadId",), "NOT_FOUND")],
             [((), "UNAUTHENTICATED")],
         )
+    for wrong in ("not-an-id", encode_id("Media", 1)):
+        assert codes(await complete_upload(gql, owner["token"], wrong)) == [(("uploadId",), "INVALID")], wrong
     assert len(stored_files(settings.media_dir)) == 1  # untouched by the failed attempts
     mine = await complete_upload(gql, owner["token"], upload["id"])
     assert mine["userErrors"] == []

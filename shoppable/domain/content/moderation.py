@@ -7,7 +7,9 @@ decision is kept, in order, so an appeal's outcome is recorded beside the remova
 
 from __future__ import annotations
 
-from shoppable.domain.content.ports import ContentRepository
+from dataclasses import dataclass
+
+from shoppable.domain.content.access import visible_post
 from shoppable.domain.content.records import (
     ModerationAction,
     ModerationDecision,
@@ -16,81 +18,88 @@ from shoppable.domain.content.records import (
     PostReport,
     PostStatus,
 )
-from shoppable.domain.content.service import post_visible
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
-from shoppable.domain.ports import Transaction
+from shoppable.domain.uow import UnitOfWork
 
 MAX_REPORT_DETAILS = 1000
 MAX_STATEMENT = 5000
 
 
-async def report_post(
-    tx: Transaction,
-    content: ContentRepository,
-    actor: Actor,
-    post_id: int,
-    reason: ModerationReason,
-    details: str | None,
-) -> PostReport:
+@dataclass(frozen=True)
+class ReportDraft:
+    post_id: int
+    reason: ModerationReason
+    details: str | None = None
+
+
+@dataclass(frozen=True)
+class Removal:
+    post_id: int
+    reason: ModerationReason
+    statement: str
+
+
+@dataclass(frozen=True)
+class Restoration:
+    post_id: int
+    statement: str
+
+
+async def report_post(uow: UnitOfWork, actor: Actor, report: ReportDraft) -> PostReport:
     """One report per user and post; OTHER needs a few words of explanation."""
     if actor.user_id is None:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Log in to report a post.")
-    details = (details or "").strip()
+    details = (report.details or "").strip()
     if len(details) > MAX_REPORT_DETAILS:
         raise DomainError.single(
             ("details",), ErrorCode.TOO_LARGE, f"Details have at most {MAX_REPORT_DETAILS} characters."
         )
-    if reason is ModerationReason.OTHER and not details:
+    if report.reason is ModerationReason.OTHER and not details:
         raise DomainError.single(("details",), ErrorCode.REQUIRED, "Say what is wrong with this post.")
-    await tx.begin_write()
-    post, creator_user_id = await _post(content, actor, post_id)
+    await uow.begin_write()
+    post, creator = await visible_post(uow.content, actor, report.post_id)
     if post.status is not PostStatus.PUBLISHED:
         raise DomainError.single(("postId",), ErrorCode.NOT_FOUND, "No such post.")
-    if creator_user_id == actor.user_id:
+    if creator.user_id == actor.user_id:
         raise DomainError.single(("postId",), ErrorCode.INVALID, "You cannot report your own post.")
-    report = await content.add_report(post.id, actor.user_id, reason, details)
-    if report is None:
+    added = await uow.content.add_report(post.id, actor.user_id, report.reason, details)
+    if added is None:
         raise DomainError.single(("postId",), ErrorCode.DUPLICATE, "You have already reported this post.")
-    await tx.commit()
-    return report
+    await uow.commit()
+    return added
 
 
-async def remove_post(
-    tx: Transaction,
-    content: ContentRepository,
-    actor: Actor,
-    post_id: int,
-    reason: ModerationReason,
-    statement: str,
-) -> tuple[Post, ModerationDecision]:
+async def remove_post(uow: UnitOfWork, actor: Actor, removal: Removal) -> tuple[Post, ModerationDecision]:
     moderator = _moderator(actor, "remove posts")
-    statement = _statement(statement)
-    await tx.begin_write()
-    post, _ = await _post(content, actor, post_id)
+    statement = _statement(removal.statement)
+    await uow.begin_write()
+    post, _ = await visible_post(uow.content, actor, removal.post_id)
     if post.status is not PostStatus.PUBLISHED:
         raise DomainError.single(("postId",), ErrorCode.CONFLICT, "Only a published post can be removed.")
-    await content.set_post_status(post.id, PostStatus.REMOVED, publish_at=None)
-    decision = await content.add_decision(post.id, ModerationAction.REMOVED, reason, statement, moderator)
-    await tx.commit()
-    return (await content.get_posts([post.id]))[0], decision
+    await uow.content.set_post_status(post.id, PostStatus.REMOVED, publish_at=None)
+    decision = await uow.content.add_decision(
+        post.id, ModerationAction.REMOVED, removal.reason, statement, moderator
+    )
+    await uow.commit()
+    return (await uow.content.get_posts([post.id]))[0], decision
 
 
 async def restore_post(
-    tx: Transaction, content: ContentRepository, actor: Actor, post_id: int, statement: str
+    uow: UnitOfWork, actor: Actor, restoration: Restoration
 ) -> tuple[Post, ModerationDecision]:
     """Reverse a removal (an upheld appeal): the post is published again, as it was."""
     moderator = _moderator(actor, "restore posts")
-    statement = _statement(statement)
-    await tx.begin_write()
-    post, _ = await _post(content, actor, post_id)
+    statement = _statement(restoration.statement)
+    await uow.begin_write()
+    post, _ = await visible_post(uow.content, actor, restoration.post_id)
     if post.status is not PostStatus.REMOVED:
         raise DomainError.single(("postId",), ErrorCode.CONFLICT, "Only a removed post can be restored.")
-    await content.set_post_status(post.id, PostStatus.PUBLISHED, publish_at=None)
-    decision = await content.add_decision(post.id, ModerationAction.RESTORED, None, statement, moderator)
-    await tx.commit()
-    return (await content.get_posts([post.id]))[0], decision
+    await uow.content.set_post_status(post.id, PostStatus.PUBLISHED, publish_at=None)
+    decision = await uow.content.add_decision(post.id, ModerationAction.RESTORED, None, statement, moderator)
+    await uow.commit()
+    return (await uow.content.get_posts([post.id]))[0], decision
 
 
 def _moderator(actor: Actor, doing: str) -> int:
@@ -113,11 +122,3 @@ def _statement(statement: str) -> str:
     if errors:
         raise DomainError(*errors)
     return statement
-
-
-async def _post(content: ContentRepository, actor: Actor, post_id: int) -> tuple[Post, int]:
-    posts = await content.get_posts([post_id])
-    creators = await content.get_creators([posts[0].creator_id]) if posts else []
-    if not posts or not creators or not post_visible(actor, posts[0], creators[0]):
-        raise DomainError.single(("postId",), ErrorCode.NOT_FOUND, "No such post.")
-    return posts[0], creators[0].user_id

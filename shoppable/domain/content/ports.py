@@ -1,14 +1,15 @@
-"""What the content domain needs from a media store (local disk or S3); `storage` implements it."""
+"""What the content domain needs from outside: its repository, a media store (local disk or S3) and
+an image processor; `storage` implements them, `shoppable.services.Services` carries them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from shoppable.domain.catalog.records import Product
-from shoppable.domain.content.media import MediaKind
+from shoppable.domain.content.media import MediaKind, MediaLimits
 from shoppable.domain.content.records import (
     Creator,
     Media,
@@ -116,16 +117,28 @@ class MediaStore(Protocol):
 
 
 class RenderedImage(Protocol):
-    width: int
-    height: int
-    data: bytes
-    content_type: str
+    @property
+    def width(self) -> int: ...
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def content_type(self) -> str: ...
 
 
 class ProcessedImageData(Protocol):
-    width: int | None
-    height: int | None
-    renditions: Sequence[RenderedImage]
+    @property
+    def width(self) -> int | None: ...
+
+    @property
+    def height(self) -> int | None: ...
+
+    @property
+    def renditions(self) -> Sequence[RenderedImage]: ...
 
 
 class ImageProcessor(Protocol):
@@ -134,6 +147,22 @@ class ImageProcessor(Protocol):
     Raises DomainError (TOO_LARGE, UNSUPPORTED_MEDIA_TYPE) for an image that cannot be used."""
 
     async def __call__(self, data: bytes, widths: Sequence[int]) -> ProcessedImageData: ...
+
+
+class MediaServices(Protocol):
+    """What upload operations need besides the database; `shoppable.services.Services` is one."""
+
+    @property
+    def media(self) -> MediaStore: ...
+
+    @property
+    def images(self) -> ImageProcessor: ...
+
+    @property
+    def media_limits(self) -> MediaLimits: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
 
 
 class ContentRepository(Protocol):
@@ -224,8 +253,6 @@ class ContentRepository(Protocol):
 
     async def list_posts_tagging(self, product_id: int, page: PageRequest) -> Page[Post]: ...
 
-    async def list_saved_posts(self, user_id: int, page: PageRequest) -> Page[Post]: ...
-
     async def list_creator_products(self, creator_id: int, page: PageRequest) -> Page[Product]: ...
 
     # engagement
@@ -240,6 +267,8 @@ class ContentRepository(Protocol):
     async def remove_save(self, user_id: int, post_id: int) -> bool: ...
 
     async def saved_post_ids(self, user_id: int, post_ids: Sequence[int]) -> set[int]: ...
+
+    async def list_saved_posts(self, user_id: int, page: PageRequest) -> Page[Post]: ...
 
     # moderation
     async def add_report(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from shoppable.domain.content import service as content
+from shoppable.domain.content import creators, engagement
 from shoppable.domain.identity.consent import Consent as ConsentRecord
 from shoppable.domain.identity.records import User as UserRecord
 from shoppable.graphql.catalog.types import Merchant
@@ -75,14 +75,14 @@ class Viewer:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Creator]:
         request = page_request(info.context.cursors, "following", first, after)
-        page = await content.list_following(info.context.uow.content, info.context.actor, request)
+        page = await creators.list_following(info.context.uow, info.context.actor, request)
         info.context.loaders.content.prime_creators(page.items)
         return connection(info.context.cursors, "following", page, Creator.of, had_cursor=after is not None)
 
     @strawberry.field(description="Published posts the viewer saved, most recently saved first.")
     async def saved(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Post]:
         request = page_request(info.context.cursors, "saved", first, after)
-        page = await content.saved_posts(info.context.uow.content, info.context.actor, request)
+        page = await engagement.saved_posts(info.context.uow, info.context.actor, request)
         await prefetch_posts(info, page.items, "edges", "node")
         return connection(info.context.cursors, "saved", page, Post.of, had_cursor=after is not None)
 

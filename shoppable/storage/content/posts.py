@@ -1,0 +1,209 @@
+"""Posts: their carousel, product tags and disclosure, and the lists of posts clients scroll."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from shoppable.domain.catalog.records import Product
+from shoppable.domain.content.records import (
+    Disclosure,
+    DisclosureKind,
+    Post,
+    PostContent,
+    PostStatus,
+    ProductTag,
+)
+from shoppable.domain.pagination import Key, Page, PageRequest, page_from_rows
+from shoppable.storage.catalog import product_from_row
+from shoppable.storage.content.base import SqlRepositoryPart
+from shoppable.storage.content.media import post_media
+from shoppable.storage.sql import chunks, micros, newest_first_after, table_of
+from shoppable.storage.tables import PostRow, ProductRow, ProductTagRow
+from shoppable.storage.types import utcnow
+
+posts = table_of(PostRow)
+tags = table_of(ProductTagRow)
+products = table_of(ProductRow)
+
+
+def post_from_row(row: Any) -> Post:
+    disclosure = (
+        Disclosure(DisclosureKind(row.disclosure_kind), row.disclosure_partner_id)
+        if row.disclosure_kind and row.disclosure_partner_id
+        else None
+    )
+    return Post(
+        id=row.id,
+        creator_id=row.creator_id,
+        caption=row.caption,
+        hashtags=tuple(row.hashtags or ()),
+        mentions=tuple(row.mentions or ()),
+        status=PostStatus(row.status),
+        disclosure=disclosure,
+        like_count=row.like_count,
+        save_count=row.save_count,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        published_at=row.published_at,
+        listed_at=row.listed_at,
+        deleted_at=row.deleted_at,
+    )
+
+
+def tag_from_row(row: Any) -> ProductTag:
+    return ProductTag(
+        post_id=row.post_id,
+        position=row.position,
+        product_id=row.product_id,
+        sku_id=row.sku_id,
+        media_index=row.media_index,
+        x=row.x,
+        y=row.y,
+        timestamp_ms=row.timestamp_ms,
+    )
+
+
+def post_key(post: Post) -> Key:
+    return (micros(post.listed_at), post.id)
+
+
+def _content_values(content: PostContent) -> dict[str, Any]:
+    return {
+        "caption": content.caption,
+        "hashtags": list(content.hashtags),
+        "mentions": list(content.mentions),
+        "disclosure_kind": content.disclosure.kind.value if content.disclosure else None,
+        "disclosure_partner_id": content.disclosure.partner_id if content.disclosure else None,
+    }
+
+
+class SqlPosts(SqlRepositoryPart):
+    async def add_post(self, creator_id: int, content: PostContent) -> int:
+        now = utcnow()
+        values = _content_values(content) | {
+            "creator_id": creator_id,
+            "status": PostStatus.DRAFT.value,
+            "like_count": 0,
+            "save_count": 0,
+            "created_at": now,
+            "updated_at": now,
+            "listed_at": now,
+        }
+        post_id = (await self.uow.execute(insert(posts).values(**values).returning(posts.c.id))).scalar_one()
+        await self._write_parts(post_id, content)
+        return int(post_id)
+
+    async def replace_post_content(self, post_id: int, content: PostContent) -> None:
+        await self.uow.execute(
+            update(posts).where(posts.c.id == post_id).values(**_content_values(content), updated_at=utcnow())
+        )
+        await self.uow.execute(delete(post_media).where(post_media.c.post_id == post_id))
+        await self.uow.execute(delete(tags).where(tags.c.post_id == post_id))
+        await self._write_parts(post_id, content)
+
+    async def _write_parts(self, post_id: int, content: PostContent) -> None:
+        await self.uow.execute(
+            insert(post_media),
+            [{"post_id": post_id, "media_id": m, "position": i} for i, m in enumerate(content.media_ids)],
+        )
+        if content.tags:
+            await self.uow.execute(
+                insert(tags),
+                [
+                    {
+                        "post_id": post_id,
+                        "position": i,
+                        "product_id": t.product_id,
+                        "sku_id": t.sku_id,
+                        "media_index": t.media_index,
+                        "x": t.x,
+                        "y": t.y,
+                        "timestamp_ms": t.timestamp_ms,
+                    }
+                    for i, t in enumerate(content.tags)
+                ],
+            )
+
+    async def set_post_status(self, post_id: int, status: PostStatus, *, publish_at: datetime | None) -> None:
+        values: dict[str, Any] = {"status": status.value, "updated_at": utcnow()}
+        if publish_at is not None:
+            values |= {"published_at": publish_at, "listed_at": publish_at}
+        await self.uow.execute(update(posts).where(posts.c.id == post_id).values(**values))
+
+    async def delete_post(self, post_id: int, at: datetime) -> None:
+        await self.uow.execute(
+            update(posts).where(posts.c.id == post_id).values(deleted_at=at, updated_at=at)
+        )
+
+    async def get_posts(self, ids: Sequence[int]) -> list[Post]:
+        found: list[Post] = []
+        for chunk in chunks(list(ids)):
+            rows = await self.uow.execute(select(posts).where(posts.c.id.in_(chunk)))
+            found.extend(post_from_row(r) for r in rows)
+        return found
+
+    async def tags_of_posts(self, post_ids: Sequence[int]) -> list[ProductTag]:
+        found: list[ProductTag] = []
+        for chunk in chunks(list(post_ids)):
+            rows = await self.uow.execute(
+                select(tags).where(tags.c.post_id.in_(chunk)).order_by(tags.c.post_id, tags.c.position)
+            )
+            found.extend(tag_from_row(r) for r in rows)
+        return found
+
+    async def list_creator_posts(
+        self, creator_id: int, statuses: frozenset[PostStatus], page: PageRequest
+    ) -> Page[Post]:
+        stmt = select(posts).where(
+            posts.c.creator_id == creator_id,
+            posts.c.status.in_(sorted(s.value for s in statuses)),
+            posts.c.deleted_at.is_(None),
+        )
+        return await self._post_page(stmt, page)
+
+    async def list_posts_tagging(self, product_id: int, page: PageRequest) -> Page[Post]:
+        tagged = select(tags.c.post_id).where(tags.c.product_id == product_id)
+        stmt = select(posts).where(
+            posts.c.id.in_(tagged),
+            posts.c.status == PostStatus.PUBLISHED.value,
+            posts.c.deleted_at.is_(None),
+        )
+        return await self._post_page(stmt, page)
+
+    async def _post_page(self, stmt: Any, page: PageRequest) -> Page[Post]:
+        """Newest first by `listed_at`, keyset (listed_at, id)."""
+        if page.after is not None:
+            stmt = stmt.where(newest_first_after(posts.c.listed_at, posts.c.id, page.after))
+        stmt = stmt.order_by(posts.c.listed_at.desc(), posts.c.id.desc()).limit(page.first + 1)
+        rows = (await self.uow.execute(stmt)).all()
+        return page_from_rows([post_from_row(r) for r in rows], page, post_key)
+
+    async def list_creator_products(self, creator_id: int, page: PageRequest) -> Page[Product]:
+        """Active products tagged in the creator's published posts, by their latest such post."""
+        last_tagged = func.max(posts.c.listed_at)
+        stmt = (
+            select(products, last_tagged.label("last_tagged"))
+            .select_from(
+                tags.join(posts, posts.c.id == tags.c.post_id).join(
+                    products, products.c.id == tags.c.product_id
+                )
+            )
+            .where(
+                posts.c.creator_id == creator_id,
+                posts.c.status == PostStatus.PUBLISHED.value,
+                posts.c.deleted_at.is_(None),
+                products.c.status == "ACTIVE",
+            )
+            .group_by(products.c.id)
+        )
+        if page.after is not None:
+            stmt = stmt.having(newest_first_after(last_tagged, products.c.id, page.after))
+        stmt = stmt.order_by(last_tagged.desc(), products.c.id.desc()).limit(page.first + 1)
+        rows = (await self.uow.execute(stmt)).all()
+        pairs = [(micros(r.last_tagged), product_from_row(r)) for r in rows]
+        found = page_from_rows(pairs, page, lambda pair: (pair[0], pair[1].id))
+        return Page(items=[p for _, p in found.items], keys=found.keys, has_next=found.has_next)
