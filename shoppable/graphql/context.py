@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from strawberry.litestar import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.uow import UnitOfWork
+from shoppable.graphql.catalog.loaders import CatalogLoaders
+from shoppable.graphql.content.loaders import ContentLoaders
 from shoppable.graphql.core.ids import CursorCodec
 from shoppable.services import Services
 from shoppable.settings import Settings
-
-if TYPE_CHECKING:
-    from shoppable.graphql.catalog.loaders import CatalogLoaders
-    from shoppable.graphql.content.loaders import ContentLoaders
 
 
 class Loaders:
@@ -27,14 +24,10 @@ class Loaders:
 
     @cached_property
     def catalog(self) -> CatalogLoaders:
-        from shoppable.graphql.catalog.loaders import CatalogLoaders
-
         return CatalogLoaders(self.uow)
 
     @cached_property
     def content(self) -> ContentLoaders:
-        from shoppable.graphql.content.loaders import ContentLoaders
-
         return ContentLoaders(self.uow)
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import graphql
+
+from shoppable.graphql.core.lookahead import fields_looked_for
 from shoppable.graphql.schema import build_schema
 from shoppable.settings import Settings
 from tests.conftest import GraphQL
@@ -37,3 +40,16 @@ async def test_cost_limit(gql: GraphQL) -> None:
 async def test_internal_errors_are_masked(gql: GraphQL) -> None:
     body = await gql("{ __typename }")
     assert body["data"] == {"__typename": "Query"}
+
+
+def test_every_field_a_prefetch_looks_for_exists_in_the_schema() -> None:
+    build_schema(Settings(debug=True))  # imports every type, and so every prefetch declaration
+    schema = graphql.build_schema(SCHEMA_FILE.read_text())
+    looked_for = fields_looked_for()
+    assert {type_name for type_name, _ in looked_for} >= {"Product", "Post", "Creator", "Media"}
+    missing = sorted(
+        f"{type_name}.{field}"
+        for type_name, field in looked_for
+        if field not in getattr(schema.type_map.get(type_name), "fields", {})
+    )
+    assert not missing, f"prefetches look for fields the schema does not have: {missing}"

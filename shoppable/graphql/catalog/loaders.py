@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.identity.records import Merchant
 from shoppable.graphql.core.dataloader import Loader
+from shoppable.graphql.core.lookahead import field_names
+
+PRODUCT_SKUS = field_names("Product", "skus", "priceRange", "options")
+PRODUCT_IMAGES = field_names("Product", "images")
+PRODUCT_MERCHANT = field_names("Product", "merchant")
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
@@ -32,11 +37,11 @@ class CatalogLoaders:
         if not ids:
             return
         jobs: list[Awaitable[object]] = []
-        if fields & {"skus", "priceRange", "options"}:
+        if fields & PRODUCT_SKUS:
             jobs.append(self.skus_by_product_id.load_many(ids))
-        if "images" in fields:
+        if fields & PRODUCT_IMAGES:
             jobs.append(self.images_by_product_id.load_many(ids))
-        if "merchant" in fields:
+        if fields & PRODUCT_MERCHANT:
             jobs.append(self.merchant_by_id.load_many(sorted({p.merchant_id for p in products})))
         await asyncio.gather(*jobs)
 

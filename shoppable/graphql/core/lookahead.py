@@ -26,3 +26,21 @@ def selected_below(info: Any, *path: str) -> set[str]:
     for name in path:
         level = [f for node in level for f in _fields(node.selections) if f.name == name]
     return {f.name for node in level for f in _fields(node.selections)}
+
+
+_LOOKED_FOR: set[tuple[str, str]] = set()
+
+
+def field_names(type_name: str, *names: str) -> frozenset[str]:
+    """Fields of `type_name` that a prefetch looks for in a selection.
+
+    Recorded, so that a test checks each against the schema: a renamed field would otherwise just
+    stop being prefetched, silently, and every item would load it on its own again.
+    """
+    _LOOKED_FOR.update((type_name, name) for name in names)
+    return frozenset(names)
+
+
+def fields_looked_for() -> frozenset[tuple[str, str]]:
+    """(type name, field name) of every `field_names` declaration made so far."""
+    return frozenset(_LOOKED_FOR)

@@ -12,7 +12,26 @@ from shoppable.domain.content import records
 from shoppable.graphql.content.types.posts import Post
 from shoppable.graphql.context import Info
 from shoppable.graphql.core.connection import Connection, connection, page_request
-from shoppable.graphql.core.lookahead import selected_below
+from shoppable.graphql.core.lookahead import field_names, selected_below
+
+# What each relation is loaded for, by the GraphQL fields that need it.
+POST_CREATOR = field_names("Post", "creator", "saveCount", "moderation")
+POST_MEDIA = field_names("Post", "media")
+POST_TAGS = field_names("Post", "productTags")
+POST_MENTIONS = field_names("Post", "mentions")
+POST_DISCLOSURE = field_names("Post", "disclosure")
+POST_MODERATION = field_names("Post", "moderation")
+POST_LIKED = field_names("Post", "viewerHasLiked")
+POST_SAVED = field_names("Post", "viewerHasSaved")
+CREATOR_FOLLOWS = field_names("Creator", "viewerFollows")
+CREATOR_AVATAR = field_names("Creator", "avatar")
+MEDIA_RENDITIONS = field_names("Media", "url", "contentType", "renditions")
+TAG_SKU = field_names("ProductTag", "sku")
+# Path steps below a post.
+(CREATOR,) = field_names("Post", "creator")
+(MEDIA,) = field_names("Post", "media")
+(PRODUCT_TAGS,) = field_names("Post", "productTags")
+(PRODUCT,) = field_names("ProductTag", "product")
 
 
 async def featured_in(info: Info, product_id: int, first: int | None, after: str | None) -> Connection[Post]:
@@ -34,24 +53,24 @@ async def prefetch_posts(info: Info, posts: Sequence[records.Post], *path: str) 
     ids = [p.id for p in posts]
     viewer = info.context.actor.user_id
     jobs: list[Awaitable[Any]] = []
-    if fields & {"creator", "saveCount", "moderation"}:
+    if fields & POST_CREATOR:
         creator_ids = sorted({p.creator_id for p in posts})
-        jobs.append(_prefetch_creators(info, creator_ids, selected_below(info, *path, "creator")))
-    if "media" in fields:
-        jobs.append(_prefetch_media(info, ids, selected_below(info, *path, "media")))
-    if "productTags" in fields:
+        jobs.append(_prefetch_creators(info, creator_ids, selected_below(info, *path, CREATOR)))
+    if fields & POST_MEDIA:
+        jobs.append(_prefetch_media(info, ids, selected_below(info, *path, MEDIA)))
+    if fields & POST_TAGS:
         jobs.append(_prefetch_tags(info, ids, *path))
-    if "mentions" in fields:
+    if fields & POST_MENTIONS:
         handles = sorted({handle for p in posts for handle in p.mentions})
         jobs.append(loaders.creator_by_handle.load_many(handles))
-    if "disclosure" in fields:
+    if fields & POST_DISCLOSURE:
         partners = sorted({p.disclosure.partner_id for p in posts if p.disclosure})
         jobs.append(catalog.merchant_by_id.load_many(partners))
-    if "moderation" in fields:
+    if fields & POST_MODERATION:
         jobs.append(loaders.decision_by_post_id.load_many(ids))
-    if viewer is not None and "viewerHasLiked" in fields:
+    if viewer is not None and fields & POST_LIKED:
         jobs.append(loaders.viewer_liked.load_many([(viewer, i) for i in ids]))
-    if viewer is not None and "viewerHasSaved" in fields:
+    if viewer is not None and fields & POST_SAVED:
         jobs.append(loaders.viewer_saved.load_many([(viewer, i) for i in ids]))
     await asyncio.gather(*jobs)
 
@@ -61,10 +80,10 @@ async def _prefetch_creators(info: Info, creator_ids: list[int], fields: set[str
     creators = [c for c in await loaders.creator_by_id.load_many(creator_ids) if c is not None]
     viewer = info.context.actor.user_id
     jobs: list[Awaitable[Any]] = []
-    if viewer is not None and "viewerFollows" in fields:
+    if viewer is not None and fields & CREATOR_FOLLOWS:
         jobs.append(loaders.viewer_follows.load_many([(viewer, c.id) for c in creators]))
     avatars = sorted({c.avatar_media_id for c in creators if c.avatar_media_id is not None})
-    if "avatar" in fields and avatars:
+    if fields & CREATOR_AVATAR and avatars:
         jobs.append(_prefetch_media_by_id(info, avatars))
     await asyncio.gather(*jobs)
 
@@ -78,7 +97,7 @@ async def _prefetch_media_by_id(info: Info, media_ids: list[int]) -> None:
 async def _prefetch_media(info: Info, post_ids: list[int], fields: set[str]) -> None:
     loaders = info.context.loaders.content
     media = [m for found in await loaders.media_by_post_id.load_many(post_ids) for m in found]
-    if fields & {"url", "contentType", "renditions"}:
+    if fields & MEDIA_RENDITIONS:
         await loaders.renditions_by_media_id.load_many(sorted({m.id for m in media}))
 
 
@@ -90,10 +109,10 @@ async def _prefetch_tags(info: Info, post_ids: list[int], *path: str) -> None:
     products = await catalog.product_by_id.load_many(sorted({t.product_id for t in tags}))
     jobs: list[Awaitable[Any]] = [
         catalog.prefetch_for(
-            [p for p in products if p is not None], selected_below(info, *path, "productTags", "product")
+            [p for p in products if p is not None], selected_below(info, *path, PRODUCT_TAGS, PRODUCT)
         )
     ]
     sku_ids = sorted({t.sku_id for t in tags if t.sku_id is not None})
-    if sku_ids and "sku" in selected_below(info, *path, "productTags"):
+    if sku_ids and TAG_SKU & selected_below(info, *path, PRODUCT_TAGS):
         jobs.append(catalog.sku_by_id.load_many(sku_ids))
     await asyncio.gather(*jobs)
