@@ -308,16 +308,16 @@ def _user(user_id: int, name: str, consent: bool, now: datetime) -> dict[str, An
 
 async def train(url: str, model_dir: Path) -> dict[str, Any] | None:
     """The real periodic training job, on the seeded events."""
-    from shoppable.jobs.context import JobContext
     from shoppable.jobs.recs_train import recs_train
+    from shoppable.services import build_services
     from shoppable.settings import Settings
 
-    database = Database(url)
     settings = Settings(database_url=url, secret_key=BENCH_SECRET, model_dir=model_dir)
+    services = build_services(settings)
     try:
-        return await recs_train(JobContext(settings=settings, database=database))
+        return await recs_train(services)
     finally:
-        await database.dispose()
+        await services.close()
 
 
 async def snapshot_seconds(url: str) -> float:
