@@ -76,6 +76,29 @@ class EngagementCount:
     count: int
 
 
+@dataclass(frozen=True)
+class TrainingEvent:
+    """One event of a user who agreed to personalization, as the ranker's training reads it."""
+
+    id: int
+    user_id: int
+    type: str
+    subject_type: str
+    subject_id: int
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    """An active product, with what the ranker knows of it."""
+
+    product_id: int
+    merchant_id: int
+    category: str | None
+    price_minor: int | None  # of its last SKU by position
+    created_at: datetime
+
+
 class SessionConflict(Exception):
     """Another request extended the same feed session at the same time."""
 
@@ -156,7 +179,25 @@ class Hides(Protocol):
     async def unhide(self, user_id: int, subject_type: str, subject_id: int) -> None: ...
 
 
-class FeedRepository(CandidateReads, TrendingReads, FeedSessions, EventStore, Hides, Protocol):
+class TrainingReads(Protocol):
+    """What the ranker is trained on."""
+
+    async def training_events(
+        self, since: datetime, types: Sequence[str], after_id: int, limit: int
+    ) -> list[TrainingEvent]:
+        """Events of consenting users of the given types, in id order after `after_id`."""
+        ...
+
+    async def sku_product_ids(self) -> dict[int, int]: ...
+
+    async def tagged_product_ids(self) -> dict[int, list[int]]:
+        """Every post's tagged products (post id -> product ids)."""
+        ...
+
+    async def catalog_items(self) -> list[CatalogItem]: ...
+
+
+class FeedRepository(CandidateReads, TrendingReads, FeedSessions, EventStore, Hides, TrainingReads, Protocol):
     """Everything the feed reads and writes in the database: `uow.feed`."""
 
 
