@@ -22,10 +22,10 @@ class EventInput:
     event_id: strawberry.ID = strawberry.field(
         description="Client-generated; an id seen before counts as a duplicate."
     )
-    type: EventType  # type: ignore[valid-type]
+    type: EventType  # type: ignore[valid-type]  # strawberry.enum() returns a value mypy cannot use as a type
     occurred_at: datetime
     subject_id: strawberry.ID | None = None
-    channel: Channel = model.Channel.OTHER  # type: ignore[valid-type]
+    channel: Channel = model.Channel.OTHER  # type: ignore[valid-type]  # as for `type`
     position: int | None = None
 
 

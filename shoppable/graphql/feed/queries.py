@@ -46,7 +46,7 @@ class FeedQueries:
         info: Info,
         first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-        mode: FeedMode = model.FeedMode.FOR_YOU,  # type: ignore[valid-type]
+        mode: FeedMode = model.FeedMode.FOR_YOU,  # type: ignore[valid-type]  # a strawberry.enum() value
     ) -> FeedConnection:
         request = FeedRequest(model.FeedMode(mode), _page_size(first), *_cursor(info, after))
         context = info.context

@@ -19,8 +19,7 @@ from shoppable.storage.tables.identity import UserRow
 
 
 def table(row: type[SQLModel]) -> Table:
-    # SQLModel sets `__table__` on every table class, but its type stubs do not declare it.
-    return row.__table__  # type: ignore[attr-defined,no-any-return]
+    return row.__table__  # type: ignore[attr-defined]  # set on every table class; SQLModel's stubs omit it
 
 
 events = table(EventRow)
