@@ -322,14 +322,14 @@ async def train(url: str, model_dir: Path) -> dict[str, Any] | None:
 
 async def snapshot_seconds(url: str) -> float:
     """How long the shared trending snapshot takes to compute (once a minute per process)."""
-    from shoppable.storage.feed import compute_snapshot
+    from shoppable.domain.feed.trending import compute_snapshot
 
     database = Database(url)
     try:
         async with database.unit_of_work() as uow:
-            await compute_snapshot(uow)  # warm the statement caches
+            await compute_snapshot(uow.feed, datetime.now(UTC))  # warm the statement caches
             started = time.perf_counter()
-            await compute_snapshot(uow)
+            await compute_snapshot(uow.feed, datetime.now(UTC))
             return time.perf_counter() - started
     finally:
         await database.dispose()

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import psutil
 
-from shoppable.domain.recs import artifact, synthetic
+from shoppable.domain.recs import synthetic
 from shoppable.domain.recs.artifact import TrainedModel
 from shoppable.domain.recs.interactions import load_interactions_csv
 from shoppable.domain.recs.item_meta import ItemMeta, load_items_csv
 from shoppable.domain.recs.models import build_model
+from shoppable.storage import recs_artifacts as artifact
 
 
 class PeakRss:

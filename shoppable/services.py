@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from shoppable.domain.content.media import MediaLimits
 from shoppable.domain.content.ports import ImageProcessor, MediaStore
+from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
-from shoppable.storage.feed import CandidatePlanCache, SnapshotCache
 from shoppable.storage.imaging import render_image
 from shoppable.storage.media_stores import media_store_for
 from shoppable.storage.models import ModelStore
@@ -62,7 +62,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         database=database,
         media=media_store_for(settings),
         images=render_image,
-        snapshots=SnapshotCache(database, settings.feed_snapshot_ttl_seconds),
+        snapshots=SnapshotCache(settings.feed_snapshot_ttl_seconds),
         plans=CandidatePlanCache(),
         models=ModelStore(settings.model_dir),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from shoppable.demo.catalog import DEMO_PASSWORD
 from shoppable.domain.feed.events import EventInput, EventType, track
@@ -19,9 +19,7 @@ from shoppable.domain.identity import credentials
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.consent import CURRENT_POLICY_VERSION, Consent
 from shoppable.storage.db import Database
-from shoppable.storage.feed import SqlEventStore
-from shoppable.storage.identity import SqlIdentityRepository
-from shoppable.storage.tables import CreatorRow, FollowRow, LikeRow, PostRow, ProductRow, ProductTagRow
+from shoppable.storage.feed import queries as tables
 
 SHOPPERS = (
     ("shopper@shoppable.dev", "Sam Shopper", True),
@@ -38,26 +36,22 @@ async def seed_shoppers(database: Database) -> int:
     uow = database.unit_of_work(write=True)
     async with uow:
         creators = [
-            r[0]
-            for r in await uow.execute(select(CreatorRow.__table__.c.id).order_by(CreatorRow.__table__.c.id))
+            r.id for r in await uow.execute(select(tables.creators.c.id).order_by(tables.creators.c.id))
         ]
-        posts = (
-            await uow.execute(
-                select(PostRow.__table__.c.id, PostRow.__table__.c.creator_id).where(
-                    PostRow.__table__.c.status == "PUBLISHED"
-                )
-            )
-        ).all()
+        posts = [
+            r.id
+            for r in await uow.execute(select(tables.posts.c.id).where(tables.posts.c.status == "PUBLISHED"))
+        ]
         products = [
-            r[0]
+            r.id
             for r in await uow.execute(
-                select(ProductRow.__table__.c.id).where(ProductRow.__table__.c.status == "ACTIVE")
+                select(tables.products.c.id).where(tables.products.c.status == "ACTIVE")
             )
         ]
-        tagged = (
-            await uow.execute(select(ProductTagRow.__table__.c.post_id, ProductTagRow.__table__.c.product_id))
-        ).all()
-        identity = SqlIdentityRepository(uow)
+        tagged = [
+            r.product_id for r in await uow.execute(select(tables.tags.c.post_id, tables.tags.c.product_id))
+        ]
+        identity = uow.identity
         shoppers = []
         for email, name, consent in SHOPPERS:
             found = await identity.get_user_with_password(email)
@@ -74,25 +68,22 @@ async def seed_shoppers(database: Database) -> int:
                 )
                 for creator_id in rng.sample(creators, k=min(2, len(creators))):
                     await uow.execute(
-                        insert(FollowRow.__table__).values(
-                            user_id=user.id, creator_id=creator_id, created_at=now
-                        )
+                        insert(tables.follows).values(user_id=user.id, creator_id=creator_id, created_at=now)
                     )
-                for post_id, _creator in rng.sample(posts, k=min(3, len(posts))):
+                for post_id in rng.sample(posts, k=min(3, len(posts))):
                     await uow.execute(
-                        insert(LikeRow.__table__).values(user_id=user.id, post_id=post_id, created_at=now)
+                        insert(tables.likes).values(user_id=user.id, post_id=post_id, created_at=now)
                     )
                     await uow.execute(
-                        PostRow.__table__.update()
-                        .where(PostRow.__table__.c.id == post_id)
-                        .values(like_count=PostRow.__table__.c.like_count + 1)
+                        update(tables.posts)
+                        .where(tables.posts.c.id == post_id)
+                        .values(like_count=tables.posts.c.like_count + 1)
                     )
             shoppers.append(user)
         await uow.commit()
         if not products:
             return 0
-        store = SqlEventStore(uow)
-        liked_products = [product for _post, product in tagged] or products
+        liked_products = tagged or products
         for user in shoppers:
             taste = rng.sample(products, k=min(6, len(products)))
             batch = []
@@ -104,6 +95,6 @@ async def seed_shoppers(database: Database) -> int:
                 )[0]
                 when = now - timedelta(hours=rng.uniform(1, 6 * 24))
                 batch.append(EventInput(f"demo-{user.id}-{n}", kind, ("Product", product), when))
-            result = await track(uow, store, Actor(user_id=user.id), batch, now)
+            result = await track(uow, Actor(user_id=user.id), batch, now)
             stored += result.accepted
     return stored

@@ -11,6 +11,7 @@ from typing import Protocol
 from shoppable.domain.catalog.importing import ImportJobRepository
 from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.content.ports import ContentRepository
+from shoppable.domain.feed.ports import FeedRepository
 from shoppable.domain.idempotency import IdempotencyRepository
 from shoppable.domain.identity.ports import IdentityRepository
 from shoppable.domain.ports import Transaction
@@ -37,3 +38,6 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+
+    @property
+    def feed(self) -> FeedRepository: ...

@@ -7,8 +7,8 @@ import logging
 import time
 from pathlib import Path
 
-from shoppable.domain.recs import artifact
 from shoppable.domain.recs.artifact import TrainedModel
+from shoppable.storage import recs_artifacts as artifact
 
 log = logging.getLogger("shoppable.recs")
 

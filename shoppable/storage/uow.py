@@ -7,6 +7,7 @@ from functools import cached_property
 from shoppable.storage.catalog import SqlCatalogRepository
 from shoppable.storage.content import SqlContentRepository
 from shoppable.storage.db import SqlTransaction
+from shoppable.storage.feed import SqlFeedRepository
 from shoppable.storage.idempotency import SqlIdempotencyRepository
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
@@ -34,3 +35,7 @@ class SqlUnitOfWork(SqlTransaction):
     @cached_property
     def idempotency(self) -> SqlIdempotencyRepository:
         return SqlIdempotencyRepository(self)
+
+    @cached_property
+    def feed(self) -> SqlFeedRepository:
+        return SqlFeedRepository(self)

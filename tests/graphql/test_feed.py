@@ -225,6 +225,34 @@ async def test_hidden_creators_and_products_disappear(gql: GraphQL, world: World
     assert anonymous["data"]["hideFromFeed"]["userErrors"] == [{"code": "UNAUTHENTICATED"}]
 
 
+async def test_hide_refusals_are_user_errors_and_unhide_shows_again(gql: GraphQL, world: World) -> None:
+    shopper = await world.user(consent=True)
+    creator = (await world.creators(1))[0]
+    await world.posts(creator, 3)
+    fields = "hidden userErrors { field code }"
+    hide = f"mutation($i: HideFromFeedInput!) {{ hideFromFeed(input: $i) {{ {fields} }} }}"
+    unhide = f"mutation($i: HideFromFeedInput!) {{ unhideFromFeed(input: $i) {{ {fields} }} }}"
+    for bad in ("%%%", encode_id("Sku", 1)):
+        for mutation, name in ((hide, "hideFromFeed"), (unhide, "unhideFromFeed")):
+            body = await gql(mutation, {"i": {"subjectId": bad}}, token=shopper["token"])
+            assert "errors" not in body, body
+            assert body["data"][name] == {
+                "hidden": False,
+                "userErrors": [{"field": ["subjectId"], "code": "INVALID"}],
+            }
+    creator_id = encode_id("Creator", creator)
+
+    async def posts_shown() -> int:
+        edges = await walk(gql, first=20, pages=1, token=shopper["token"])
+        return sum(1 for e in edges if e["node"]["__typename"] == "Post")
+
+    await gql(hide, {"i": {"subjectId": creator_id}}, token=shopper["token"])
+    assert await posts_shown() == 0
+    shown = await gql(unhide, {"i": {"subjectId": creator_id}}, token=shopper["token"])
+    assert shown["data"]["unhideFromFeed"] == {"hidden": False, "userErrors": []}
+    assert await posts_shown() == 3
+
+
 async def test_bad_and_foreign_cursors(gql: GraphQL, world: World) -> None:
     creator = (await world.creators(1))[0]
     await world.posts(creator, 6)

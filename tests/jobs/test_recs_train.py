@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from shoppable.domain.recs import artifact
 from shoppable.jobs.recs_train import recs_train
 from shoppable.services import Services
 from shoppable.settings import Settings
+from shoppable.storage import recs_artifacts as artifact
 from shoppable.storage.db import Database
 from shoppable.storage.tables import EventRow
 from tests.conftest import GraphQL

@@ -6,37 +6,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Protocol
 
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
-from shoppable.domain.feed.service import actor_key
+from shoppable.domain.feed.model import MALFORMED, Channel, EventType, Malformed, NewEvent, actor_key
+from shoppable.domain.feed.ports import FeedUnitOfWork
 from shoppable.domain.identity.actor import Actor
-from shoppable.domain.ports import Transaction
+
+__all__ = ["MALFORMED", "Channel", "EventInput", "EventType", "TrackResult", "track"]
 
 MAX_EVENTS = 500
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_AGE = timedelta(days=7)
 EVENT_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-
-
-class EventType(StrEnum):
-    IMPRESSION = "IMPRESSION"
-    VIEW = "VIEW"
-    CLICK = "CLICK"
-    LIKE = "LIKE"
-    SAVE = "SAVE"
-    FOLLOW = "FOLLOW"
-    SHARE = "SHARE"
-    ADD_TO_CART = "ADD_TO_CART"
-    PURCHASE = "PURCHASE"
-
-
-class Channel(StrEnum):
-    APP = "APP"
-    WEB = "WEB"
-    WATCH = "WATCH"
-    OTHER = "OTHER"
 
 
 # Which subjects each event may be about (None: no subject needed).
@@ -55,26 +36,14 @@ SUBJECTS: dict[EventType, frozenset[str | None]] = {
 
 @dataclass(frozen=True)
 class EventInput:
+    """One event as the caller sent it; `subject` is MALFORMED when its id could not be read."""
+
     event_id: str
     type: EventType
-    subject: tuple[str, int] | None  # (type name, pk) from a global id
+    subject: tuple[str, int] | Malformed | None  # (type name, pk) from a global id
     occurred_at: datetime
     channel: Channel = Channel.OTHER
     position: int | None = None
-
-
-@dataclass(frozen=True)
-class NewEvent:
-    event_id: str
-    actor_key: str
-    user_id: int | None
-    device_id: str | None
-    type: EventType
-    subject_type: str | None
-    subject_id: int | None
-    channel: Channel
-    position: int | None
-    occurred_at: datetime
 
 
 @dataclass(frozen=True)
@@ -84,16 +53,10 @@ class TrackResult:
     errors: list[FieldError]
 
 
-class EventStore(Protocol):
-    async def existing_subjects(self, subjects: Sequence[tuple[str, int]]) -> set[tuple[str, int]]: ...
-
-    async def insert_new(self, events: Sequence[NewEvent]) -> int:
-        """Store the events whose (actor, event id) is new; returns how many were stored."""
-        ...
-
-
 def _check(index: int, event: EventInput, now: datetime) -> list[FieldError]:
     at = ("events", index)
+    if isinstance(event.subject, Malformed):
+        return [FieldError((*at, "subjectId"), ErrorCode.INVALID, "Malformed id.")]
     errors = []
     if not EVENT_ID_RE.match(event.event_id):
         errors.append(
@@ -120,10 +83,29 @@ def _check(index: int, event: EventInput, now: datetime) -> list[FieldError]:
     return errors
 
 
+def _new_event(event: EventInput, actor: Actor, key: str, subject: tuple[str, int] | None) -> NewEvent:
+    return NewEvent(
+        event_id=event.event_id,
+        actor_key=key,
+        user_id=actor.user_id,
+        device_id=actor.device_id if actor.user_id is None else None,
+        type=event.type,
+        subject_type=subject[0] if subject else None,
+        subject_id=subject[1] if subject else None,
+        channel=event.channel,
+        position=event.position,
+        occurred_at=event.occurred_at,
+    )
+
+
 async def track(
-    tx: Transaction, store: EventStore, actor: Actor, events: Sequence[EventInput], now: datetime
+    uow: FeedUnitOfWork, actor: Actor, events: Sequence[EventInput], now: datetime
 ) -> TrackResult:
-    """Store valid events (each once per client event id); report each invalid one at its index."""
+    """Store valid events (each once per client event id); report each invalid one at its index.
+
+    Indexes are the caller's: every event sent is passed, those whose subject id did not decode
+    marked MALFORMED, so no error has to be moved to another index afterwards.
+    """
     if actor.user_id is None and not actor.device_id:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Sign in or send an X-Device-Id header.")
     if len(events) > MAX_EVENTS:
@@ -131,38 +113,29 @@ async def track(
             ("events",), ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_EVENTS} events per call."
         )
     errors: list[FieldError] = []
-    valid: list[tuple[int, EventInput]] = []
+    valid: list[tuple[int, EventInput, tuple[str, int] | None]] = []
     for index, event in enumerate(events):
         problems = _check(index, event, now)
         errors.extend(problems)
         if not problems:
-            valid.append((index, event))
-    existing = await store.existing_subjects([e.subject for _, e in valid if e.subject])
+            assert not isinstance(event.subject, Malformed)
+            valid.append((index, event, event.subject))
+    existing = await uow.feed.existing_subjects([subject for _, _, subject in valid if subject])
     key = actor_key(actor)
     batch: dict[str, NewEvent] = {}
     in_call_duplicates = 0
-    for index, event in valid:
-        if event.subject and event.subject not in existing:
+    for index, event, subject in valid:
+        if subject and subject not in existing:
             errors.append(FieldError(("events", index, "subjectId"), ErrorCode.NOT_FOUND, "No such subject."))
             continue
         if event.event_id in batch:
             in_call_duplicates += 1
             continue
-        batch[event.event_id] = NewEvent(
-            event_id=event.event_id,
-            actor_key=key,
-            user_id=actor.user_id,
-            device_id=actor.device_id if actor.user_id is None else None,
-            type=event.type,
-            subject_type=event.subject[0] if event.subject else None,
-            subject_id=event.subject[1] if event.subject else None,
-            channel=event.channel,
-            position=event.position,
-            occurred_at=event.occurred_at,
-        )
+        batch[event.event_id] = _new_event(event, actor, key, subject)
     stored = 0
     if batch:
-        await tx.begin_write()
-        stored = await store.insert_new(list(batch.values()))
-        await tx.commit()
+        await uow.begin_write()
+        stored = await uow.feed.insert_new(list(batch.values()))
+        await uow.commit()
+    errors.sort(key=lambda e: int(e.field[1]))  # by event: stable, so each event's errors keep their order
     return TrackResult(accepted=stored, duplicates=len(batch) - stored + in_call_duplicates, errors=errors)

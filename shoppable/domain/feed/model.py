@@ -1,10 +1,12 @@
-"""What the feed is made of: modes, sources, reasons, candidates and served items."""
+"""What the feed is made of: modes, sources, reasons, candidates, served items and viewers' events."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from shoppable.domain.identity.actor import Actor
 
 
 class FeedMode(StrEnum):
@@ -99,3 +101,57 @@ class FeedPage:
     items: list[ServedItem]
     has_next: bool
     restarted: bool = field(default=False)
+
+
+class EventType(StrEnum):
+    IMPRESSION = "IMPRESSION"
+    VIEW = "VIEW"
+    CLICK = "CLICK"
+    LIKE = "LIKE"
+    SAVE = "SAVE"
+    FOLLOW = "FOLLOW"
+    SHARE = "SHARE"
+    ADD_TO_CART = "ADD_TO_CART"
+    PURCHASE = "PURCHASE"
+
+
+class Channel(StrEnum):
+    APP = "APP"
+    WEB = "WEB"
+    WATCH = "WATCH"
+    OTHER = "OTHER"
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """A validated event, ready to be stored once per (actor key, event id)."""
+
+    event_id: str
+    actor_key: str
+    user_id: int | None
+    device_id: str | None
+    type: EventType
+    subject_type: str | None
+    subject_id: int | None
+    channel: Channel
+    position: int | None
+    occurred_at: datetime
+
+
+def actor_key(actor: Actor) -> str:
+    """Whose feed sessions and events these are: the user, else the device, else nobody in particular."""
+    if actor.user_id is not None:
+        return f"u:{actor.user_id}"
+    if actor.device_id:
+        return f"d:{actor.device_id}"
+    return "anonymous"
+
+
+class Malformed:
+    """Stands for an id the caller sent that could not be read; reported as INVALID at its field."""
+
+    def __repr__(self) -> str:
+        return "MALFORMED"
+
+
+MALFORMED = Malformed()

@@ -1,13 +1,16 @@
-"""What the feed reads (candidates, filters) and where it keeps sessions; implemented in storage."""
+"""What the feed needs from outside the domain: one repository (reads, sessions, events, hides) on the
+unit of work, implemented in storage, and a few in-process services (caches, the current model, clock).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shoppable.domain.feed.model import Candidate, FeedMode, FeedSession, ItemKind, ServedItem
+from shoppable.domain.feed.model import Candidate, FeedSession, ItemKind, NewEvent, ServedItem
+from shoppable.domain.ports import Transaction
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,46 @@ class HistoryEvent:
     occurred_at: datetime
 
 
-class FeedReader(Protocol):
-    async def snapshot(self) -> Snapshot: ...
+@dataclass(frozen=True)
+class EngagementCount:
+    """How many events of one type a post or product got since some time, and when the latest was."""
+
+    subject_type: str
+    subject_id: int
+    event_type: str
+    latest_at: datetime
+    count: int
+
+
+@dataclass(frozen=True)
+class TrainingEvent:
+    """One event of a user who agreed to personalization, as the ranker's training reads it."""
+
+    id: int
+    user_id: int
+    type: str
+    subject_type: str
+    subject_id: int
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    """An active product, with what the ranker knows of it."""
+
+    product_id: int
+    merchant_id: int
+    category: str | None
+    price_minor: int | None  # of its last SKU by position
+    created_at: datetime
+
+
+class SessionConflict(Exception):
+    """Another request extended the same feed session at the same time."""
+
+
+class CandidateReads(Protocol):
+    """What candidate sources and filters read about the viewer and the catalog."""
 
     async def followed_creator_ids(self, user_id: int) -> list[int]: ...
 
@@ -80,6 +121,91 @@ class FeedReader(Protocol):
     async def hidden(self, user_id: int) -> set[tuple[str, int]]: ...
 
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]: ...
+
+
+class TrendingReads(Protocol):
+    """Raw counts and rows the trending snapshot is scored from (see `trending.compute_snapshot`)."""
+
+    async def latest_posts(self, limit: int) -> list[PostInfo]:
+        """Published posts, newest first."""
+        ...
+
+    async def posts(self, post_ids: Sequence[int]) -> list[PostInfo]:
+        """Those of the posts that are published (any order)."""
+        ...
+
+    async def like_counts_since(self, since: datetime, limit: int) -> dict[int, int]:
+        """Likes per post since `since`, the `limit` most liked posts."""
+        ...
+
+    async def engagement_since(self, since: datetime) -> list[EngagementCount]:
+        """Events about posts and products since `since`, counted per subject and event type."""
+        ...
+
+    async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]: ...
+
+    async def newest_sellable_products(self, limit: int) -> list[ProductInfo]: ...
+
+
+class FeedSessions(Protocol):
+    async def session(self, session_id: str) -> FeedSession | None: ...
+
+    async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]: ...
+
+    async def served_keys(self, session_id: str) -> set[tuple[ItemKind, int]]: ...
+
+    async def tail(self, session_id: str, count: int) -> list[ServedItem]: ...
+
+    async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
+        """Store a new session or extend one; raises SessionConflict if another request extended it first."""
+        ...
+
+    async def delete_expired_sessions(self, now: datetime) -> int: ...
+
+
+class EventStore(Protocol):
+    async def existing_subjects(self, subjects: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
+        """The subjects a shopper may see: published posts, active products (and their SKUs), creators."""
+        ...
+
+    async def insert_new(self, events: Sequence[NewEvent]) -> int:
+        """Store the events whose (actor, event id) is new; returns how many were stored."""
+        ...
+
+
+class Hides(Protocol):
+    async def hide(self, user_id: int, subject_type: str, subject_id: int) -> None: ...
+
+    async def unhide(self, user_id: int, subject_type: str, subject_id: int) -> None: ...
+
+
+class TrainingReads(Protocol):
+    """What the ranker is trained on."""
+
+    async def training_events(
+        self, since: datetime, types: Sequence[str], after_id: int, limit: int
+    ) -> list[TrainingEvent]:
+        """Events of consenting users of the given types, in id order after `after_id`."""
+        ...
+
+    async def sku_product_ids(self) -> dict[int, int]: ...
+
+    async def tagged_product_ids(self) -> dict[int, list[int]]:
+        """Every post's tagged products (post id -> product ids)."""
+        ...
+
+    async def catalog_items(self) -> list[CatalogItem]: ...
+
+
+class FeedRepository(CandidateReads, TrendingReads, FeedSessions, EventStore, Hides, TrainingReads, Protocol):
+    """Everything the feed reads and writes in the database: `uow.feed`."""
+
+
+class FeedUnitOfWork(Transaction, Protocol):
+    """The part of `shoppable.domain.uow.UnitOfWork` the feed uses (domain tests fake just this)."""
+
+    @property
+    def feed(self) -> FeedRepository: ...
 
 
 class Ranker(Protocol):
@@ -104,21 +230,43 @@ class CandidatePlans(Protocol):
     def put(self, key: str, posts: list[Candidate], products: list[Candidate]) -> None: ...
 
 
-class SessionConflict(Exception):
-    """Another request extended the same feed session at the same time."""
+class Snapshots(Protocol):
+    """The shared everyone-feed: `compute` is called when the cached one is missing or stale."""
+
+    async def get(self, compute: Callable[[], Awaitable[Snapshot]]) -> Snapshot: ...
 
 
-class FeedSessions(Protocol):
-    async def get(self, session_id: str) -> FeedSession | None: ...
+class Rankers(Protocol):
+    async def current(self) -> Ranker | None:
+        """The latest trained model, or None before the first training."""
+        ...
 
-    async def create(
-        self, actor_key: str, mode: FeedMode, personalized: bool, ttl_seconds: int
-    ) -> FeedSession: ...
 
-    async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]: ...
+class FeedSettings(Protocol):
+    @property
+    def feed_slot_pattern(self) -> str: ...
 
-    async def served_keys(self, session_id: str) -> set[tuple[ItemKind, int]]: ...
+    @property
+    def feed_session_ttl_seconds(self) -> int: ...
 
-    async def tail(self, session_id: str, count: int) -> list[ServedItem]: ...
+    @property
+    def feed_purchase_window_days(self) -> int: ...
 
-    async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None: ...
+
+class FeedServices(Protocol):
+    """The non-database ports the feed uses; `shoppable.services.Services` provides them."""
+
+    @property
+    def settings(self) -> FeedSettings: ...
+
+    @property
+    def snapshots(self) -> Snapshots: ...
+
+    @property
+    def plans(self) -> CandidatePlans: ...
+
+    @property
+    def models(self) -> Rankers: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...

@@ -45,7 +45,7 @@ class IdIndex:
         """Indices of `values`, adding the ones not seen before."""
         positions = self._positions
         ids = self._ids
-        out = []
+        out: list[int] = []
         append = out.append
         for value in values:
             position = positions.get(value)

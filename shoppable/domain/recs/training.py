@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from shoppable.domain.recs.artifact import TrainedModel, save
+from shoppable.domain.recs.artifact import TrainedModel
 from shoppable.domain.recs.interactions import Interactions, load_interactions_csv
 from shoppable.domain.recs.item_meta import ItemMeta, ItemRecord, load_items_csv
 from shoppable.domain.recs.models import build_model
@@ -70,15 +70,13 @@ def train(
 
 def train_file(
     interactions_csv: Path | str,
-    model_dir: Path | str,
     *,
     items_csv: Path | str | None = None,
     now: float | None = None,
     model: str = "feed",
-) -> tuple[TrainedModel, Path]:
-    """Train from CSV files (same formats as `recs eval`) and save a new version into `model_dir`."""
+) -> TrainedModel:
+    """Train from CSV files (same formats as `recs eval`); `storage.recs_artifacts.save` keeps it."""
     records = load_items_csv(items_csv) if items_csv is not None else []
     interactions = load_interactions_csv(interactions_csv, catalog_item_ids=(r.item_id for r in records))
     meta = ItemMeta.from_records(interactions.items.ids, records) if records else None
-    trained = train(interactions, meta, now=now, model=model)
-    return trained, save(trained, model_dir)
+    return train(interactions, meta, now=now, model=model)

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import strawberry
 
-from shoppable.domain.catalog.drafts import ProductStatus
-from shoppable.domain.content.records import PostStatus
-from shoppable.domain.feed import model
-from shoppable.domain.feed.service import FeedConfig, FeedRequest, build_page
-from shoppable.domain.identity import policy
+from shoppable.domain.feed import model, visibility
+from shoppable.domain.feed.service import FeedRequest, build_page
 from shoppable.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shoppable.graphql.catalog.types import Product
 from shoppable.graphql.content.types import Post, prefetch_posts
@@ -21,7 +17,6 @@ from shoppable.graphql.core.connection import PageInfo
 from shoppable.graphql.core.ids import CursorCodec, bad_user_input
 from shoppable.graphql.core.lookahead import selected_below
 from shoppable.graphql.feed.types import FEED_CURSOR, FeedConnection, FeedEdge, FeedMode, FeedReason
-from shoppable.storage.feed import SqlFeedReader, SqlFeedSessions
 
 
 def _cursor(info: Info, after: str | None) -> tuple[str | None, int]:
@@ -31,6 +26,13 @@ def _cursor(info: Info, after: str | None) -> tuple[str | None, int]:
     if not (isinstance(key, list) and len(key) == 2 and isinstance(key[0], str) and isinstance(key[1], int)):
         raise bad_user_input("Invalid cursor.")
     return key[0], max(0, key[1])
+
+
+def _page_size(first: int | None) -> int:
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise bad_user_input(f"`first` must be between 1 and {MAX_PAGE_SIZE}.")
+    return size
 
 
 @strawberry.type
@@ -44,30 +46,11 @@ class FeedQueries:
         info: Info,
         first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-        mode: FeedMode = model.FeedMode.FOR_YOU,  # type: ignore[valid-type]
+        mode: FeedMode = model.FeedMode.FOR_YOU,  # type: ignore[valid-type]  # a strawberry.enum() value
     ) -> FeedConnection:
-        size = DEFAULT_PAGE_SIZE if first is None else first
-        if not 1 <= size <= MAX_PAGE_SIZE:
-            raise bad_user_input(f"`first` must be between 1 and {MAX_PAGE_SIZE}.")
-        session_id, position = _cursor(info, after)
+        request = FeedRequest(model.FeedMode(mode), _page_size(first), *_cursor(info, after))
         context = info.context
-        services = context.services
-        settings = context.settings
-        config = FeedConfig(
-            pattern=settings.feed_slot_pattern,
-            session_ttl_seconds=settings.feed_session_ttl_seconds,
-            purchase_window_days=settings.feed_purchase_window_days,
-        )
-        page = await build_page(
-            context.uow,
-            SqlFeedReader(context.uow, services.snapshots),
-            SqlFeedSessions(context.uow),
-            await services.models.current(),
-            FeedRequest(context.actor, model.FeedMode(mode), size, session_id, position),
-            config,
-            datetime.now(UTC),
-            services.plans,
-        )
+        page = await build_page(context.uow, context.actor, request, context.services)
         return await _hydrate(info, page)
 
 
@@ -89,32 +72,24 @@ async def _hydrate(info: Info, page: model.FeedPage) -> FeedConnection:
     catalog = info.context.loaders.catalog
     post_ids = [i.item_id for i in page.items if i.kind is model.ItemKind.POST]
     product_ids = [i.item_id for i in page.items if i.kind is model.ItemKind.PRODUCT]
-    posts, products = await asyncio.gather(
+    loaded_posts, loaded_products = await asyncio.gather(
         content.post_by_id.load_many(post_ids), catalog.product_by_id.load_many(product_ids)
     )
-    visible_posts = {
-        p.id: p for p in posts if p is not None and p.status is PostStatus.PUBLISHED and p.deleted_at is None
-    }
-    visible_products = {
-        p.id: p
-        for p in products
-        if p is not None
-        and p.status is ProductStatus.ACTIVE
-        and policy.can_see_product(info.context.actor, p.merchant_id, p.status)
-    }
+    posts = visibility.showable_posts(loaded_posts)
+    products = visibility.showable_products(info.context.actor, loaded_products)
     # Every card's relations for the whole page at once, so the cards' fields answer synchronously.
     await asyncio.gather(
-        catalog.prefetch_for(list(visible_products.values()), selected_below(info, "edges", "node")),
-        prefetch_posts(info, list(visible_posts.values()), "edges", "node"),
+        catalog.prefetch_for(list(products.values()), selected_below(info, "edges", "node")),
+        prefetch_posts(info, list(posts.values()), "edges", "node"),
     )
     edges = []
     for item in page.items:
-        if item.kind is model.ItemKind.POST and item.item_id in visible_posts:
-            node = Post.of(visible_posts[item.item_id])
-        elif item.kind is model.ItemKind.PRODUCT and item.item_id in visible_products:
-            node = Product.of(visible_products[item.item_id])
+        if item.kind is model.ItemKind.POST and item.item_id in posts:
+            node: Post | Product = Post.of(posts[item.item_id])
+        elif item.kind is model.ItemKind.PRODUCT and item.item_id in products:
+            node = Product.of(products[item.item_id])
         else:
-            continue
+            continue  # no longer visible
         edges.append(
             FeedEdge(
                 node=node,
@@ -125,8 +100,12 @@ async def _hydrate(info: Info, page: model.FeedPage) -> FeedConnection:
                 codec=info.context.cursors,
             )
         )
-    # The end cursor follows the last *served* item, even one dropped above as no longer visible,
-    # so the next page starts after it.
+    return _connection(info, page, edges)
+
+
+def _connection(info: Info, page: model.FeedPage, edges: list[FeedEdge]) -> FeedConnection:
+    # The end cursor follows the last *served* item, even one dropped as no longer visible, so the
+    # next page starts after it.
     last = page.items[-1] if page.items else None
     end = _Position(page.session.id, last.position, info.context.cursors) if last else None
     return FeedConnection(

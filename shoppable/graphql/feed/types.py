@@ -27,8 +27,8 @@ class FeedReason:
 
 @strawberry.type
 class FeedEdge:
-    node: FeedItem  # type: ignore[valid-type]
-    source: FeedSource  # type: ignore[valid-type]
+    node: FeedItem
+    source: FeedSource  # type: ignore[valid-type]  # strawberry.enum() returns a value mypy cannot use as a type
     reasons: list[FeedReason]
     session_id: strawberry.Private[str]
     position: strawberry.Private[int]

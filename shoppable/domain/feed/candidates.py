@@ -1,0 +1,215 @@
+"""Candidate sources: what could fill a page, each with a score and the reasons it would be shown for.
+
+Scores of different sources are put on one scale here, so the mixer can take the best of each kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from shoppable.domain.feed import reasons
+from shoppable.domain.feed.config import FeedConfig
+from shoppable.domain.feed.model import Candidate, FeedSource, ItemKind, Reason
+from shoppable.domain.feed.ports import (
+    CandidateReads,
+    HistoryEvent,
+    PostInfo,
+    ProductInfo,
+    Ranker,
+    Snapshot,
+    TrendingProduct,
+)
+from shoppable.domain.feed.ranking import decay, normalize
+
+
+def _disclosed(post: PostInfo) -> tuple[Reason, ...]:
+    reason = reasons.disclosure(post.disclosure_kind, post.partner_name)
+    return (reason,) if reason else ()
+
+
+def following_candidate(post: PostInfo) -> Candidate:
+    return Candidate(
+        ItemKind.POST,
+        post.id,
+        post.creator_id,
+        post.published_at.timestamp(),
+        FeedSource.FOLLOWING,
+        (reasons.follows(post.creator_handle), *_disclosed(post)),
+    )
+
+
+def _merge(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """One candidate per item: the best score, the reasons of every source that proposed it (best first)."""
+    best: dict[tuple[ItemKind, int], Candidate] = {}
+    for candidate in sorted(candidates, key=lambda c: -c.score):
+        key = (candidate.kind, candidate.item_id)
+        if key not in best:
+            best[key] = candidate
+            continue
+        kept = best[key]
+        extra = tuple(r for r in candidate.reasons if r not in kept.reasons)
+        best[key] = Candidate(
+            kept.kind, kept.item_id, kept.author_id, kept.score, kept.source, kept.reasons + extra
+        )
+    return sorted(best.values(), key=lambda c: -c.score)
+
+
+def public_candidates(snapshot: Snapshot, now: datetime) -> tuple[list[Candidate], list[Candidate]]:
+    """Trending and new items: the same for everyone, using nothing about the viewer."""
+    post_scores = normalize({t.post.id: t.score for t in snapshot.trending_posts})
+    posts = [
+        Candidate(
+            ItemKind.POST,
+            t.post.id,
+            t.post.creator_id,
+            post_scores[t.post.id],
+            FeedSource.NON_PERSONALIZED,
+            (reasons.trending(t.likes_this_week, t.post.creator_handle), *_disclosed(t.post)),
+        )
+        for t in snapshot.trending_posts
+    ]
+    return posts, _public_products(
+        snapshot.trending_products, snapshot.new_products, now, FeedSource.NON_PERSONALIZED
+    )
+
+
+def _public_products(
+    trending: Sequence[TrendingProduct], new: Sequence[ProductInfo], now: datetime, source: FeedSource
+) -> list[Candidate]:
+    scores = normalize({t.product.id: t.score for t in trending})
+    found = [
+        Candidate(
+            ItemKind.PRODUCT,
+            t.product.id,
+            t.product.merchant_id,
+            0.5 + 0.5 * scores[t.product.id],
+            source,
+            (reasons.popular_in(t.product.category),),
+        )
+        for t in trending
+    ]
+    found += [
+        Candidate(
+            ItemKind.PRODUCT,
+            p.id,
+            p.merchant_id,
+            0.5 * decay((now - p.created_at).total_seconds() / 3600, half_life_hours=7 * 24),
+            source,
+            (reasons.new_from(p.merchant_name),),
+        )
+        for p in new
+    ]
+    return _merge(found)
+
+
+async def personal_candidates(
+    reader: CandidateReads,
+    snapshot: Snapshot,
+    ranker: Ranker | None,
+    user_id: int,
+    config: FeedConfig,
+    now: datetime,
+) -> tuple[list[Candidate], list[Candidate]]:
+    """Followed creators' posts, trending posts by liked creators, products tagged in liked or saved
+    posts, the ranker's picks from the viewer's history, then the public products."""
+    followed = set(await reader.followed_creator_ids(user_id))
+    engaged = await reader.engaged_posts(user_id, 50)
+    affinity: dict[int, int] = {}
+    handles: dict[int, str] = {}
+    for post, _how in engaged:
+        affinity[post.creator_id] = affinity.get(post.creator_id, 0) + 1
+        handles[post.creator_id] = post.creator_handle
+    top_affinity = max(affinity.values(), default=1)
+
+    posts: list[Candidate] = []
+    for post in await reader.recent_posts_of(sorted(followed), 100) if followed else []:
+        age = (now - post.published_at).total_seconds() / 3600
+        posts.append(
+            Candidate(
+                ItemKind.POST,
+                post.id,
+                post.creator_id,
+                1.0 + decay(age, 48.0),
+                FeedSource.FOLLOWING,
+                (reasons.follows(post.creator_handle), *_disclosed(post)),
+            )
+        )
+    trend = normalize({t.post.id: t.score for t in snapshot.trending_posts})
+    for t in snapshot.trending_posts:
+        liked_creator = affinity.get(t.post.creator_id, 0) / top_affinity
+        why = [reasons.trending(t.likes_this_week, t.post.creator_handle)]
+        if liked_creator:
+            why.insert(0, reasons.engaged_with(t.post.creator_handle))
+        posts.append(
+            Candidate(
+                ItemKind.POST,
+                t.post.id,
+                t.post.creator_id,
+                0.6 * trend[t.post.id] + 0.6 * liked_creator,
+                FeedSource.PERSONALIZED,
+                (*why, *_disclosed(t.post)),
+            )
+        )
+
+    products: list[Candidate] = []
+    tagged = await reader.tagged_products([post.id for post, _ in engaged])
+    for post, how in engaged:
+        for product_id in tagged.get(post.id, []):
+            products.append(
+                Candidate(
+                    ItemKind.PRODUCT, product_id, 0, 0.9, FeedSource.PERSONALIZED, (reasons.tagged_in(how),)
+                )
+            )
+    history = await reader.product_history(user_id, now - timedelta(days=config.history_days), 200)
+    if ranker is not None:
+        ranked = ranker.recommend(
+            str(user_id),
+            config.ranker_candidates,
+            recent_item_ids=[str(h.product_id) for h in history],
+            recent_weights=[h.weight for h in history],
+            exclude_item_ids=[str(h.product_id) for h in history],
+        )
+        for rank, item_id in enumerate(ranked):
+            products.append(
+                Candidate(
+                    ItemKind.PRODUCT,
+                    int(item_id),
+                    0,
+                    1.0 - rank / (2 * max(len(ranked), 1)),
+                    FeedSource.PERSONALIZED,
+                    (reasons.picked_for_you(),),
+                )
+            )
+    products += _public_products(
+        snapshot.trending_products, snapshot.new_products, now, FeedSource.PERSONALIZED
+    )
+    products = await _with_anchors(reader, _merge(products), history)
+    return _merge(posts), products
+
+
+async def _with_anchors(
+    reader: CandidateReads, products: list[Candidate], history: Sequence[HistoryEvent]
+) -> list[Candidate]:
+    """Fill in each product's merchant, and name a viewed product of the same category as the reason."""
+    infos = await reader.sellable_products([c.item_id for c in products] + [h.product_id for h in history])
+    anchors: dict[str, str] = {}
+    for event in history:  # newest first: the most recent view of a category names it
+        info = infos.get(event.product_id)
+        if info is not None and info.category and info.category not in anchors:
+            anchors[info.category] = info.title
+    enriched = []
+    for candidate in products:
+        info = infos.get(candidate.item_id)
+        if info is None:
+            continue  # not sellable right now
+        why = candidate.reasons
+        anchor = anchors.get(info.category or "")
+        if anchor and why and why[0].code is reasons.ReasonCode.PICKED_FOR_YOU:
+            why = (reasons.similar_to(anchor), *why[1:])
+        enriched.append(
+            Candidate(
+                candidate.kind, candidate.item_id, info.merchant_id, candidate.score, candidate.source, why
+            )
+        )
+    return enriched

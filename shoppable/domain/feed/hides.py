@@ -1,0 +1,31 @@
+""" "Not interested": a signed-in viewer hides a post, product, creator or merchant from their feed."""
+
+from __future__ import annotations
+
+from shoppable.domain.errors import DomainError, ErrorCode
+from shoppable.domain.feed.model import Malformed
+from shoppable.domain.feed.ports import FeedUnitOfWork
+from shoppable.domain.identity.actor import Actor
+
+HIDEABLE = frozenset({"Post", "Product", "Creator", "Merchant"})
+
+
+async def set_hidden(
+    uow: FeedUnitOfWork, actor: Actor, subject: tuple[str, int] | Malformed, *, hidden: bool
+) -> None:
+    """Hide (or show again) one subject; hiding twice or showing what was never hidden is no error."""
+    if actor.user_id is None:
+        raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Sign in to tune your feed.")
+    if isinstance(subject, Malformed):
+        raise DomainError.single(("subjectId",), ErrorCode.INVALID, "Malformed id.")
+    kind, pk = subject
+    if kind not in HIDEABLE:
+        raise DomainError.single(
+            ("subjectId",), ErrorCode.INVALID, "Hide a post, product, creator or merchant."
+        )
+    await uow.begin_write()
+    if hidden:
+        await uow.feed.hide(actor.user_id, kind, pk)
+    else:
+        await uow.feed.unhide(actor.user_id, kind, pk)
+    await uow.commit()

@@ -1,0 +1,164 @@
+"""What the feed reads to fill a page: candidates, the viewer's history and hides, and the raw counts
+the trending snapshot is scored from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import func, literal, select
+
+from shoppable.domain.feed.ports import EngagementCount, HistoryEvent, PostInfo, ProductInfo
+from shoppable.domain.feed.ranking import EVENT_WEIGHTS
+from shoppable.storage.feed.queries import (
+    RepositoryPart,
+    events,
+    follows,
+    hides,
+    likes,
+    post_info,
+    post_query,
+    posts,
+    product_info,
+    products,
+    saves,
+    sellable_product_query,
+    skus,
+    tags,
+)
+
+
+class SqlCandidateReads(RepositoryPart):
+    async def followed_creator_ids(self, user_id: int) -> list[int]:
+        query = select(follows.c.creator_id).where(follows.c.user_id == user_id)
+        return [row.creator_id for row in await self.tx.execute(query)]
+
+    async def recent_posts_of(self, creator_ids: Sequence[int], limit: int) -> list[PostInfo]:
+        rows = await self.tx.execute(
+            post_query()
+            .where(posts.c.creator_id.in_(list(creator_ids)))
+            .order_by(posts.c.published_at.desc(), posts.c.id.desc())
+            .limit(limit)
+        )
+        return [post_info(r) for r in rows]
+
+    async def engaged_posts(self, user_id: int, limit: int) -> list[tuple[PostInfo, str]]:
+        liked = select(likes.c.post_id, likes.c.created_at, literal("LIKE").label("how")).where(
+            likes.c.user_id == user_id
+        )
+        saved = select(saves.c.post_id, saves.c.created_at, literal("SAVE").label("how")).where(
+            saves.c.user_id == user_id
+        )
+        engaged = liked.union_all(saved).subquery()
+        rows = await self.tx.execute(
+            post_query()
+            .add_columns(engaged.c.how)
+            .join(engaged, engaged.c.post_id == posts.c.id)
+            .order_by(engaged.c.created_at.desc())
+            .limit(limit)
+        )
+        return [(post_info(r), r.how) for r in rows]
+
+    async def tagged_products(self, post_ids: Sequence[int]) -> dict[int, list[int]]:
+        if not post_ids:
+            return {}
+        found: dict[int, list[int]] = {}
+        for row in await self.tx.execute(
+            select(tags.c.post_id, tags.c.product_id)
+            .where(tags.c.post_id.in_(list(post_ids)))
+            .order_by(tags.c.post_id, tags.c.position)
+        ):
+            if row.product_id not in found.setdefault(row.post_id, []):
+                found[row.post_id].append(row.product_id)
+        return found
+
+    async def product_history(self, user_id: int, since: datetime, limit: int) -> list[HistoryEvent]:
+        rows = await self.tx.execute(
+            select(events.c.subject_id, events.c.type, events.c.occurred_at)
+            .where(
+                events.c.user_id == user_id,
+                events.c.subject_type == "Product",
+                events.c.occurred_at >= since,
+                events.c.type.in_([t for t, w in EVENT_WEIGHTS.items() if w > 0]),
+            )
+            .order_by(events.c.occurred_at.desc())
+            .limit(limit)
+        )
+        return [HistoryEvent(r.subject_id, EVENT_WEIGHTS[r.type], r.occurred_at) for r in rows]
+
+    async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
+        bought = select(events.c.subject_type, events.c.subject_id).where(
+            events.c.user_id == user_id, events.c.type == "PURCHASE", events.c.occurred_at >= since
+        )
+        found: set[int] = set()
+        sku_ids = []
+        for row in await self.tx.execute(bought):
+            if row.subject_type == "Product":
+                found.add(row.subject_id)
+            elif row.subject_type == "Sku":
+                sku_ids.append(row.subject_id)
+        if sku_ids:
+            query = select(skus.c.product_id).where(skus.c.id.in_(sku_ids))
+            found |= {row.product_id for row in await self.tx.execute(query)}
+        return found
+
+    async def hidden(self, user_id: int) -> set[tuple[str, int]]:
+        rows = await self.tx.execute(
+            select(hides.c.subject_type, hides.c.subject_id).where(hides.c.user_id == user_id)
+        )
+        return {(row.subject_type, row.subject_id) for row in rows}
+
+    async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]:
+        ids = sorted(set(product_ids))
+        if not ids:
+            return {}
+        rows = await self.tx.execute(sellable_product_query().where(products.c.id.in_(ids)))
+        return {row.id: product_info(row) for row in rows}
+
+
+class SqlTrendingReads(RepositoryPart):
+    async def latest_posts(self, limit: int) -> list[PostInfo]:
+        query = post_query().order_by(posts.c.published_at.desc(), posts.c.id.desc()).limit(limit)
+        return [post_info(row) for row in await self.tx.execute(query)]
+
+    async def posts(self, post_ids: Sequence[int]) -> list[PostInfo]:
+        rows = await self.tx.execute(post_query().where(posts.c.id.in_(list(post_ids))))
+        return [post_info(row) for row in rows]
+
+    async def like_counts_since(self, since: datetime, limit: int) -> dict[int, int]:
+        rows = await self.tx.execute(
+            select(likes.c.post_id, func.count().label("likes"))
+            .where(likes.c.created_at >= since)
+            .group_by(likes.c.post_id)
+            .order_by(func.count().desc())
+            .limit(limit)
+        )
+        return {row.post_id: row.likes for row in rows}
+
+    async def engagement_since(self, since: datetime) -> list[EngagementCount]:
+        rows = await self.tx.execute(
+            select(
+                events.c.subject_type,
+                events.c.subject_id,
+                events.c.type,
+                func.max(events.c.occurred_at).label("latest_at"),
+                func.count().label("total"),
+            )
+            .where(events.c.occurred_at >= since, events.c.subject_type.in_(["Post", "Product"]))
+            .group_by(events.c.subject_type, events.c.subject_id, events.c.type)
+        )
+        return [
+            EngagementCount(
+                row.subject_type,
+                row.subject_id,
+                row.type,
+                # SQLite hands back an aggregate of a timestamp without its time zone (always UTC here).
+                row.latest_at if row.latest_at.tzinfo is not None else row.latest_at.replace(tzinfo=UTC),
+                row.total,
+            )
+            for row in rows
+        ]
+
+    async def newest_sellable_products(self, limit: int) -> list[ProductInfo]:
+        query = sellable_product_query().order_by(products.c.id.desc()).limit(limit)
+        return [product_info(row) for row in await self.tx.execute(query)]

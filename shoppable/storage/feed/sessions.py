@@ -1,0 +1,134 @@
+"""Feed sessions and the items each served, at their positions (what replays and cursors read)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
+
+from shoppable.domain.feed.model import (
+    FeedMode,
+    FeedSession,
+    FeedSource,
+    ItemKind,
+    Reason,
+    ReasonCode,
+    ServedItem,
+)
+from shoppable.domain.feed.ports import SessionConflict
+from shoppable.storage.feed.queries import RepositoryPart, served, sessions
+from shoppable.storage.types import utcnow
+
+
+def _reasons_json(reasons: Sequence[Reason]) -> str:
+    return json.dumps([[r.code.value, r.text] for r in reasons], separators=(",", ":"))
+
+
+def _served_item(row: Any) -> ServedItem:
+    return ServedItem(
+        position=row.position,
+        kind=ItemKind(row.kind),
+        item_id=row.item_id,
+        author_id=row.author_id or 0,
+        source=FeedSource(row.source),
+        reasons=tuple(Reason(ReasonCode(code), text) for code, text in json.loads(row.reasons)),
+    )
+
+
+def _session(row: Any) -> FeedSession:
+    return FeedSession(
+        row.id, row.actor_key, FeedMode(row.mode), row.personalized, row.served, row.expires_at
+    )
+
+
+def _rowcount(result: Any) -> int:
+    return cast(CursorResult[Any], result).rowcount
+
+
+class SqlFeedSessions(RepositoryPart):
+    async def session(self, session_id: str) -> FeedSession | None:
+        row = (await self.tx.execute(select(sessions).where(sessions.c.id == session_id))).first()
+        return _session(row) if row else None
+
+    async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]:
+        rows = await self.tx.execute(
+            select(served)
+            .where(served.c.session_id == session_id, served.c.position >= position)
+            .order_by(served.c.position)
+            .limit(limit)
+        )
+        return [_served_item(r) for r in rows]
+
+    async def served_keys(self, session_id: str) -> set[tuple[ItemKind, int]]:
+        rows = await self.tx.execute(
+            select(served.c.kind, served.c.item_id).where(served.c.session_id == session_id)
+        )
+        return {(ItemKind(row.kind), row.item_id) for row in rows}
+
+    async def tail(self, session_id: str, count: int) -> list[ServedItem]:
+        rows = await self.tx.execute(
+            select(served)
+            .where(served.c.session_id == session_id)
+            .order_by(served.c.position.desc())
+            .limit(count)
+        )
+        return [_served_item(r) for r in reversed(rows.all())]
+
+    async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
+        """Create the session when new, and add its items; fails if another request took those positions."""
+        count = (items[-1].position + 1) if items else session.served
+        try:
+            if session.served == 0 and not await self._exists(session.id):
+                await self.tx.execute(
+                    insert(sessions).values(
+                        id=session.id,
+                        actor_key=session.actor_key,
+                        mode=session.mode.value,
+                        personalized=session.personalized,
+                        served=count,
+                        created_at=utcnow(),
+                        expires_at=session.expires_at,
+                    )
+                )
+            else:
+                result = await self.tx.execute(
+                    update(sessions)
+                    .where(sessions.c.id == session.id, sessions.c.served == session.served)
+                    .values(served=count)
+                )
+                if _rowcount(result) != 1:
+                    raise SessionConflict(session.id)
+            if items:
+                await self.tx.execute(
+                    insert(served),
+                    [
+                        {
+                            "session_id": session.id,
+                            "position": i.position,
+                            "kind": i.kind.value,
+                            "item_id": i.item_id,
+                            "author_id": i.author_id,
+                            "source": i.source.value,
+                            "reasons": _reasons_json(i.reasons),
+                            "score": 0.0,
+                        }
+                        for i in items
+                    ],
+                )
+        except IntegrityError as exc:
+            raise SessionConflict(session.id) from exc
+
+    async def _exists(self, session_id: str) -> bool:
+        query = select(sessions.c.id).where(sessions.c.id == session_id)
+        return (await self.tx.execute(query)).first() is not None
+
+    async def delete_expired_sessions(self, now: datetime) -> int:
+        expired = select(sessions.c.id).where(sessions.c.expires_at <= now)
+        await self.tx.execute(delete(served).where(served.c.session_id.in_(expired)))
+        result = await self.tx.execute(delete(sessions).where(sessions.c.expires_at <= now))
+        return _rowcount(result) or 0

@@ -1,0 +1,328 @@
+"""In-memory fakes of what the feed domain needs: the feed repository, its unit of work and services.
+
+They keep the contracts of `shoppable.domain.feed.ports` (ordering, limits, conflicts), so domain
+tests run in microseconds and without a database.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
+from shoppable.domain.feed.model import Channel, EventType, FeedSession, ItemKind, NewEvent, ServedItem
+from shoppable.domain.feed.ports import (
+    CatalogItem,
+    EngagementCount,
+    FeedRepository,
+    HistoryEvent,
+    PostInfo,
+    ProductInfo,
+    Ranker,
+    SessionConflict,
+    Snapshot,
+    TrainingEvent,
+)
+from shoppable.domain.feed.ranking import EVENT_WEIGHTS
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+_ids = itertools.count(1)
+
+
+@dataclass
+class FakeFeedRepository:
+    """The feed's tables as lists and dicts; writes are visible at once (the fake unit of work does not
+    roll back, which the domain never relies on: a conflicting append writes nothing)."""
+
+    posts_by_id: dict[int, PostInfo] = field(default_factory=dict)
+    products_by_id: dict[int, ProductInfo] = field(default_factory=dict)
+    sold_out: set[int] = field(default_factory=set)
+    sku_products: dict[int, int] = field(default_factory=dict)
+    creator_ids: set[int] = field(default_factory=set)
+    follows: dict[int, list[int]] = field(default_factory=dict)
+    engagements: list[tuple[int, int, datetime, str]] = field(default_factory=list)  # user, post, at, how
+    tags: dict[int, list[int]] = field(default_factory=dict)
+    events: list[NewEvent] = field(default_factory=list)
+    consenting: set[int] = field(default_factory=set)
+    hides: set[tuple[int, str, int]] = field(default_factory=set)
+    sessions: dict[str, FeedSession] = field(default_factory=dict)
+    served: dict[str, list[ServedItem]] = field(default_factory=dict)
+    conflicts_to_raise: int = 0
+
+    # -- building a world -------------------------------------------------------------------------
+
+    def add_post(self, creator_id: int, *, age_hours: float = 1.0, likes: int = 0, saves: int = 0) -> int:
+        post_id = next(_ids)
+        self.creator_ids.add(creator_id)
+        self.posts_by_id[post_id] = PostInfo(
+            post_id,
+            creator_id,
+            f"creator{creator_id}",
+            NOW - timedelta(hours=age_hours),
+            likes,
+            saves,
+            None,
+            None,
+        )
+        return post_id
+
+    def add_product(self, merchant_id: int, *, category: str = "Shoes", age_days: float = 1.0) -> int:
+        product_id = next(_ids)
+        self.products_by_id[product_id] = ProductInfo(
+            product_id,
+            merchant_id,
+            f"Shop {merchant_id}",
+            f"Item {product_id}",
+            category,
+            NOW - timedelta(days=age_days),
+        )
+        return product_id
+
+    def like(self, user_id: int, post_id: int, *, how: str = "LIKE", at: datetime = NOW) -> None:
+        self.engagements.append((user_id, post_id, at, how))
+
+    def record(self, user_id: int, type: str, subject: tuple[str, int], *, at: datetime = NOW) -> None:
+        self.events.append(
+            NewEvent(
+                f"e{next(_ids)}",
+                f"u:{user_id}",
+                user_id,
+                None,
+                EventType(type),
+                subject[0],
+                subject[1],
+                Channel.APP,
+                None,
+                at,
+            )
+        )
+
+    # -- CandidateReads -----------------------------------------------------------------------------
+
+    async def followed_creator_ids(self, user_id: int) -> list[int]:
+        return list(self.follows.get(user_id, []))
+
+    async def recent_posts_of(self, creator_ids: Sequence[int], limit: int) -> list[PostInfo]:
+        found = [p for p in self.posts_by_id.values() if p.creator_id in set(creator_ids)]
+        return sorted(found, key=lambda p: (p.published_at, p.id), reverse=True)[:limit]
+
+    async def engaged_posts(self, user_id: int, limit: int) -> list[tuple[PostInfo, str]]:
+        mine = sorted((e for e in self.engagements if e[0] == user_id), key=lambda e: e[2], reverse=True)
+        return [(self.posts_by_id[post], how) for _, post, _, how in mine if post in self.posts_by_id][:limit]
+
+    async def tagged_products(self, post_ids: Sequence[int]) -> dict[int, list[int]]:
+        return {post: list(self.tags[post]) for post in post_ids if post in self.tags}
+
+    async def product_history(self, user_id: int, since: datetime, limit: int) -> list[HistoryEvent]:
+        mine = [
+            e
+            for e in self.events
+            if e.user_id == user_id
+            and e.subject_type == "Product"
+            and e.occurred_at >= since
+            and EVENT_WEIGHTS.get(e.type, 0) > 0
+        ]
+        mine.sort(key=lambda e: e.occurred_at, reverse=True)
+        return [HistoryEvent(e.subject_id or 0, EVENT_WEIGHTS[e.type], e.occurred_at) for e in mine[:limit]]
+
+    async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
+        found = set()
+        for e in self.events:
+            if e.user_id == user_id and e.type == "PURCHASE" and e.occurred_at >= since and e.subject_id:
+                if e.subject_type == "Product":
+                    found.add(e.subject_id)
+                elif e.subject_type == "Sku" and e.subject_id in self.sku_products:
+                    found.add(self.sku_products[e.subject_id])
+        return found
+
+    async def hidden(self, user_id: int) -> set[tuple[str, int]]:
+        return {(kind, pk) for user, kind, pk in self.hides if user == user_id}
+
+    async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]:
+        return {
+            pk: self.products_by_id[pk]
+            for pk in set(product_ids)
+            if pk in self.products_by_id and pk not in self.sold_out
+        }
+
+    # -- TrendingReads ------------------------------------------------------------------------------
+
+    async def latest_posts(self, limit: int) -> list[PostInfo]:
+        return sorted(self.posts_by_id.values(), key=lambda p: (p.published_at, p.id), reverse=True)[:limit]
+
+    async def posts(self, post_ids: Sequence[int]) -> list[PostInfo]:
+        return [self.posts_by_id[pk] for pk in post_ids if pk in self.posts_by_id]
+
+    async def like_counts_since(self, since: datetime, limit: int) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for _, post, at, how in self.engagements:
+            if how == "LIKE" and at >= since:
+                counts[post] = counts.get(post, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: -item[1])[:limit])
+
+    async def engagement_since(self, since: datetime) -> list[EngagementCount]:
+        grouped: dict[tuple[str, int, str], list[datetime]] = {}
+        for e in self.events:
+            if e.occurred_at >= since and e.subject_type in ("Post", "Product") and e.subject_id:
+                grouped.setdefault((e.subject_type, e.subject_id, e.type), []).append(e.occurred_at)
+        return [
+            EngagementCount(kind, pk, type, max(ats), len(ats)) for (kind, pk, type), ats in grouped.items()
+        ]
+
+    async def newest_sellable_products(self, limit: int) -> list[ProductInfo]:
+        sellable = [p for pk, p in self.products_by_id.items() if pk not in self.sold_out]
+        return sorted(sellable, key=lambda p: -p.id)[:limit]
+
+    # -- FeedSessions -------------------------------------------------------------------------------
+
+    async def session(self, session_id: str) -> FeedSession | None:
+        return self.sessions.get(session_id)
+
+    async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]:
+        return [i for i in self.served.get(session_id, []) if i.position >= position][:limit]
+
+    async def served_keys(self, session_id: str) -> set[tuple[ItemKind, int]]:
+        return {(i.kind, i.item_id) for i in self.served.get(session_id, [])}
+
+    async def tail(self, session_id: str, count: int) -> list[ServedItem]:
+        return self.served.get(session_id, [])[-count:] if count else []
+
+    async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
+        stored = self.sessions.get(session.id)
+        if self.conflicts_to_raise or (stored is not None and stored.served != session.served):
+            self.conflicts_to_raise = max(0, self.conflicts_to_raise - 1)
+            raise SessionConflict(session.id)
+        served = items[-1].position + 1 if items else session.served
+        self.sessions[session.id] = replace(session, served=served)
+        self.served.setdefault(session.id, []).extend(items)
+
+    async def delete_expired_sessions(self, now: datetime) -> int:
+        expired = [sid for sid, s in self.sessions.items() if s.expires_at <= now]
+        for sid in expired:
+            del self.sessions[sid]
+            self.served.pop(sid, None)
+        return len(expired)
+
+    # -- EventStore and Hides -----------------------------------------------------------------------
+
+    async def existing_subjects(self, subjects: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
+        known = {
+            "Post": set(self.posts_by_id),
+            "Product": set(self.products_by_id),
+            "Sku": set(self.sku_products),
+            "Creator": self.creator_ids,
+        }
+        return {(kind, pk) for kind, pk in subjects if pk in known.get(kind, set())}
+
+    async def insert_new(self, events: Sequence[NewEvent]) -> int:
+        seen = {(e.actor_key, e.event_id) for e in self.events}
+        fresh = [e for e in events if (e.actor_key, e.event_id) not in seen]
+        self.events.extend(fresh)
+        return len(fresh)
+
+    async def hide(self, user_id: int, subject_type: str, subject_id: int) -> None:
+        self.hides.add((user_id, subject_type, subject_id))
+
+    async def unhide(self, user_id: int, subject_type: str, subject_id: int) -> None:
+        self.hides.discard((user_id, subject_type, subject_id))
+
+    # -- TrainingReads ------------------------------------------------------------------------------
+
+    async def training_events(
+        self, since: datetime, types: Sequence[str], after_id: int, limit: int
+    ) -> list[TrainingEvent]:
+        found = [
+            TrainingEvent(n, e.user_id, e.type, e.subject_type or "", e.subject_id or 0, e.occurred_at)
+            for n, e in enumerate(self.events, start=1)
+            if n > after_id and e.user_id in self.consenting and e.occurred_at >= since and e.type in types
+        ]
+        return found[:limit]
+
+    async def sku_product_ids(self) -> dict[int, int]:
+        return dict(self.sku_products)
+
+    async def tagged_product_ids(self) -> dict[int, list[int]]:
+        return {post: list(products) for post, products in self.tags.items()}
+
+    async def catalog_items(self) -> list[CatalogItem]:
+        return [
+            CatalogItem(p.id, p.merchant_id, p.category, 1000 + p.id, p.created_at)
+            for p in self.products_by_id.values()
+        ]
+
+
+@dataclass
+class FakeUnitOfWork:
+    feed: FakeFeedRepository = field(default_factory=FakeFeedRepository)
+    commits: int = 0
+    rollbacks: int = 0
+    writing: bool = False
+
+    async def begin_write(self) -> None:
+        self.writing = True
+
+    async def commit(self) -> None:
+        self.commits += 1
+
+    async def rollback(self) -> None:
+        self.rollbacks += 1
+
+
+@dataclass(frozen=True)
+class FakeSettings:
+    feed_slot_pattern: str = "PPRPPPR"
+    feed_session_ttl_seconds: int = 3600
+    feed_purchase_window_days: int = 90
+
+
+@dataclass
+class FakeModels:
+    ranker: Ranker | None = None
+
+    async def current(self) -> Ranker | None:
+        return self.ranker
+
+
+@dataclass
+class CountingSnapshots:
+    """Never caches: counts how often the snapshot was asked for."""
+
+    computed: int = 0
+
+    async def get(self, compute: Callable[[], Awaitable[Snapshot]]) -> Snapshot:
+        self.computed += 1
+        return await compute()
+
+
+@dataclass
+class FakeServices:
+    settings: FakeSettings = field(default_factory=FakeSettings)
+    snapshots: SnapshotCache | CountingSnapshots = field(default_factory=CountingSnapshots)
+    plans: CandidatePlanCache = field(default_factory=CandidatePlanCache)
+    models: FakeModels = field(default_factory=FakeModels)
+    clock: Callable[[], datetime] = lambda: NOW
+
+
+@dataclass
+class StaticRanker:
+    """Recommends the given product ids in order, minus the excluded ones."""
+
+    item_ids: list[int]
+
+    def recommend(
+        self,
+        user_id: str | None,
+        k: int = 20,
+        *,
+        recent_item_ids: Sequence[str] = (),
+        recent_weights: Sequence[float] | None = None,
+        exclude_item_ids: Iterable[str] = (),
+    ) -> list[str]:
+        excluded = set(exclude_item_ids)
+        return [str(i) for i in self.item_ids if str(i) not in excluded][:k]
+
+
+def _protocol_checks(repository: FakeFeedRepository) -> FeedRepository:
+    return repository  # mypy: the fake satisfies the domain's protocol

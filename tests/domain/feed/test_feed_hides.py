@@ -1,0 +1,42 @@
+"""hideFromFeed's rules: signed-in viewers, readable ids of hideable kinds; hiding is idempotent."""
+
+from __future__ import annotations
+
+import pytest
+
+from shoppable.domain.errors import DomainError, ErrorCode
+from shoppable.domain.feed.hides import set_hidden
+from shoppable.domain.feed.model import MALFORMED, Malformed
+from shoppable.domain.identity.actor import Actor
+from tests.domain.feed.fakes import FakeUnitOfWork
+
+SHOPPER = Actor(user_id=5)
+
+
+async def test_hide_and_unhide() -> None:
+    uow = FakeUnitOfWork()
+    await set_hidden(uow, SHOPPER, ("Creator", 9), hidden=True)
+    await set_hidden(uow, SHOPPER, ("Creator", 9), hidden=True)
+    assert uow.feed.hides == {(5, "Creator", 9)} and uow.commits == 2
+    await set_hidden(uow, SHOPPER, ("Creator", 9), hidden=False)
+    await set_hidden(uow, SHOPPER, ("Merchant", 1), hidden=False)  # never hidden: no error
+    assert uow.feed.hides == set()
+
+
+@pytest.mark.parametrize(
+    ("actor", "subject", "field", "code"),
+    [
+        (Actor(), ("Post", 1), (), ErrorCode.UNAUTHENTICATED),
+        (Actor(), MALFORMED, (), ErrorCode.UNAUTHENTICATED),  # who asks is checked first
+        (SHOPPER, MALFORMED, ("subjectId",), ErrorCode.INVALID),
+        (SHOPPER, ("Sku", 1), ("subjectId",), ErrorCode.INVALID),
+    ],
+)
+async def test_refusals(
+    actor: Actor, subject: tuple[str, int] | Malformed, field: tuple[str, ...], code: ErrorCode
+) -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(DomainError) as refused:
+        await set_hidden(uow, actor, subject, hidden=True)
+    assert [(e.field, e.code) for e in refused.value.errors] == [(field, code)]
+    assert uow.feed.hides == set() and uow.commits == 0
