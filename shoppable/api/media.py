@@ -14,12 +14,21 @@ from litestar.datastructures import State
 from litestar.response import File
 
 from shoppable.api.problems import Problem
-from shoppable.storage.media_local import LocalMediaStore, UploadRejected, receive_upload
+from shoppable.domain.content.ports import DirectMedia, UploadRejected
+
+STATUS_OF = {
+    "INVALID_TOKEN": 403,
+    "EXPIRED": 403,
+    "TOO_LARGE": 413,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "CONFLICT": 409,
+}
+"""HTTP status of each reason an upload is refused; anything else is 400."""
 
 
-def _local_store(state: State) -> LocalMediaStore:
+def _direct_media(state: State) -> DirectMedia:
     store = state.services.media
-    if not isinstance(store, LocalMediaStore):
+    if not isinstance(store, DirectMedia):
         raise Problem(404, "Not Found", "Media is stored in a bucket; use the URL createUpload returned.")
     return store
 
@@ -41,20 +50,16 @@ async def receive_media_upload(request: Request[Any, Any, Any], state: State, to
     disk and refused the moment it breaks the grant (413 too large, 415 wrong type, 403 bad or
     expired token, 409 already received), leaving nothing behind.
     """
-    store = _local_store(state)
+    store = _direct_media(state)
     try:
-        grant = store.verify_upload_token(token)
-        await receive_upload(
-            store,
-            grant,
-            request.stream(),
-            request.headers.get("content-type"),
-            content_length=_content_length(request),
+        await store.receive(
+            token, request.stream(), request.headers.get("content-type"), _content_length(request)
         )
     except UploadRejected as exc:
+        status = STATUS_OF.get(exc.code, 400)
         raise Problem(
-            exc.status_code,
-            HTTPStatus(exc.status_code).phrase,
+            status,
+            HTTPStatus(status).phrase,
             str(exc),
             slug=exc.code.lower().replace("_", "-"),
         ) from None
@@ -64,14 +69,12 @@ async def receive_media_upload(request: Request[Any, Any, Any], state: State, to
 @get("/media/{key:path}", include_in_schema=False)
 async def serve_media(state: State, key: str) -> File:
     """A stored file with the content type of its key and cache-forever headers (keys never change)."""
-    store = _local_store(state)
-    key = key.lstrip("/")
-    path = store.resolve_path(key)
-    if path is None:
+    found = _direct_media(state).served_file(key.lstrip("/"))
+    if found is None:
         raise Problem(404, "Not Found", "No such media.")
     return File(
-        path=path,
-        media_type=store.content_type(key),
-        headers=store.response_headers(key),
+        path=found.path,
+        media_type=found.content_type,
+        headers=found.headers,
         content_disposition_type="inline",
     )

@@ -39,6 +39,8 @@ from shoppable.domain.content.ports import (
     ObjectInfo,
     ObjectNotFound,
     ObjectTooLarge,
+    ServedFile,
+    UploadRejected,
     UploadTarget,
 )
 
@@ -47,15 +49,7 @@ INCOMING_DIR = ".incoming"
 WRITE_BUFFER_BYTES = 1024 * 1024
 
 
-class UploadRejected(Exception):
-    """The upload endpoint refuses the request; `status_code` is the HTTP status to answer with."""
-
-    status_code = 400
-    code = "INVALID"
-
-
 class UploadTokenError(UploadRejected):
-    status_code = 403
     code = "INVALID_TOKEN"
 
 
@@ -64,12 +58,10 @@ class UploadTokenExpired(UploadTokenError):
 
 
 class UploadTooLarge(UploadRejected):
-    status_code = 413
     code = "TOO_LARGE"
 
 
 class UploadTypeMismatch(UploadRejected):
-    status_code = 415
     code = "UNSUPPORTED_MEDIA_TYPE"
 
 
@@ -78,7 +70,6 @@ class UploadEmpty(UploadRejected):
 
 
 class UploadAlreadyReceived(UploadRejected):
-    status_code = 409
     code = "CONFLICT"
 
 
@@ -214,6 +205,20 @@ class LocalMediaStore:
 
     def verify_upload_token(self, token: str) -> UploadGrant:
         return self.signer.verify(token)
+
+    # -- DirectMedia ----------------------------------------------------------------------------
+
+    async def receive(
+        self, token: str, body: AsyncIterable[bytes], content_type: str | None, content_length: int | None
+    ) -> int:
+        grant = self.verify_upload_token(token)
+        return await receive_upload(self, grant, body, content_type, content_length=content_length)
+
+    def served_file(self, key: str) -> ServedFile | None:
+        path = self.resolve_path(key)
+        if path is None:
+            return None
+        return ServedFile(path, self.content_type(key), self.response_headers(key))
 
     async def head(self, key: str) -> ObjectInfo | None:
         path = self.path_for(key)

@@ -105,7 +105,7 @@ def test_an_expired_token_is_refused_as_expired():
     token = signer.sign("uploads/a.jpg", "image/jpeg", 1, datetime.now(UTC) - timedelta(seconds=1))
     with pytest.raises(UploadTokenExpired) as caught:
         signer.verify(token)
-    assert caught.value.status_code == 403
+    assert caught.value.code == "EXPIRED"
 
 
 def test_a_signed_token_for_a_dangerous_key_is_still_refused():
@@ -158,7 +158,7 @@ async def test_an_oversize_body_is_cut_off_early_and_leaves_nothing(store):
         await receive_upload(
             store, grant_for("uploads/a.jpg", max_bytes=1000), chunks(body, 100, consumed), "image/jpeg"
         )
-    assert caught.value.status_code == 413
+    assert caught.value.code == "TOO_LARGE"
     assert len(consumed) == 11  # stopped at the first chunk past the limit, not at the end of the body
     assert stored_files(store) == []
 
@@ -189,7 +189,7 @@ async def test_a_declared_content_length_over_the_limit_is_refused_before_readin
 async def test_a_content_type_other_than_granted_is_refused(store, header):
     with pytest.raises(UploadTypeMismatch) as caught:
         await receive_upload(store, grant_for("uploads/a.jpg"), chunks(JPEG_BYTES), header)
-    assert caught.value.status_code == 415
+    assert caught.value.code == "UNSUPPORTED_MEDIA_TYPE"
     assert stored_files(store) == []
 
 
@@ -208,7 +208,7 @@ async def test_bytes_of_another_type_are_refused(store, body):
 async def test_an_empty_body_is_refused(store):
     with pytest.raises(UploadEmpty) as caught:
         await receive_upload(store, grant_for("uploads/a.jpg"), chunks(b""), "image/jpeg")
-    assert caught.value.status_code == 400
+    assert caught.value.code == "EMPTY"
     assert stored_files(store) == []
 
 
@@ -224,7 +224,7 @@ async def test_a_key_is_written_once(store):
     replacement = b"\xff\xd8\xff" + b"evil" * 100
     with pytest.raises(UploadAlreadyReceived) as caught:
         await receive_upload(store, grant_for("uploads/a.jpg"), chunks(replacement), "image/jpeg")
-    assert caught.value.status_code == 409
+    assert caught.value.code == "CONFLICT"
     assert await store.read_all("uploads/a.jpg", 10_000) == JPEG_BYTES
     assert stored_files(store) == ["uploads/a.jpg"]
 

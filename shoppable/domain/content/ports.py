@@ -3,9 +3,10 @@ an image processor; `storage` implements them, `shoppable.services.Services` car
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from shoppable.domain.catalog.records import Product
@@ -68,6 +69,33 @@ class InvalidObjectKey(ValueError):
 
 class ObjectTooLarge(Exception):
     """An object is bigger than the caller is willing to read into memory."""
+
+
+class UploadRejected(Exception):
+    """The app's own upload endpoint refuses a body; `code` says why (INVALID_TOKEN, EXPIRED, TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE, EMPTY, CONFLICT or INVALID)."""
+
+    code = "INVALID"
+
+
+@dataclass(frozen=True)
+class ServedFile:
+    path: Path
+    content_type: str
+    headers: dict[str, str]
+
+
+@runtime_checkable
+class DirectMedia(Protocol):
+    """A media store whose uploads and downloads go through this app (local disk); S3 is not one."""
+
+    async def receive(
+        self, token: str, body: AsyncIterable[bytes], content_type: str | None, content_length: int | None
+    ) -> int:
+        """Stream an upload into the key its signed token grants; raises UploadRejected."""
+
+    def served_file(self, key: str) -> ServedFile | None:
+        """The file to answer `GET /media/{key}` with, or None."""
 
 
 @runtime_checkable
