@@ -32,6 +32,7 @@ run: $(BIN)/shoppable
 test: $(BIN)/shoppable
 	$(BIN)/ruff check shoppable tests bench
 	$(BIN)/ruff format --check shoppable tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 lint: $(BIN)/shoppable

@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         state=State({"services": services}),
         middleware=[request_id_middleware, security_headers_middleware],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]  # handlers take subclasses of Exception
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         on_startup=[startup],
         on_shutdown=[services.close],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, ValidationRule
+from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -62,7 +62,7 @@ class Schema(strawberry.Schema):
 def build_schema(settings: Settings) -> strawberry.Schema:
     # The rules are built once: a new rule class per request would defeat ValidationCache, which is
     # keyed on the rules.
-    rules: list[type[ValidationRule]] = [
+    rules: list[type[ASTValidationRule]] = [
         query_limits_rule(
             Limits(settings.graphql_max_depth, settings.graphql_max_aliases, settings.graphql_max_cost)
         )

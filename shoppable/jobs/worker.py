@@ -46,7 +46,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "functions": [_saq_function(name, fn) for name, fn in JOBS.items()],
         "cron_jobs": [
             CronJob(_saq_function(name, JOBS[name]), cron=cron, timeout=3600)
-            for name, cron in PERIODIC.items()
+            for name, (cron, _seconds) in PERIODIC.items()
         ],
         "startup": startup,
         "shutdown": shutdown,

@@ -140,6 +140,7 @@ class SqlTransaction:
             connection = await self._open()
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection
+            assert driver is not None  # an open connection has its driver's
             if not driver.is_in_transaction():
                 await connection.exec_driver_sql("SELECT 1")  # let SQLAlchemy open its transaction first
             await driver.copy_records_to_table(table, records=list(records), columns=list(columns))

@@ -24,7 +24,7 @@ from shoppable.domain.content.media import sniff_content_type
 from shoppable.domain.errors import DomainError, ErrorCode
 
 try:  # optional plugin, see the module docstring
-    from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
+    from pillow_heif import register_heif_opener
 
     register_heif_opener()
     HEIF_SUPPORTED = True

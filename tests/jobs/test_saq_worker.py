@@ -103,3 +103,14 @@ async def test_an_import_runs_on_a_saq_worker(database: Database, settings: Sett
 
 async def _is_set(event: asyncio.Event) -> bool:
     return event.is_set()
+
+
+def test_every_periodic_job_is_a_cron_job_with_a_valid_schedule(settings: Settings) -> None:
+    from croniter import croniter
+
+    from shoppable.jobs.registry import PERIODIC
+
+    config = worker_settings(settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"}))
+    schedules = {job.function.__name__: job.cron for job in config["cron_jobs"]}
+    assert set(schedules) == set(PERIODIC)
+    assert all(isinstance(cron, str) and croniter.is_valid(cron) for cron in schedules.values()), schedules

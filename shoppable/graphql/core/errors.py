@@ -25,7 +25,7 @@ EXPECTED_CODES = frozenset({"BAD_USER_INPUT", "UNAUTHENTICATED", "FORBIDDEN", "G
 @strawberry.type
 class UserError:
     field: list[str] | None
-    code: ErrorCode  # type: ignore[valid-type]
+    code: ErrorCode  # type: ignore[valid-type]  # strawberry enums are values
     message: str
 
 
@@ -71,7 +71,8 @@ class UserErrorsExtension(FieldExtension):
         try:
             return await next_(source, info, **kwargs)
         except DomainError as exc:
-            return info.return_type(user_errors=user_errors(exc.errors))
+            payload: Any = info.return_type  # the field's payload class (strawberry types it loosely)
+            return payload(user_errors=user_errors(exc.errors))
 
 
 def mutation(*, description: str | None = None) -> Any:
