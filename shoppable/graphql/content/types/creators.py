@@ -44,24 +44,10 @@ class Creator(Node):
     def avatar(self, info: Info) -> Image | None:
         if self.record.avatar_media_id is None:
             return None
-        loaders = info.context.loaders.content
-        store = media_store(info)
-
-        def with_media(media: records.Media | None) -> Any:
-            if media is None:
-                return None
-            # The smallest rendition is plenty for an avatar.
-            return now_or_later(
-                loaders.renditions_by_media_id,
-                media.id,
-                lambda found: Image(
-                    url=store.public_url(found[0].key if found else media.key),
-                    alt_text=self.record.display_name,
-                ),
-            )
-
         return now_or_later(  # type: ignore[return-value]  # strawberry awaits an awaitable result
-            loaders.media_by_id, self.record.avatar_media_id, with_media
+            info.context.loaders.content.media_by_id,
+            self.record.avatar_media_id,
+            lambda media: _avatar(info, media, self.record.display_name),
         )
 
     @strawberry.field(description="Whether the signed-in viewer follows this creator (false when anonymous).")
@@ -105,3 +91,15 @@ def existing_creators(found: Sequence[records.Creator | None]) -> list[Creator]:
 async def _creator_node(info: Info, pk: int) -> Creator | None:
     found = await info.context.loaders.content.creator_by_id.load(pk)
     return Creator.of(found) if found else None
+
+
+def _avatar(info: Info, media: records.Media | None, alt_text: str) -> Any:
+    """The smallest rendition is plenty for an avatar."""
+    if media is None:
+        return None
+    store = media_store(info)
+    return now_or_later(
+        info.context.loaders.content.renditions_by_media_id,
+        media.id,
+        lambda found: Image(url=store.public_url(found[0].key if found else media.key), alt_text=alt_text),
+    )
