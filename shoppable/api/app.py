@@ -5,6 +5,8 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin, SwaggerRenderPlugin
 
 from shoppable.api.catalog import CatalogController
 from shoppable.api.graphql import graphql_controller
@@ -18,6 +20,21 @@ from shoppable.jobs.queue import InProcessQueue
 from shoppable.jobs.registry import PERIODIC
 from shoppable.services import build_services
 from shoppable.settings import Settings, get_settings
+
+
+def openapi_config(settings: Settings) -> OpenAPIConfig:
+    """The REST contract at /v1/openapi.json, generated from the handlers; a docs page at /v1/docs in DEBUG."""
+    plugins: list[OpenAPIRenderPlugin] = [JsonRenderPlugin(path="/openapi.json")]
+    if settings.debug:
+        plugins.append(SwaggerRenderPlugin(path="/docs"))
+    return OpenAPIConfig(
+        title="Shoppable merchant API",
+        version="1",
+        description="Catalog imports and fast stock and price updates for merchants' systems.",
+        path="/v1",
+        render_plugins=plugins,
+        use_handler_docstrings=True,
+    )
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -48,5 +65,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[startup],
         on_shutdown=[services.close],
         debug=False,
-        openapi_config=None,
+        openapi_config=openapi_config(settings),
     )

@@ -40,6 +40,8 @@ def graphql_controller(services: Services) -> type:
     )
 
     class GraphQLController(base):  # a class made by a factory, typed Any
+        include_in_schema = False  # GraphQL has its own schema; the OpenAPI document is the REST contract
+
         def decode_json(self, data: str | bytes) -> object:
             """Only a JSON object (or a list, for batches) is a request; anything else is a 400."""
             try:
