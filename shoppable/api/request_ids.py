@@ -13,13 +13,31 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 _VALID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
+_SECRET_IN_URL = re.compile(r"(/v1/uploads/)[^/?\s]+|((?:^|[?&])(?:token|key|signature)=)[^&\s]+")
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         return True
 
 
+def scrub_url(url: str) -> str:
+    """An URL fit for logs: upload grants (in the path) and token-like query values replaced."""
+    return _SECRET_IN_URL.sub(lambda m: (m.group(1) or m.group(2)) + "[redacted]", url)
+
+
+class AccessLogScrubber(logging.Filter):
+    """Uvicorn's access lines carry the full path: the upload endpoint's path is a signed grant."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+            record.args = (*record.args[:2], scrub_url(record.args[2]), *record.args[3:])
+        return True
+
+
 def configure_logging(level: str) -> None:
+    """Every line of ours and uvicorn's carries the request id; access lines are scrubbed of secrets."""
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(
@@ -29,6 +47,12 @@ def configure_logging(level: str) -> None:
     root.handlers = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+    access = logging.getLogger("uvicorn.access")
+    access.handlers = [handler]
+    access.setLevel(level.upper())
+    access.propagate = False
+    if not any(isinstance(f, AccessLogScrubber) for f in access.filters):
+        access.addFilter(AccessLogScrubber())
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
