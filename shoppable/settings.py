@@ -36,6 +36,8 @@ class Settings(BaseSettings):
 
     redis_url: str | None = None
     saq_queue: str = "shoppable"
+    job_heartbeat_seconds: int = 300
+    """SAQ aborts a running job not heard from for this long; long jobs beat from their progress."""
     import_dir: Path = Path("./var/imports")
     import_archive_max_share: float = 0.5
     max_import_bytes: int = 2 * 1024 * 1024 * 1024

@@ -7,6 +7,7 @@ through becomes a problem response in `shoppable.api.problems`.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,8 @@ class CatalogController(Controller):
     path = "/v1/catalog"
     dependencies = DEPENDENCIES
 
-    @post("/imports", status_code=202)
+    # No framework body limit here: the body streams to disk under MAX_IMPORT_BYTES (see save_body).
+    @post("/imports", status_code=202, request_max_body_size=None)
     async def create_import(
         self,
         request: Request[Any, Any, Any],
@@ -100,9 +102,13 @@ class CatalogController(Controller):
         target = await merchant_for(uow, actor, merchant)
         await uow.close()  # do not hold a connection while the body streams in
         path, size, detected = await _receive_feed(request, services.settings, format_)
-        job = await start_import(
-            uow, actor, ImportRequest(target.id, detected, import_mode, force, str(path), size)
-        )
+        try:
+            job = await start_import(
+                uow, actor, ImportRequest(target.id, detected, import_mode, force, str(path), size)
+            )
+        except BaseException:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            raise
         await enqueue_import(services, job.id)
         return Response(job_json(job), status_code=202, headers={"Location": f"/v1/catalog/imports/{job.id}"})
 
@@ -159,6 +165,8 @@ async def _receive_feed(
         request.headers.get("content-type", "application/octet-stream"),
         settings.import_dir,
         settings.max_import_bytes,
+        content_encoding=request.headers.get("content-encoding"),
+        content_length=_content_length(request),
     )
     if format_ is not None:
         return path, size, format_
@@ -203,12 +211,32 @@ def _read_head(path: Path) -> bytes:
 MAX_JSON_BYTES = 4 * 1024 * 1024
 
 
+def _content_length(request: Request[Any, Any, Any]) -> int | None:
+    text = request.headers.get("content-length")
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise Problem(400, "Bad Content-Length", "Content-Length is not a whole number.")
+    return int(text)
+
+
 async def _json_body(request: Request[Any, Any, Any]) -> Any:
-    if int(request.headers.get("content-length") or 0) > MAX_JSON_BYTES:
-        raise Problem(413, "Request too large", f"Bodies are limited to {MAX_JSON_BYTES} bytes.")
+    """The JSON body, read as it streams and refused (413) past MAX_JSON_BYTES, whether or not a
+    Content-Length announced it."""
+    too_large = Problem(
+        413, "Request too large", f"Bodies are limited to {MAX_JSON_BYTES} bytes.", slug="too-large"
+    )
+    length = _content_length(request)
+    if length is not None and length > MAX_JSON_BYTES:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON_BYTES:
+            raise too_large
     try:
-        return await request.json()
-    except Exception:
+        return json.loads(body)
+    except (ValueError, RecursionError):
         raise Problem(
             400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json"
         ) from None

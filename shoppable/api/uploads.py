@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -67,14 +68,92 @@ class _FilePart:
         self.in_file = False
 
 
+GZIP_MAX_RATIO = 100
+"""A gzip body may expand at most this many times (catalog feeds compress about 10:1); beyond it,
+it is a decompression bomb, refused before it fills the disk..."""
+GZIP_RATIO_FROM_BYTES = 16 * 1024 * 1024
+"""...once this much has come out of it: small bodies are never refused for their ratio."""
+_GUNZIP_PIECE = 1024 * 1024  # output per decompression step: memory stays flat whatever a chunk holds
+
+
+def too_large(max_bytes: int) -> Problem:
+    return Problem(413, "Upload too large", f"Files are limited to {max_bytes} bytes.", slug="too-large")
+
+
+async def gunzip(chunks: AsyncIterator[bytes], max_ratio: int = GZIP_MAX_RATIO) -> AsyncIterator[bytes]:
+    """Decompress a gzip body as it streams (concatenated members too), in bounded pieces.
+
+    The caller limits the decompressed size; this refuses bodies that expand more than `max_ratio`
+    times (413) and answers 400 for a body that is not gzip or ends early.
+    """
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    received = produced = 0
+    in_member = False  # data given to the current member that has not reached its end marker
+
+    def bad(detail: str) -> Problem:
+        return Problem(400, "Bad gzip body", detail, slug="bad-gzip")
+
+    async for chunk in chunks:
+        received += len(chunk)
+        data = chunk
+        while data:
+            in_member = True
+            try:
+                piece = await asyncio.to_thread(inflater.decompress, data, _GUNZIP_PIECE)
+            except zlib.error as exc:
+                raise bad(f"The body is sent as gzip but cannot be decompressed ({exc}).") from None
+            if inflater.eof:  # one member ended; another may follow
+                data = inflater.unused_data
+                inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+                in_member = False
+            else:
+                data = inflater.unconsumed_tail
+            produced += len(piece)
+            if produced > GZIP_RATIO_FROM_BYTES and produced > max_ratio * received:
+                raise Problem(
+                    413,
+                    "Upload too large",
+                    f"The gzip body expands more than {max_ratio} times; send it uncompressed.",
+                    slug="too-large",
+                )
+            if piece:
+                yield piece
+    if in_member:
+        rest = inflater.flush(_GUNZIP_PIECE)
+        if not inflater.eof:
+            raise bad("The gzip body ends before its end marker.")
+        if rest:
+            yield rest
+
+
 async def save_body(
-    chunks: AsyncIterator[bytes], content_type: str, directory: Path, max_bytes: int, suffix: str = ".upload"
+    chunks: AsyncIterator[bytes],
+    content_type: str,
+    directory: Path,
+    max_bytes: int,
+    suffix: str = ".upload",
+    *,
+    content_encoding: str | None = None,
+    content_length: int | None = None,
 ) -> tuple[Path, int]:
     """Write the uploaded file (raw body, or the first file of a multipart form) to a new file.
 
-    Returns the path and the file's size; refuses bodies over `max_bytes` (413) and removes any
-    partial file on failure.
+    A body sent with `Content-Encoding: gzip` is decompressed as it streams. Returns the path and
+    the file's (decompressed) size; refuses files over `max_bytes` (413) and removes any partial
+    file on failure.
     """
+    encoding = (content_encoding or "identity").strip().lower()
+    if encoding not in {"identity", "gzip", "x-gzip"}:
+        raise Problem(
+            415,
+            "Unsupported encoding",
+            "Send the file as is, or with Content-Encoding: gzip.",
+            slug="encoding",
+        )
+    if content_length is not None and content_length > max_bytes:
+        raise too_large(max_bytes)
+    if encoding != "identity":
+        chunks = gunzip(chunks)
     await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
     path = directory / f"{uuid.uuid4().hex}{suffix}"
     multipart = content_type.lower().startswith("multipart/form-data")
@@ -89,9 +168,7 @@ async def save_body(
         async for chunk in chunks:
             received += len(chunk)
             if received > max_bytes:
-                raise Problem(
-                    413, "Upload too large", f"Files are limited to {max_bytes} bytes.", slug="too-large"
-                )
+                raise too_large(max_bytes)
             if parser is not None:
                 await asyncio.to_thread(parser.write, chunk)
             else:

@@ -54,6 +54,7 @@ async def seed_catalog(services: Services) -> list[ImportJob]:
             merchant = await identity.get_merchant_by_handle(demo.handle)
             if merchant is None:
                 merchant = await identity.add_merchant(demo.handle, demo.name, demo.currency, 3, owner.id)
+                assert merchant is not None  # looked up just before, in the same write transaction
             path = EXAMPLES / demo.feed
             request = ImportRequest(
                 merchant.id, demo.format.value, ImportMode.FULL, False, str(path), path.stat().st_size

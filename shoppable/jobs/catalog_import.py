@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +31,23 @@ async def enqueue_import(services: Services, import_id: int) -> None:
 
 
 async def catalog_import(
-    services: Services, *, import_id: int, on_progress: Callable[[ImportJob], None] | None = None
+    services: Services,
+    *,
+    import_id: int,
+    on_progress: Callable[[ImportJob], Awaitable[None] | None] | None = None,
+) -> ImportJob | None:
+    """Run one import. An uploaded file is removed once the job has ended, whatever the outcome
+    (files named on the command line are left alone); a job another runner has keeps its file."""
+    outcome = await _run(services, import_id, on_progress)
+    if outcome is not None and outcome.status.finished:
+        path = Path(outcome.file_path)
+        if await asyncio.to_thread(_is_upload, path, services.settings.import_dir):
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+    return outcome
+
+
+async def _run(
+    services: Services, import_id: int, on_progress: Callable[[ImportJob], Awaitable[None] | None] | None
 ) -> ImportJob | None:
     uow = services.database.unit_of_work(write=True)
     async with uow:
@@ -40,7 +56,7 @@ async def catalog_import(
         if job is None or job.status.finished:
             return job
         if not await claim(uow, job):
-            return job  # another runner has it
+            return job  # another runner has it (and its file)
         merchant = await uow.identity.get_merchant(job.merchant_id)
         assert merchant is not None  # imports reference their merchant
         path = Path(job.file_path)
@@ -74,9 +90,6 @@ async def catalog_import(
                 log.exception("import %s stopped by an unexpected error", import_id)
                 await uow.rollback()  # release the transaction (and SQLite's write lock) first
                 return await _fail_after_error(services, job)
-    if await asyncio.to_thread(_is_upload, path, services.settings.import_dir):
-        # An uploaded file is not kept once applied (files named on the command line are left alone).
-        await asyncio.to_thread(path.unlink, missing_ok=True)
     log.info("import %s finished: %s %s", import_id, finished.status, finished.counts)
     return finished
 

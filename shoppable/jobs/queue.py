@@ -87,15 +87,20 @@ class InProcessQueue:
 
 
 class SaqQueue:
-    def __init__(self, redis_url: str, name: str = "shoppable") -> None:
+    def __init__(
+        self, redis_url: str, name: str = "shoppable", *, heartbeat_seconds: int = JOB_HEARTBEAT_SECONDS
+    ) -> None:
         from saq import Queue
 
         self.queue = Queue.from_url(redis_url, name=name)
+        self.heartbeat_seconds = heartbeat_seconds
 
     async def enqueue(self, job: str, *, job_key: str | None = None, **kwargs: Any) -> None:
+        # A job not heard from for `heartbeat` seconds is aborted by SAQ's sweeper: jobs that report
+        # progress beat through it (see `shoppable.jobs.worker.SaqHeartbeat`).
         options: dict[str, Any] = {
             "timeout": JOB_TIMEOUT_SECONDS,
-            "heartbeat": JOB_HEARTBEAT_SECONDS,
+            "heartbeat": self.heartbeat_seconds,
             "retries": 1,
         }
         if job_key is not None:

@@ -32,6 +32,9 @@ PERIODIC: dict[str, tuple[str, int]] = {
 
 def make_queue(services: Services) -> JobQueue:
     """SAQ on Redis when REDIS_URL is set (run `shoppable worker`), else in-process asyncio tasks."""
-    if services.settings.redis_url:
-        return SaqQueue(services.settings.redis_url, services.settings.saq_queue)
+    settings = services.settings
+    if settings.redis_url:
+        return SaqQueue(
+            settings.redis_url, settings.saq_queue, heartbeat_seconds=settings.job_heartbeat_seconds
+        )
     return InProcessQueue(services, JOBS)

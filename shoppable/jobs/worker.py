@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
+import time
 from typing import Any
 
 from shoppable.jobs.catalog_import import resume_interrupted_imports
@@ -13,11 +15,36 @@ from shoppable.services import build_services
 from shoppable.settings import Settings
 
 
+class SaqHeartbeat:
+    """A long job's progress callback that keeps its SAQ job alive: `job.update()` (SAQ's heartbeat)
+    at most every third of the job's heartbeat, so a job reporting progress is never swept as stuck,
+    and one that stops reporting still is."""
+
+    def __init__(self, job: Any, clock: Any = time.monotonic) -> None:
+        self.job = job
+        self.clock = clock
+        self.every = (job.heartbeat or 0) / 3
+        self.last = clock()
+
+    async def __call__(self, _progress: object = None) -> None:
+        if not self.job.heartbeat:
+            return
+        current = self.clock()
+        if current - self.last >= self.every:
+            self.last = current
+            await self.job.update()
+
+
 def _saq_function(name: str, fn: Any) -> Any:
-    """Adapt `fn(Services, **kwargs)` to SAQ's `fn(ctx: dict, **kwargs)`."""
+    """Adapt `fn(Services, **kwargs)` to SAQ's `fn(ctx: dict, **kwargs)`; a job function that takes
+    `on_progress` gets one that beats the SAQ job's heartbeat."""
+    reports_progress = "on_progress" in inspect.signature(fn).parameters
 
     @functools.wraps(fn)
     async def run(saq_ctx: dict[str, Any], **kwargs: Any) -> Any:
+        job = saq_ctx.get("job")
+        if reports_progress and job is not None:
+            kwargs["on_progress"] = SaqHeartbeat(job)
         result = await fn(saq_ctx["shoppable"], **kwargs)
         return None if result is None else str(result)
 

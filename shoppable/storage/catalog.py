@@ -353,7 +353,14 @@ class SqlCatalogRepository:
     # -- fast stock and price changes: one guarded statement each ---------------------------------
 
     async def change_quantity(
-        self, sku_id: int, *, quantity: int | None, delta: int | None, expected: int | None, floor: int | None
+        self,
+        sku_id: int,
+        *,
+        quantity: int | None,
+        delta: int | None,
+        expected: int | None,
+        floor: int | None,
+        ceiling: int | None = None,
     ) -> int | None:
         """The new quantity, or None when a guard (expected quantity, stock floor) refused the change."""
         new_value = quantity if quantity is not None else skus.c.quantity + (delta or 0)
@@ -364,6 +371,8 @@ class SqlCatalogRepository:
             stmt = stmt.where(skus.c.quantity == expected)
         if floor is not None and delta is not None:
             stmt = stmt.where(skus.c.quantity + delta >= floor)
+        if ceiling is not None and delta is not None:
+            stmt = stmt.where(skus.c.quantity + delta <= ceiling)
         result = await self.uow.execute(
             stmt.values(quantity=new_value, updated_at=utcnow()).returning(skus.c.quantity)
         )

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from shoppable.domain.identity.consent import Consent
 from shoppable.domain.identity.records import ApiKey, Merchant, User
 from shoppable.storage.db import SqlTransaction
-from shoppable.storage.sql import table_of
+from shoppable.storage.sql import insert_if_absent, table_of
 from shoppable.storage.tables import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 
 users = table_of(UserRow)
@@ -115,11 +115,15 @@ class SqlIdentityRepository:
 
     async def add_merchant(
         self, handle: str, name: str, currency: str, low_stock: int, owner_id: int
-    ) -> Merchant:
+    ) -> Merchant | None:
         values = MerchantRow(
             handle=handle, name=name, currency=currency, low_stock_threshold=low_stock
         ).model_dump(exclude={"id"})
-        row = (await self.uow.execute(insert(merchants).values(**values).returning(merchants))).one()
+        # ON CONFLICT DO NOTHING: a concurrent sign-up with the same handle is not a database error.
+        inserted = insert_if_absent(self.uow, merchants).values(**values).returning(merchants)
+        row = (await self.uow.execute(inserted)).first()
+        if row is None:
+            return None
         member = MerchantMemberRow(merchant_id=row.id, user_id=owner_id).model_dump(exclude={"id"})
         await self.uow.execute(insert(members).values(**member))
         return merchant_from_row(row)

@@ -75,7 +75,9 @@ class InMemoryIdentity:
 
     async def add_merchant(
         self, handle: str, name: str, currency: str, low_stock: int, owner_id: int
-    ) -> Merchant:
+    ) -> Merchant | None:
+        if any(m.handle == handle for m in self.merchants.values()):
+            return None
         merchant = Merchant(next(self.ids), handle, name, currency, low_stock, NOW)
         self.merchants[merchant.id] = merchant
         self.members.add((merchant.id, owner_id))
@@ -186,7 +188,14 @@ class InMemoryCatalog:
         self.content_hashes[product_id] = ""
 
     async def change_quantity(
-        self, sku_id: int, *, quantity: int | None, delta: int | None, expected: int | None, floor: int | None
+        self,
+        sku_id: int,
+        *,
+        quantity: int | None,
+        delta: int | None,
+        expected: int | None,
+        floor: int | None,
+        ceiling: int | None = None,
     ) -> int | None:
         sku = self.skus[sku_id]
         if delta is not None and sku.quantity is None:
@@ -195,6 +204,8 @@ class InMemoryCatalog:
             return None
         new = quantity if quantity is not None else (sku.quantity or 0) + (delta or 0)
         if floor is not None and delta is not None and new < floor:
+            return None
+        if ceiling is not None and delta is not None and new > ceiling:
             return None
         self.skus[sku_id] = replace(sku, quantity=new)
         return new

@@ -8,6 +8,21 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from shoppable.domain.catalog.availability import InventoryPolicy
+from shoppable.domain.catalog.limits import (
+    BRAND_MAX,
+    CATEGORY_MAX,
+    DESCRIPTION_MAX,
+    GTIN_MAX,
+    MAX_IMAGES_PER_PRODUCT,
+    MPN_MAX,
+    OPTION_TEXT_MAX,
+    SKU_CODE_MAX,
+    SKU_TITLE_MAX,
+    STOCK_MAX,
+    TITLE_MAX,
+    text_problem,
+    url_problem,
+)
 from shoppable.domain.catalog.money import Money, MoneyInput, money_or_error
 from shoppable.domain.errors import ErrorCode, FieldError, Path
 
@@ -137,9 +152,7 @@ def drafts_from_input(
     return drafts, errors
 
 
-HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
-SKU_CODE_MAX = 100
-TITLE_MAX = 255
+HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")  # at most HANDLE_MAX characters
 MAX_SKUS_PER_PRODUCT = 250
 
 
@@ -156,14 +169,28 @@ def validate_product(draft: ProductDraft, path: Path = ()) -> list[FieldError]:
     def err(sub: Path, code: ErrorCode, message: str) -> None:
         errors.append(FieldError((*path, *sub), code, message))
 
+    def check_text(sub: Path, name: str, value: str | None, max_chars: int) -> None:
+        problem = None if value is None else text_problem(value, max_chars)
+        if problem is not None:
+            code = ErrorCode.TOO_LARGE if len(value or "") > max_chars else ErrorCode.INVALID
+            err(sub, code, f"{name} {problem}")
+
     if not draft.handle:
         err(("handle",), ErrorCode.REQUIRED, "Handle is required.")
     elif not HANDLE_RE.match(draft.handle):
         err(("handle",), ErrorCode.INVALID, "Handle must be 1-100 lower-case letters, digits or hyphens.")
     if not draft.title.strip():
         err(("title",), ErrorCode.REQUIRED, "Title is required.")
-    elif len(draft.title) > TITLE_MAX:
-        err(("title",), ErrorCode.TOO_LARGE, f"Title is longer than {TITLE_MAX} characters.")
+    else:
+        check_text(("title",), "Title", draft.title, TITLE_MAX)
+    check_text(("description",), "Description", draft.description, DESCRIPTION_MAX)
+    check_text(("brand",), "Brand", draft.brand, BRAND_MAX)
+    check_text(("category",), "Category", draft.category, CATEGORY_MAX)
+    if len(draft.images) > MAX_IMAGES_PER_PRODUCT:
+        err(("images",), ErrorCode.LIMIT_EXCEEDED, f"A product has at most {MAX_IMAGES_PER_PRODUCT} images.")
+    for index, url in enumerate(draft.images):
+        if problem := url_problem(url):
+            err(("images", index), ErrorCode.INVALID, problem)
     if not draft.skus:
         err(("skus",), ErrorCode.REQUIRED, "A product needs at least one SKU.")
     elif len(draft.skus) > MAX_SKUS_PER_PRODUCT:
@@ -176,13 +203,23 @@ def validate_product(draft: ProductDraft, path: Path = ()) -> list[FieldError]:
         at: Path = ("skus", index)
         if not sku.sku.strip():
             err((*at, "sku"), ErrorCode.REQUIRED, "SKU code is required.")
-        elif len(sku.sku) > SKU_CODE_MAX:
-            err((*at, "sku"), ErrorCode.TOO_LARGE, f"SKU code is longer than {SKU_CODE_MAX} characters.")
+        elif text_problem(sku.sku, SKU_CODE_MAX):
+            check_text((*at, "sku"), "SKU code", sku.sku, SKU_CODE_MAX)
         elif sku.sku in seen_codes:
             err((*at, "sku"), ErrorCode.DUPLICATE, f"SKU code {sku.sku!r} appears twice.")
         seen_codes.add(sku.sku)
+        check_text((*at, "title"), "SKU title", sku.title, SKU_TITLE_MAX)
+        check_text((*at, "gtin"), "GTIN", sku.gtin, GTIN_MAX)
+        check_text((*at, "mpn"), "MPN", sku.mpn, MPN_MAX)
+        if sku.image_url is not None and (problem := url_problem(sku.image_url)):
+            err((*at, "image"), ErrorCode.INVALID, problem)
+        for o_index, (name, value) in enumerate(sku.options):
+            check_text((*at, "options", o_index, "name"), "Option name", name, OPTION_TEXT_MAX)
+            check_text((*at, "options", o_index, "value"), "Option value", value, OPTION_TEXT_MAX)
         if sku.quantity is not None and sku.quantity < 0:
             err((*at, "quantity"), ErrorCode.INVALID, "Quantity cannot be negative.")
+        elif sku.quantity is not None and sku.quantity > STOCK_MAX:
+            err((*at, "quantity"), ErrorCode.INVALID, f"Quantity cannot be above {STOCK_MAX:,}.")
         if sku.compare_at_price is not None:
             if sku.compare_at_price.currency != sku.price.currency:
                 err(

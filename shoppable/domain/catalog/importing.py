@@ -10,7 +10,7 @@ archive more than the allowed share of the catalog (a truncated file must not em
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from shoppable.domain.catalog.drafts import HANDLE_RE
 from shoppable.domain.catalog.formats import FeedError, FeedItem, ParsedProduct, RowError
 from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.catalog.service import managed_merchant
@@ -162,8 +163,13 @@ class _Run:
     def error(self, error: RowError, *, failed_rows: int = 1) -> None:
         self.counts.failed += failed_rows
         if self.error_count < MAX_STORED_ERRORS:
-            self.pending_errors.append(error)
+            self.pending_errors.append(error.storable())
         self.error_count += 1
+
+    def keep(self, product_ids: Sequence[int]) -> None:
+        """Products the file mentions: a full import does not archive them."""
+        if product_ids:
+            self.seen_ids.append(np.asarray(product_ids, dtype=np.int64))
 
 
 def _next_batch(items: Iterator[FeedItem]) -> tuple[list[ParsedProduct], list[RowError], bool]:
@@ -201,6 +207,8 @@ async def _apply_batch(
         run.counts.rows += len(parsed.lines)
         if outcome is Outcome.FAILED:  # applied whole or not at all: every row of it failed
             run.counts.failed += len(parsed.lines)
+            if current := existing.get(parsed.draft.handle):
+                seen.append(current.id)  # in the file, so not archived: it stays as it was
             continue
         if outcome is Outcome.CREATED:
             run.counts.created += 1
@@ -209,7 +217,17 @@ async def _apply_batch(
         else:
             run.counts.unchanged += 1
         seen.append(ids.get(index) or existing[parsed.draft.handle].id)
-    run.seen_ids.append(np.asarray(seen, dtype=np.int64))
+    run.keep(seen)
+
+
+async def _keep_failed(
+    catalog: CatalogRepository, merchant: Merchant, errors: Sequence[RowError], run: _Run
+) -> None:
+    """Products whose rows failed are still in the file: a full import leaves them as they are."""
+    handles = sorted({e.handle for e in errors if e.handle and HANDLE_RE.match(e.handle)})
+    if handles:
+        existing = await catalog.existing_products(merchant.id, handles)
+        run.keep([product.id for product in existing.values()])
 
 
 async def _archive_missing(
@@ -266,7 +284,7 @@ async def run_import(
     *,
     position: Callable[[], int],
     max_archive_share: float,
-    on_progress: Callable[[ImportJob], None] | None = None,
+    on_progress: Callable[[ImportJob], Awaitable[None] | None] | None = None,
 ) -> ImportJob:
     """Apply a parsed feed to the merchant's catalog and keep the job's record up to date (job claimed first)."""
     await uow.begin_write()
@@ -283,15 +301,19 @@ async def run_import(
             for error in row_errors:
                 run.counts.rows += 1
                 run.error(error)
+            if job.mode is ImportMode.FULL:
+                await _keep_failed(uow.catalog, merchant, row_errors, run)
             if batch:
                 await _apply_batch(uow.catalog, merchant, batch, run)
             await jobs.save_progress(job.id, run.counts, position(), run.error_count, run.pending_errors)
             run.pending_errors = []
             await uow.commit()
-            if on_progress is not None:
-                on_progress(
+            if on_progress is not None:  # may be a coroutine (an SAQ worker's heartbeat)
+                reported = on_progress(
                     replace(job, counts=run.counts, bytes_read=position(), error_count=run.error_count)
                 )
+                if reported is not None:
+                    await reported
         if job.mode is ImportMode.FULL:
             message = await _archive_missing(uow, merchant, job, run, max_archive_share)
             if message is not None:  # not a row of the file, so no failed rows

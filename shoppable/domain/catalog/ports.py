@@ -54,9 +54,18 @@ class CatalogRepository(Protocol):
     # -- fast stock and price changes -------------------------------------------------------------
 
     async def change_quantity(
-        self, sku_id: int, *, quantity: int | None, delta: int | None, expected: int | None, floor: int | None
+        self,
+        sku_id: int,
+        *,
+        quantity: int | None,
+        delta: int | None,
+        expected: int | None,
+        floor: int | None,
+        ceiling: int | None = None,
     ) -> int | None:
-        """Set or adjust stock in one guarded statement; None when a guard refused the change."""
+        """Set or adjust stock in one guarded statement; None when a guard refused the change.
+
+        `floor` and `ceiling` bound the stock an adjustment (`delta`) may lead to."""
         ...
 
     async def set_prices(self, changes: Sequence[tuple[int, int, int | None]]) -> None:

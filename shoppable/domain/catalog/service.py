@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.drafts import (
+    HANDLE_RE,
     ProductDraft,
     ProductInput,
     ProductStatus,
     drafts_from_input,
     validate_product,
 )
+from shoppable.domain.catalog.limits import text_problem
 from shoppable.domain.catalog.ports import CatalogRepository, ProductFilter
 from shoppable.domain.catalog.records import Product
 from shoppable.domain.catalog.sync import Outcome, SyncPlan, plan_sync
@@ -20,12 +22,14 @@ from shoppable.domain.errors import DomainError, ErrorCode, FieldError, Path
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.identity.service import MERCHANT_HANDLE_MAX
 from shoppable.domain.pagination import Page, PageRequest
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
 
 MAX_UPSERT_BATCH = 100
+MAX_SEARCH_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -54,11 +58,25 @@ async def managed_merchant(
     return merchant
 
 
+async def merchant_by_handle(uow: UnitOfWork, handle: str) -> Merchant | None:
+    """A merchant by the handle a caller typed; one that no merchant could have (too long, a NUL)
+    is not looked up at all."""
+    normalized = handle.strip().lower()
+    if text_problem(normalized, MERCHANT_HANDLE_MAX):
+        return None
+    return await uow.identity.get_merchant_by_handle(normalized)
+
+
+def search_text_problem(query: str) -> str | None:
+    """Why a product search text cannot be used, or None."""
+    return text_problem(query, MAX_SEARCH_CHARS)
+
+
 async def merchant_for(uow: UnitOfWork, actor: Actor, handle: str | None) -> Merchant:
     """The merchant a merchant's-system call acts for: the named one, or the only one the caller manages
     (an API key's). Errors are about the `merchant` parameter of the call."""
     if handle:
-        merchant = await uow.identity.get_merchant_by_handle(handle.strip().lower())
+        merchant = await merchant_by_handle(uow, handle)
         if merchant is None or not policy.can_manage_catalog(actor, merchant.id):
             raise DomainError.single(
                 ("merchant",), ErrorCode.NOT_FOUND, "No merchant with that handle is yours to manage."
@@ -146,10 +164,11 @@ async def set_product_status(
 async def product_by_handles(
     uow: UnitOfWork, actor: Actor, merchant_handle: str, handle: str
 ) -> Product | None:
-    merchant = await uow.identity.get_merchant_by_handle(merchant_handle.strip().lower())
-    if merchant is None:
+    merchant = await merchant_by_handle(uow, merchant_handle)
+    product_handle = handle.strip().lower()
+    if merchant is None or not HANDLE_RE.match(product_handle):
         return None
-    product = await uow.catalog.get_products_by_handle(merchant.id, handle.strip().lower())
+    product = await uow.catalog.get_products_by_handle(merchant.id, product_handle)
     return visible_products(actor, [product])[0]
 
 

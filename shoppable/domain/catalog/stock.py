@@ -18,6 +18,7 @@ from shoppable.domain.catalog.availability import (
     product_availability,
     sku_availability,
 )
+from shoppable.domain.catalog.limits import BACKORDER_STOCK_MIN, SKU_CODE_MAX, STOCK_MAX, text_problem
 from shoppable.domain.catalog.money import Money, MoneyInput, money_or_error
 from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.catalog.records import Sku
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 MAX_ITEMS = 1000
-MAX_QUANTITY = 10_000_000
 
 
 class ItemStatus(StrEnum):
@@ -108,6 +108,9 @@ def _parse_items(
             errors.append(FieldError((*at, "sku"), ErrorCode.REQUIRED, "Each item needs a `sku` code."))
             continue
         code = item["sku"].strip()
+        if problem := text_problem(code, SKU_CODE_MAX):
+            errors.append(FieldError((*at, "sku"), ErrorCode.INVALID, f"SKU code {problem}"))
+            continue
         parsed = parse_one(item, at, code)
         if isinstance(parsed, FieldError):
             errors.append(parsed)
@@ -125,12 +128,18 @@ def _inventory_item(item: dict[str, Any], at: Path, code: str) -> InventoryChang
     quantity, delta, expected = item.get("quantity"), item.get("delta"), item.get("expectedQuantity")
     if (quantity is None) == (delta is None):
         return FieldError(at, ErrorCode.INVALID, "Give exactly one of `quantity` (set) or `delta` (adjust).")
-    if quantity is not None and (not _int(quantity) or not 0 <= quantity <= MAX_QUANTITY):
-        return FieldError((*at, "quantity"), ErrorCode.INVALID, f"Quantity must be 0..{MAX_QUANTITY}.")
-    if delta is not None and (not _int(delta) or not -MAX_QUANTITY <= delta <= MAX_QUANTITY):
-        return FieldError((*at, "delta"), ErrorCode.INVALID, "Delta must be a whole number.")
-    if expected is not None and not _int(expected):
-        return FieldError((*at, "expectedQuantity"), ErrorCode.INVALID, "Must be a whole number.")
+    if quantity is not None and (not _int(quantity) or not 0 <= quantity <= STOCK_MAX):
+        return FieldError((*at, "quantity"), ErrorCode.INVALID, f"Quantity must be 0..{STOCK_MAX}.")
+    if delta is not None and (not _int(delta) or not -STOCK_MAX <= delta <= STOCK_MAX):
+        return FieldError(
+            (*at, "delta"), ErrorCode.INVALID, f"Delta must be a whole number in -{STOCK_MAX}..{STOCK_MAX}."
+        )
+    if expected is not None and (not _int(expected) or not BACKORDER_STOCK_MIN <= expected <= STOCK_MAX):
+        return FieldError(
+            (*at, "expectedQuantity"),
+            ErrorCode.INVALID,
+            f"Must be a whole number in {BACKORDER_STOCK_MIN}..{STOCK_MAX}.",
+        )
     return InventoryChange(code, quantity, delta, expected)
 
 
@@ -225,21 +234,25 @@ async def apply_inventory(
                 )
             )
             continue
-        # Stock may go below zero only for SKUs sold on backorder.
-        floor = None if sku.inventory_policy is InventoryPolicy.CONTINUE else 0
+        # Stock may go below zero only for SKUs sold on backorder, and only so far.
+        floor = BACKORDER_STOCK_MIN if sku.inventory_policy is InventoryPolicy.CONTINUE else 0
         new_quantity = await uow.catalog.change_quantity(
             sku.id,
             quantity=change.quantity,
             delta=change.delta,
             expected=change.expected_quantity,
             floor=floor,
+            ceiling=STOCK_MAX,
         )
         if new_quantity is None:
-            reason = (
-                "Stock is no longer the expected quantity."
-                if change.expected_quantity is not None
-                else "Not enough stock for this adjustment."
-            )
+            if change.expected_quantity is not None:
+                reason = "Stock is no longer the expected quantity."
+            elif (change.delta or 0) > 0:
+                reason = f"Stock cannot go above {STOCK_MAX}."
+            elif floor < 0:
+                reason = f"Backorder stock cannot go below {BACKORDER_STOCK_MIN}."
+            else:
+                reason = "Not enough stock for this adjustment."
             results.append(
                 ItemResult(change.sku, ItemStatus.CONFLICT, code=ErrorCode.CONFLICT, message=reason)
             )

@@ -33,7 +33,9 @@ class IdentityRepository(Protocol):
 
     async def add_merchant(
         self, handle: str, name: str, currency: str, low_stock: int, owner_id: int
-    ) -> Merchant: ...
+    ) -> Merchant | None:
+        """The new merchant, or None when its handle is taken (checked by the insert itself)."""
+        ...
 
     async def add_api_key(
         self, merchant_id: int, name: str, prefix: str, key_hash: str, by: int

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MERCHANT_HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
+MERCHANT_HANDLE_MAX = 64  # the `merchants.handle` column
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 
@@ -170,6 +171,8 @@ async def create_merchant(uow: UnitOfWork, actor: Actor, form: NewMerchant) -> M
     merchant = await uow.identity.add_merchant(
         handle, name.strip(), currency.upper(), low_stock_threshold, actor.user_id
     )
+    if merchant is None:  # taken by a concurrent call since the check above
+        raise DomainError.single(("handle",), ErrorCode.CONFLICT, "This handle is taken.")
     await uow.commit()
     return merchant
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import strawberry
 
 from shoppable.domain.catalog.records import Product as ProductRecord
-from shoppable.domain.catalog.service import list_products, product_by_handles, visible_products
+from shoppable.domain.catalog.service import (
+    list_products,
+    merchant_by_handle,
+    product_by_handles,
+    search_text_problem,
+    visible_products,
+)
 from shoppable.domain.pagination import Page
 from shoppable.graphql.catalog.types import Merchant, Product
 from shoppable.graphql.context import Info
@@ -13,7 +19,6 @@ from shoppable.graphql.core.connection import Connection, connection, page_reque
 from shoppable.graphql.core.ids import bad_user_input, decode_id
 from shoppable.graphql.core.lookahead import selected_below
 
-MAX_QUERY_LENGTH = 200
 NO_PRODUCTS: Page[ProductRecord] = Page(items=[], keys=[], has_next=False)
 
 
@@ -21,7 +26,7 @@ NO_PRODUCTS: Page[ProductRecord] = Page(items=[], keys=[], has_next=False)
 class CatalogQueries:
     @strawberry.field
     async def merchant(self, info: Info, handle: str) -> Merchant | None:
-        found = await info.context.uow.identity.get_merchant_by_handle(handle.strip().lower())
+        found = await merchant_by_handle(info.context.uow, handle)
         return Merchant.of(found) if found else None
 
     @strawberry.field(description="By global id, or by merchant handle + product handle.")
@@ -51,12 +56,12 @@ class CatalogQueries:
         query: str | None = None,
         merchant_handle: str | None = None,
     ) -> Connection[Product]:
-        if query is not None and len(query) > MAX_QUERY_LENGTH:
-            raise bad_user_input(f"`query` is longer than {MAX_QUERY_LENGTH} characters.")
+        if query is not None and (problem := search_text_problem(query)):
+            raise bad_user_input(f"`query` {problem}")
         request = page_request(info.context.cursors, "products", first, after)
         merchant_id = None
         if merchant_handle:
-            merchant = await info.context.uow.identity.get_merchant_by_handle(merchant_handle.strip().lower())
+            merchant = await merchant_by_handle(info.context.uow, merchant_handle)
             if merchant is None:
                 return connection(info.context.cursors, "products", NO_PRODUCTS, Product.of)
             merchant_id = merchant.id

@@ -14,6 +14,7 @@ from graphql import GraphQLError
 from shoppable.domain.errors import DomainError, ErrorCode, Path
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
+MAX_PK = 2**63 - 1
 
 
 def bad_user_input(message: str) -> GraphQLError:
@@ -30,7 +31,8 @@ def parse_id(global_id: str) -> tuple[str, int]:
         padded = global_id + "=" * (-len(global_id) % 4)
         type_name, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
         value = int(pk)
-        if not type_name.isalpha() or value <= 0 or str(value) != pk:
+        # Primary keys are int8 columns: a larger number is no row, and the database would refuse it.
+        if not type_name.isalpha() or not 0 < value <= MAX_PK or str(value) != pk:
             raise ValueError
         return type_name, value
     except (ValueError, UnicodeDecodeError, binascii.Error):

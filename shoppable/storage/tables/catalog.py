@@ -7,7 +7,20 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from shoppable.domain.catalog.limits import (
+    BRAND_MAX,
+    CATEGORY_MAX,
+    GTIN_MAX,
+    HANDLE_MAX,
+    MPN_MAX,
+    SKU_CODE_MAX,
+    SKU_TITLE_MAX,
+    TITLE_MAX,
+    URL_MAX,
+)
 from shoppable.storage.types import BigId, UTCDateTime, utcnow
+
+# Column lengths come from the domain's limits, which every write path checks first.
 
 
 class ProductRow(SQLModel, table=True):
@@ -20,11 +33,11 @@ class ProductRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     merchant_id: int = Field(sa_column=Column(BigId, ForeignKey("merchants.id"), nullable=False))
-    handle: str = Field(sa_column=Column(String(100), nullable=False))
-    title: str = Field(sa_column=Column(String(255), nullable=False))
+    handle: str = Field(sa_column=Column(String(HANDLE_MAX), nullable=False))
+    title: str = Field(sa_column=Column(String(TITLE_MAX), nullable=False))
     description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    brand: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
-    category: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    brand: str | None = Field(default=None, sa_column=Column(String(BRAND_MAX), nullable=True))
+    category: str | None = Field(default=None, sa_column=Column(String(CATEGORY_MAX), nullable=True))
     status: str = Field(default="ACTIVE", sa_column=Column(String(16), nullable=False))
     option_names: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -41,7 +54,7 @@ class ProductImageRow(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     product_id: int = Field(sa_column=Column(BigId, ForeignKey("products.id"), nullable=False))
     position: int = Field(default=0, sa_column=Column(Integer, nullable=False))
-    url: str = Field(sa_column=Column(String(2048), nullable=False))
+    url: str = Field(sa_column=Column(String(URL_MAX), nullable=False))
     alt_text: str | None = Field(default=None, sa_column=Column(String(512), nullable=True))
 
 
@@ -55,9 +68,9 @@ class SkuRow(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     product_id: int = Field(sa_column=Column(BigId, ForeignKey("products.id"), nullable=False))
     merchant_id: int = Field(sa_column=Column(BigId, ForeignKey("merchants.id"), nullable=False))
-    sku: str = Field(sa_column=Column(String(100), nullable=False))
+    sku: str = Field(sa_column=Column(String(SKU_CODE_MAX), nullable=False))
     position: int = Field(default=0, sa_column=Column(Integer, nullable=False))
-    title: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    title: str | None = Field(default=None, sa_column=Column(String(SKU_TITLE_MAX), nullable=True))
     options: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     price_minor: int = Field(sa_column=Column(BigId, nullable=False))
     currency: str = Field(sa_column=Column(String(3), nullable=False))
@@ -65,7 +78,7 @@ class SkuRow(SQLModel, table=True):
     quantity: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     inventory_policy: str = Field(default="DENY", sa_column=Column(String(16), nullable=False))
     availability: str = Field(default="OUT_OF_STOCK", sa_column=Column(String(16), nullable=False))
-    gtin: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
-    mpn: str | None = Field(default=None, sa_column=Column(String(70), nullable=True))
-    image_url: str | None = Field(default=None, sa_column=Column(String(2048), nullable=True))
+    gtin: str | None = Field(default=None, sa_column=Column(String(GTIN_MAX), nullable=True))
+    mpn: str | None = Field(default=None, sa_column=Column(String(MPN_MAX), nullable=True))
+    image_url: str | None = Field(default=None, sa_column=Column(String(URL_MAX), nullable=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from shoppable.domain.catalog.formats.records import ERROR_EXTERNAL_ID_MAX, ERROR_FIELD_MAX
 from shoppable.storage.types import BigId, UTCDateTime, utcnow
 
 
@@ -49,8 +50,10 @@ class CatalogImportErrorRow(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     import_id: int = Field(sa_column=Column(BigId, ForeignKey("catalog_imports.id"), nullable=False))
     row: int = Field(sa_column=Column(Integer, nullable=False))
-    external_id: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
-    field: str = Field(sa_column=Column(String(255), nullable=False))
+    external_id: str | None = Field(
+        default=None, sa_column=Column(String(ERROR_EXTERNAL_ID_MAX), nullable=True)
+    )
+    field: str = Field(sa_column=Column(String(ERROR_FIELD_MAX), nullable=False))
     code: str = Field(sa_column=Column(String(32), nullable=False))
     message: str = Field(sa_column=Column(Text, nullable=False))
 

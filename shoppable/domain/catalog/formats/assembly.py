@@ -23,10 +23,9 @@ the one part of the state that grows with the file, by roughly 90 bytes per SKU 
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
 from shoppable.domain.catalog.drafts import ProductDraft, validate_product
@@ -39,13 +38,6 @@ MAX_ROWS_PER_PRODUCT = 1_000  # a product has at most 250 SKUs; the rest of the 
 MAX_FIELD_CHARS = 131_072  # the csv module's default field limit; applied to every format
 
 FieldNamer = Callable[[Path], str]
-
-_WEB_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
-
-
-def is_web_url(text: str) -> bool:
-    """Image URLs end up in shoppers' `<img src>`: only absolute http(s) URLs are accepted."""
-    return bool(_WEB_URL.match(text))
 
 
 def json_path(path: Path) -> str:
@@ -98,7 +90,7 @@ class FeedLedger:
                 )
         if errors:
             errors.sort(key=lambda error: error.row)
-            return list(errors)
+            return [replace(error, handle=draft.handle) for error in errors]
         self.sku_codes.update(sku.sku for sku in draft.skus)
         return [ParsedProduct(draft, tuple(sorted(set(lines))), external_id)]
 
@@ -154,7 +146,25 @@ class RowGrouper(Generic[R]):
         names the column the handle came from, when it is not the grouper's usual one.
         """
         self._seen += 1
-        field_name = handle_field or self._handle_field
+        yield from _tagged(
+            self._add_row(
+                handle, line, row, product_id, row_id, joins, errors, handle_field or self._handle_field
+            ),
+            handle,
+        )
+        yield from self._close_stale()
+
+    def _add_row(
+        self,
+        handle: str | None,
+        line: int,
+        row: R | None,
+        product_id: str,
+        row_id: str | None,
+        joins: bool,
+        errors: Sequence[RowError],
+        field_name: str,
+    ) -> Iterator[FeedItem]:
         if not handle:
             yield from errors
         elif handle in self._open:
@@ -179,7 +189,6 @@ class RowGrouper(Generic[R]):
             self._open[handle] = product
             if not joins:
                 yield from self._close(handle)
-        yield from self._close_stale()
 
     def finish(self) -> Iterator[FeedItem]:
         """Close every product still open; call once after the last row."""
@@ -243,6 +252,15 @@ class RowGrouper(Generic[R]):
             return
         built = self._build(handle, product.rows)
         if isinstance(built, list):
-            yield from built
+            yield from _tagged(built, handle)
             return
         yield from self._ledger.accept(built, product.lines, product.external_id)
+
+
+def _tagged(items: Iterable[FeedItem], handle: str | None) -> Iterator[FeedItem]:
+    """Row errors marked with the product they belong to."""
+    for item in items:
+        if handle and isinstance(item, RowError) and item.handle is None:
+            yield replace(item, handle=handle)
+        else:
+            yield item

@@ -41,10 +41,10 @@ from shoppable.domain.catalog.formats.assembly import (
     Built,
     FeedLedger,
     RowGrouper,
-    is_web_url,
 )
 from shoppable.domain.catalog.formats.records import FeedError, FeedItem, RowError
 from shoppable.domain.catalog.formats.tabular import read_records
+from shoppable.domain.catalog.limits import is_web_url
 from shoppable.domain.catalog.money import Money, MoneyError, parse_money_text
 from shoppable.domain.errors import ErrorCode, Path
 
@@ -332,7 +332,9 @@ def _shared_title(titles: list[str]) -> str:
 
 def _field_name(path: Path) -> str:
     """validate_product paths in the feed's vocabulary."""
-    last = path[-1]
+    last = next((str(part) for part in reversed(path) if isinstance(part, str)), "")
+    if "options" in path:
+        last = "options"
     names = {
         "handle": "item_group_id",
         "title": "title",
@@ -342,8 +344,11 @@ def _field_name(path: Path) -> str:
         "compareAtPrice": "sale_price",
         "quantity": "availability",
         "options": "/".join(OPTION_COLUMNS),
+        "images": "additional_image_link",
+        "image": "image_link",
+        "category": "product_type",
     }
-    return names.get(str(last), str(last))
+    return names.get(last, last)
 
 
 # --- XML -------------------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ from typing import Any, BinaryIO, Literal, overload
 
 from shoppable.domain.catalog.availability import InventoryPolicy
 from shoppable.domain.catalog.drafts import ProductDraft, ProductStatus, SkuDraft
-from shoppable.domain.catalog.formats.assembly import Built, FeedLedger, is_web_url, json_path
+from shoppable.domain.catalog.formats.assembly import Built, FeedLedger, json_path
 from shoppable.domain.catalog.formats.records import FeedItem, RowError
+from shoppable.domain.catalog.limits import is_web_url
 from shoppable.domain.catalog.money import Money, MoneyError, parse_money, parse_money_text
 from shoppable.domain.errors import ErrorCode, Path
 
@@ -87,7 +88,9 @@ def _parse_line(line: int, raw: bytes, ledger: FeedLedger) -> Iterator[FeedItem]
     draft, problems = _draft(data)
     if draft is None:
         for problem in problems:
-            yield RowError(line, external_id, json_path(problem.path), problem.code, problem.message)
+            yield RowError(
+                line, external_id, json_path(problem.path), problem.code, problem.message, external_id
+            )
         return
     if draft.handle in ledger.handles:
         yield RowError(
@@ -96,6 +99,7 @@ def _parse_line(line: int, raw: bytes, ledger: FeedLedger) -> Iterator[FeedItem]
             "handle",
             ErrorCode.DUPLICATE,
             f"Handle {draft.handle!r} is already used by an earlier line.",
+            draft.handle,
         )
         return
     ledger.handles.add(draft.handle)

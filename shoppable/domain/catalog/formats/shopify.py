@@ -35,10 +35,10 @@ from shoppable.domain.catalog.formats.assembly import (
     Built,
     FeedLedger,
     RowGrouper,
-    is_web_url,
 )
 from shoppable.domain.catalog.formats.records import FeedError, FeedItem, RowError
 from shoppable.domain.catalog.formats.tabular import header_key, read_records
+from shoppable.domain.catalog.limits import is_web_url
 from shoppable.domain.catalog.money import Money, MoneyError, is_currency, parse_money
 from shoppable.domain.errors import ErrorCode, Path
 
@@ -337,14 +337,23 @@ def _last_segment(path: str) -> str | None:
 
 def _field_name(path: Path, names: dict[str, str]) -> str:
     """validate_product paths in the file's own column names."""
+    last = next((str(part) for part in reversed(path) if isinstance(part, str)), "")
+    if "options" in path:
+        last = "options"
     key = {
         "handle": "handle",
-        "title": "title",
+        "title": "title" if len(path) == 1 else "option1_value",  # a SKU's title is made of its options
+        "description": "description",
+        "brand": "vendor",
+        "category": "type",
+        "images": "image_src",
         "skus": "price",
         "sku": "sku",
         "price": "price",
         "compareAtPrice": "compare_at",
         "quantity": "quantity",
+        "gtin": "barcode",
+        "image": "variant_image",
         "options": "option1_value",
-    }.get(str(path[-1]))
-    return names[key] if key else str(path[-1])
+    }.get(last)
+    return names[key] if key else last
