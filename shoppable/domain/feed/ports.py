@@ -169,7 +169,8 @@ class EventStore(Protocol):
         ...
 
     async def insert_new(self, events: Sequence[NewEvent]) -> int:
-        """Store the events whose (actor, event id) is new; returns how many were stored."""
+        """Store the events whose (actor, event id) is new, also when a parallel call stores the same ones
+        (no error, each kept once); returns how many this call stored."""
         ...
 
 
