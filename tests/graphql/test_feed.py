@@ -253,6 +253,41 @@ async def test_hide_refusals_are_user_errors_and_unhide_shows_again(gql: GraphQL
     assert await posts_shown() == 3
 
 
+async def test_hiding_what_does_not_exist_or_is_not_visible_is_not_found(gql: GraphQL, world: World) -> None:
+    from shoppable.storage.tables import ProductRow
+
+    shopper = await world.user()
+    creator = (await world.creators(1))[0]
+    shown, draft, removed = await world.posts(creator, 3)
+    await world.set_post(draft, status="DRAFT")
+    await world.set_post(removed, status="REMOVED")
+    archived = world.product_ids[0]
+    await world._update(ProductRow, archived, status="ARCHIVED")
+    hide = "mutation($i: HideFromFeedInput!) { hideFromFeed(input: $i) { hidden userErrors { field code message } } }"
+    refused = [
+        encode_id("Post", draft),
+        encode_id("Post", removed),
+        encode_id("Post", 987_654),
+        encode_id("Product", archived),
+        encode_id("Product", 987_654),
+        encode_id("Creator", 987_654),
+        encode_id("Merchant", 987_654),
+    ]
+    answers = [
+        (await gql(hide, {"i": {"subjectId": subject}}, token=shopper["token"]))["data"]["hideFromFeed"]
+        for subject in refused
+    ]
+    message = "No such post, product, creator or merchant."
+    not_found = {
+        "hidden": False,
+        "userErrors": [{"field": ["subjectId"], "code": "NOT_FOUND", "message": message}],
+    }
+    assert answers == [not_found] * len(refused)
+    for subject in (encode_id("Post", shown), encode_id("Merchant", world.merchants[1].id)):
+        ok = await gql(hide, {"i": {"subjectId": subject}}, token=shopper["token"])
+        assert ok["data"]["hideFromFeed"] == {"hidden": True, "userErrors": []}
+
+
 async def test_bad_and_foreign_cursors(gql: GraphQL, world: World) -> None:
     creator = (await world.creators(1))[0]
     await world.posts(creator, 6)

@@ -165,7 +165,8 @@ class FeedSessions(Protocol):
 
 class EventStore(Protocol):
     async def existing_subjects(self, subjects: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
-        """The subjects a shopper may see: published posts, active products (and their SKUs), creators."""
+        """The subjects a shopper may see: published posts, active products (and their SKUs), creators,
+        merchants."""
         ...
 
     async def insert_new(self, events: Sequence[NewEvent]) -> int:

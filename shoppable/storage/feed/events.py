@@ -9,7 +9,16 @@ from sqlalchemy import delete, select
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.feed.model import NewEvent
 from shoppable.domain.feed.visibility import PUBLISHED
-from shoppable.storage.feed.queries import RepositoryPart, creators, events, hides, posts, products, skus
+from shoppable.storage.feed.queries import (
+    RepositoryPart,
+    creators,
+    events,
+    hides,
+    merchants,
+    posts,
+    products,
+    skus,
+)
 from shoppable.storage.sql import insert_if_absent
 from shoppable.storage.types import utcnow
 
@@ -33,6 +42,7 @@ class SqlEvents(RepositoryPart):
             .join(products, products.c.id == skus.c.product_id)
             .where(products.c.status == ProductStatus.ACTIVE.value, skus.c.id.in_(wanted.get("Sku", ()))),
             "Creator": select(creators.c.id).where(creators.c.id.in_(wanted.get("Creator", ()))),
+            "Merchant": select(merchants.c.id).where(merchants.c.id.in_(wanted.get("Merchant", ()))),
         }
         for kind, query in queries.items():
             if wanted.get(kind):

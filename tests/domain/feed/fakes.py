@@ -213,6 +213,7 @@ class FakeFeedRepository:
             "Product": set(self.products_by_id),
             "Sku": set(self.sku_products),
             "Creator": self.creator_ids,
+            "Merchant": {p.merchant_id for p in self.products_by_id.values()},
         }
         return {(kind, pk) for kind, pk in subjects if pk in known.get(kind, set())}
 
