@@ -67,13 +67,16 @@ class HistoryEvent:
 
 @dataclass(frozen=True)
 class EngagementCount:
-    """How many events of one type a post or product got since some time, and when the latest was."""
+    """How many distinct senders sent events of one type about a post or product since some time,
+    each counted once per UTC day, and when the latest was; signed-in users and anonymous devices
+    are counted apart (`signed_in`), because a device id is whatever the client makes up."""
 
     subject_type: str
     subject_id: int
     event_type: str
     latest_at: datetime
-    count: int
+    count: int  # distinct (sender, day) pairs, not events
+    signed_in: bool = True
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,10 @@ class CandidateReads(Protocol):
 
     async def product_history(self, user_id: int, since: datetime, limit: int) -> list[HistoryEvent]: ...
 
-    async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]: ...
+    async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
+        """Products the user bought since `since`, from orders: none until orders exist. A client-sent
+        PURCHASE event is a claim anyone can make, so it never counts as a purchase."""
+        ...
 
     async def hidden(self, user_id: int) -> set[tuple[str, int]]: ...
 
@@ -139,7 +145,8 @@ class TrendingReads(Protocol):
         ...
 
     async def engagement_since(self, since: datetime) -> list[EngagementCount]:
-        """Events about posts and products since `since`, counted per subject and event type."""
+        """Events about posts and products since `since`: per subject, event type and kind of sender
+        (signed-in or device), the number of distinct (sender, UTC day) pairs."""
         ...
 
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]: ...
