@@ -176,6 +176,14 @@ class EventStore(Protocol):
         merchants."""
         ...
 
+    async def stored_event_ids(self, actor_key: str, event_ids: Sequence[str]) -> set[str]:
+        """Which of these client event ids the sender has stored already."""
+        ...
+
+    async def events_received_since(self, actor_key: str, since: datetime) -> int:
+        """How many events of the sender were received (server time) since `since`."""
+        ...
+
     async def insert_new(self, events: Sequence[NewEvent]) -> int:
         """Store the events whose (actor, event id) is new, also when a parallel call stores the same ones
         (no error, each kept once); returns how many this call stored."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.feed.model import NewEvent
@@ -48,6 +49,16 @@ class SqlEvents(RepositoryPart):
             if wanted.get(kind):
                 found |= {(kind, row.id) for row in await self.tx.execute(query)}
         return found
+
+    async def stored_event_ids(self, actor_key: str, event_ids: Sequence[str]) -> set[str]:
+        query = select(events.c.event_id).where(
+            events.c.actor_key == actor_key, events.c.event_id.in_(list(event_ids))
+        )
+        return {row.event_id for row in await self.tx.execute(query)}
+
+    async def events_received_since(self, actor_key: str, since: datetime) -> int:
+        query = select(func.count()).where(events.c.actor_key == actor_key, events.c.received_at >= since)
+        return int((await self.tx.execute(query)).scalar_one())
 
     async def insert_new(self, new_events: Sequence[NewEvent]) -> int:
         """One INSERT ... ON CONFLICT DO NOTHING: a parallel retry of the same batch skips what the other

@@ -47,6 +47,7 @@ class FakeFeedRepository:
     events: list[NewEvent] = field(default_factory=list)
     consenting: set[int] = field(default_factory=set)
     bought: dict[int, set[int]] = field(default_factory=dict)  # user -> products, as orders will say
+    received: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (actor, event id): else NOW
     hides: set[tuple[int, str, int]] = field(default_factory=set)
     sessions: dict[str, FeedSession] = field(default_factory=dict)
     served: dict[str, list[ServedItem]] = field(default_factory=dict)
@@ -224,6 +225,16 @@ class FakeFeedRepository:
             "Merchant": {p.merchant_id for p in self.products_by_id.values()},
         }
         return {(kind, pk) for kind, pk in subjects if pk in known.get(kind, set())}
+
+    async def stored_event_ids(self, actor_key: str, event_ids: Sequence[str]) -> set[str]:
+        return {e.event_id for e in self.events if e.actor_key == actor_key and e.event_id in event_ids}
+
+    async def events_received_since(self, actor_key: str, since: datetime) -> int:
+        return sum(
+            1
+            for e in self.events
+            if e.actor_key == actor_key and self.received.get((e.actor_key, e.event_id), NOW) >= since
+        )
 
     async def insert_new(self, events: Sequence[NewEvent]) -> int:
         seen = {(e.actor_key, e.event_id) for e in self.events}
