@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from shoppable.domain.feed.events import MAX_EVENTS, MAX_EVENTS_PER_WINDOW, RATE_MESSAGE
 from shoppable.graphql.core.ids import encode_id
 from shoppable.storage.db import Database
+from shoppable.storage.feed.queries import events
 from tests.conftest import GraphQL
 from tests.feed_world import World
 
@@ -81,3 +84,24 @@ async def test_a_device_over_its_event_quota_is_refused_per_event(client: Any) -
     assert [int(e["field"][1]) for e in over["userErrors"]] == list(range(room, MAX_EVENTS))
     retry = await send(0, MAX_EVENTS)  # a retry of stored events: duplicates, not over the quota
     assert retry == {"accepted": 0, "duplicates": MAX_EVENTS, "userErrors": []}
+
+
+async def test_events_of_a_user_without_analytics_consent_are_not_kept(
+    gql: GraphQL, database: Database
+) -> None:
+    world = World(database)
+    shopper = await world.user(consent=True, analytics=False)  # personalization alone is not analytics
+    consent = "mutation($a: Boolean!) { updateConsent(input: {analytics: $a}) { consent { analytics } } }"
+
+    async def track(n: int) -> dict[str, Any]:
+        body = await gql(TRACK, {"i": {"events": [event(n)]}}, token=shopper["token"])
+        return body["data"]["trackEvents"]
+
+    assert await track(1) == {"accepted": 0, "duplicates": 0, "userErrors": []}
+    await gql(consent, {"a": True}, token=shopper["token"])
+    assert (await track(2))["accepted"] == 1
+    await gql(consent, {"a": False}, token=shopper["token"])
+    assert (await track(3))["accepted"] == 0
+    async with database.unit_of_work() as uow:
+        rows = (await uow.execute(select(events.c.event_id, events.c.user_id))).all()
+    assert [(row.event_id, row.user_id) for row in rows] == [("ev-2", shopper["id"])]

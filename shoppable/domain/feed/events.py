@@ -108,10 +108,22 @@ def _new_event(event: EventInput, actor: Actor, key: str, subject: tuple[str, in
     )
 
 
+def may_keep_events(actor: Actor) -> bool:
+    """A signed-in user's events are kept only while their analytics consent is on; without it
+    nothing of theirs is stored (not even without the user id: a "u:" sender key, a device id and the
+    times would still single them out). Anonymous devices have no consent record here: a client
+    sends X-Device-Id only as its own consent banner allows. The feed's served history is not
+    analytics and is kept either way (it is what makes pages replayable)."""
+    return actor.user_id is None or actor.analytics_consent
+
+
 async def track(
     uow: FeedUnitOfWork, actor: Actor, events: Sequence[EventInput], now: datetime
 ) -> TrackResult:
     """Store valid events (each once per client event id); report each invalid one at its index.
+
+    Valid events of a signed-in user without analytics consent are checked and then dropped:
+    `accepted` is 0 (see `may_keep_events`).
 
     Indexes are the caller's: every event sent is passed, those whose subject id did not decode
     marked MALFORMED, so no error has to be moved to another index afterwards.
@@ -143,7 +155,7 @@ async def track(
             continue
         batch[event.event_id] = (index, _new_event(event, actor, key, subject))
     stored = duplicates = 0
-    if batch:
+    if batch and may_keep_events(actor):
         await uow.begin_write()
         stored, duplicates = await _store_within_quota(uow, key, batch, now, errors)
         await uow.commit()

@@ -19,7 +19,7 @@ from shoppable.domain.feed.model import Channel, EventType, Malformed
 from shoppable.domain.identity.actor import Actor
 from tests.domain.feed.fakes import NOW, FakeUnitOfWork
 
-SHOPPER = Actor(user_id=3)
+SHOPPER = Actor(user_id=3, analytics_consent=True)
 
 
 def world() -> tuple[FakeUnitOfWork, int, int]:
@@ -120,3 +120,14 @@ async def test_a_sender_stores_at_most_the_quota_per_window_and_the_excess_is_re
     later = NOW + RATE_WINDOW + timedelta(seconds=1)
     assert (await track(uow, device, [view(20_000, ("Post", post))], later)).accepted == 1
     assert len(uow.feed.events) == MAX_EVENTS_PER_WINDOW + 2
+
+
+async def test_without_analytics_consent_a_users_events_are_checked_and_not_kept() -> None:
+    uow, post, _ = world()
+    private = Actor(user_id=4, device_id="phone", personalization_consent=True)
+    result = await track(uow, private, [view(1, ("Post", post)), view(2, MALFORMED)], NOW)
+    assert (result.accepted, result.duplicates) == (0, 0)
+    assert [(e.field, e.code) for e in result.errors] == [(("events", 1, "subjectId"), ErrorCode.INVALID)]
+    assert uow.feed.events == [] and uow.commits == 0  # not even as the device it sent from
+    kept = await track(uow, Actor(user_id=4, analytics_consent=True), [view(1, ("Post", post))], NOW)
+    assert kept.accepted == 1 and uow.feed.events[0].user_id == 4
