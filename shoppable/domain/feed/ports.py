@@ -184,6 +184,10 @@ class EventStore(Protocol):
         """How many events of the sender were received (server time) since `since`."""
         ...
 
+    async def delete_events_before(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` events that occurred before `before`; returns how many."""
+        ...
+
     async def insert_new(self, events: Sequence[NewEvent]) -> int:
         """Store the events whose (actor, event id) is new, also when a parallel call stores the same ones
         (no error, each kept once); returns how many this call stored."""

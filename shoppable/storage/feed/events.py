@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.engine import CursorResult
 
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.feed.model import NewEvent
@@ -59,6 +61,11 @@ class SqlEvents(RepositoryPart):
     async def events_received_since(self, actor_key: str, since: datetime) -> int:
         query = select(func.count()).where(events.c.actor_key == actor_key, events.c.received_at >= since)
         return int((await self.tx.execute(query)).scalar_one())
+
+    async def delete_events_before(self, before: datetime, limit: int) -> int:
+        oldest = select(events.c.id).where(events.c.occurred_at < before).limit(limit)
+        result = await self.tx.execute(delete(events).where(events.c.id.in_(oldest.scalar_subquery())))
+        return cast(CursorResult[Any], result).rowcount or 0
 
     async def insert_new(self, new_events: Sequence[NewEvent]) -> int:
         """One INSERT ... ON CONFLICT DO NOTHING: a parallel retry of the same batch skips what the other

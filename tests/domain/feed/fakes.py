@@ -236,6 +236,11 @@ class FakeFeedRepository:
             if e.actor_key == actor_key and self.received.get((e.actor_key, e.event_id), NOW) >= since
         )
 
+    async def delete_events_before(self, before: datetime, limit: int) -> int:
+        old = [e for e in self.events if e.occurred_at < before][:limit]
+        self.events = [e for e in self.events if e not in old]
+        return len(old)
+
     async def insert_new(self, events: Sequence[NewEvent]) -> int:
         seen = {(e.actor_key, e.event_id) for e in self.events}
         fresh = [e for e in events if (e.actor_key, e.event_id) not in seen]
