@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shoppable.domain.feed.retention import DEFAULT_RETENTION_DAYS
+
 DEFAULT_SECRET = "insecure-development-secret-do-not-use-in-production"
 
 
@@ -47,6 +49,7 @@ class Settings(BaseSettings):
     feed_purchase_window_days: int = 90
     feed_session_ttl_seconds: int = 24 * 3600
     feed_snapshot_ttl_seconds: float = 60.0
+    event_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
 
     token_ttl_seconds: int = 24 * 3600
 

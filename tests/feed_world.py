@@ -42,7 +42,9 @@ class World:
     creator_handles: dict[int, str] = field(default_factory=dict)
     post_ids: list[int] = field(default_factory=list)
 
-    async def user(self, *, consent: bool = False) -> dict[str, Any]:
+    async def user(self, *, consent: bool = False, analytics: bool = True) -> dict[str, Any]:
+        """A shopper; `consent` is personalization. Analytics is on unless asked otherwise, so that the
+        events tests send are kept (without it nothing of the user's is stored)."""
         uow = self.database.unit_of_work(write=True)
         async with uow:
             n = next(_ids)
@@ -52,7 +54,7 @@ class World:
             await uow.execute(
                 update(UserRow.__table__)
                 .where(UserRow.__table__.c.id == user.id)
-                .values(consent_personalization=consent)
+                .values(consent_personalization=consent, consent_analytics=analytics)
             )
             await uow.commit()
         return {

@@ -79,12 +79,12 @@ async def seed_shoppers(database: Database) -> int:
                         .where(tables.posts.c.id == post_id)
                         .values(like_count=tables.posts.c.like_count + 1)
                     )
-            shoppers.append(user)
+            shoppers.append((user, found[0].consent.analytics if found else consent))
         await uow.commit()
         if not products:
             return 0
         liked_products = tagged or products
-        for user in shoppers:
+        for user, analytics in shoppers:
             taste = rng.sample(products, k=min(6, len(products)))
             batch = []
             for n in range(25):
@@ -95,6 +95,6 @@ async def seed_shoppers(database: Database) -> int:
                 )[0]
                 when = now - timedelta(hours=rng.uniform(1, 6 * 24))
                 batch.append(EventInput(f"demo-{user.id}-{n}", kind, ("Product", product), when))
-            result = await track(uow, Actor(user_id=user.id), batch, now)
+            result = await track(uow, Actor(user_id=user.id, analytics_consent=analytics), batch, now)
             stored += result.accepted
     return stored

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shoppable.jobs.catalog_import import catalog_import, resume_imports
+from shoppable.jobs.event_retention import event_retention
 from shoppable.jobs.feed_cleanup import feed_cleanup
 from shoppable.jobs.media_cleanup import media_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
@@ -19,6 +20,7 @@ JOBS: dict[str, JobFunction] = {
     "recs_train": recs_train,
     "feed_cleanup": feed_cleanup,
     "media_cleanup": media_cleanup,
+    "event_retention": event_retention,
 }
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
@@ -27,6 +29,7 @@ PERIODIC: dict[str, tuple[str, int]] = {
     "recs_train": ("7 * * * *", 3600),
     "feed_cleanup": ("*/15 * * * *", 900),
     "media_cleanup": ("*/15 * * * *", 900),
+    "event_retention": ("41 * * * *", 3600),
 }
 
 

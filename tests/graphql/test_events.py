@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import select
+
+from shoppable.domain.feed.events import MAX_EVENTS, MAX_EVENTS_PER_WINDOW, RATE_MESSAGE
 from shoppable.graphql.core.ids import encode_id
 from shoppable.storage.db import Database
+from shoppable.storage.feed.queries import events
 from tests.conftest import GraphQL
 from tests.feed_world import World
 
@@ -63,3 +68,40 @@ async def test_limits_and_unknown_types(gql: GraphQL, database: Database) -> Non
         TRACK, {"i": {"events": [event(2, subjectId=encode_id("Post", 12345))]}}, token=shopper["token"]
     )
     assert hidden_subject["data"]["trackEvents"]["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_a_device_over_its_event_quota_is_refused_per_event(client: Any) -> None:
+    async def send(first: int, count: int) -> dict[str, Any]:
+        body = {"query": TRACK, "variables": {"i": {"events": [event(first + n) for n in range(count)]}}}
+        response = await client.post("/graphql", json=body, headers={"X-Device-Id": "chatty"})
+        return response.json()["data"]["trackEvents"]
+
+    assert (await send(0, MAX_EVENTS)) == {"accepted": MAX_EVENTS, "duplicates": 0, "userErrors": []}
+    over = await send(MAX_EVENTS, MAX_EVENTS)
+    room = MAX_EVENTS_PER_WINDOW - MAX_EVENTS
+    assert over["accepted"] == room and over["duplicates"] == 0
+    assert {(e["code"], e["message"]) for e in over["userErrors"]} == {("LIMIT_EXCEEDED", RATE_MESSAGE)}
+    assert [int(e["field"][1]) for e in over["userErrors"]] == list(range(room, MAX_EVENTS))
+    retry = await send(0, MAX_EVENTS)  # a retry of stored events: duplicates, not over the quota
+    assert retry == {"accepted": 0, "duplicates": MAX_EVENTS, "userErrors": []}
+
+
+async def test_events_of_a_user_without_analytics_consent_are_not_kept(
+    gql: GraphQL, database: Database
+) -> None:
+    world = World(database)
+    shopper = await world.user(consent=True, analytics=False)  # personalization alone is not analytics
+    consent = "mutation($a: Boolean!) { updateConsent(input: {analytics: $a}) { consent { analytics } } }"
+
+    async def track(n: int) -> dict[str, Any]:
+        body = await gql(TRACK, {"i": {"events": [event(n)]}}, token=shopper["token"])
+        return body["data"]["trackEvents"]
+
+    assert await track(1) == {"accepted": 0, "duplicates": 0, "userErrors": []}
+    await gql(consent, {"a": True}, token=shopper["token"])
+    assert (await track(2))["accepted"] == 1
+    await gql(consent, {"a": False}, token=shopper["token"])
+    assert (await track(3))["accepted"] == 0
+    async with database.unit_of_work() as uow:
+        rows = (await uow.execute(select(events.c.event_id, events.c.user_id))).all()
+    assert [(row.event_id, row.user_id) for row in rows] == [("ev-2", shopper["id"])]

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Table, func, select, update
 
 from shoppable.demo.shoppers import seed_shoppers
+from shoppable.domain.feed import retention
+from shoppable.domain.feed.model import Channel, EventType, NewEvent
+from shoppable.jobs.event_retention import event_retention
 from shoppable.jobs.feed_cleanup import feed_cleanup
+from shoppable.jobs.registry import JOBS, PERIODIC
 from shoppable.services import Services
 from shoppable.storage.db import Database
 from shoppable.storage.feed.queries import events, served, sessions
@@ -46,3 +51,28 @@ async def test_demo_shoppers_are_seeded_once_with_events(database: Database) -> 
     stored = await seed_shoppers(database)
     assert stored > 0 and await _count(database, events) == stored
     assert await seed_shoppers(database) == 0  # deterministic event ids: nothing twice
+
+
+async def test_event_retention_deletes_events_older_than_the_setting_and_keeps_the_rest(
+    database: Database, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert services.settings.event_retention_days == retention.DEFAULT_RETENTION_DAYS == 180
+    assert "event_retention" in JOBS and "event_retention" in PERIODIC
+    shopper = await World(database).user()
+    now = datetime.now(UTC)
+    ages = [400, 181, 181, 180.5, 179, 1]
+
+    def event(n: int, days: float) -> NewEvent:
+        return NewEvent(
+            f"e{n}", f"u:{shopper['id']}", shopper["id"], None, EventType.VIEW, "Product", 1, Channel.APP, None,
+            now - timedelta(days=days),
+        )  # fmt: skip
+
+    async with database.unit_of_work(write=True) as uow:
+        await uow.feed.insert_new([event(n, days) for n, days in enumerate(ages)])
+        await uow.commit()
+    monkeypatch.setattr(retention, "BATCH", 2)  # several batches
+    assert await event_retention(services) == 4
+    async with database.unit_of_work() as uow:
+        kept = (await uow.execute(select(events.c.event_id).order_by(events.c.event_id))).scalars().all()
+    assert kept == ["e4", "e5"]

@@ -15,6 +15,16 @@ from shoppable.domain.identity.actor import Actor
 __all__ = ["MALFORMED", "Channel", "EventInput", "EventType", "TrackResult", "track"]
 
 MAX_EVENTS = 500
+RATE_WINDOW = timedelta(minutes=10)
+MAX_EVENTS_PER_WINDOW = 600
+"""Events one sender (a signed-in user, or an anonymous device) may have stored in any RATE_WINDOW.
+
+About one a second, sustained: more than a person scrolling and tapping sends. Excess events are
+refused with a LIMIT_EXCEEDED userError at their index (rather than stored and ignored), so an honest
+client learns to send less and nothing is kept that no ranking may use. Events the sender already
+stored are duplicates and use no quota: a retried batch is never refused for it.
+"""
+RATE_MESSAGE = f"Too many events from this sender: at most {MAX_EVENTS_PER_WINDOW} per 10 minutes."
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_AGE = timedelta(days=7)
 EVENT_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -98,10 +108,22 @@ def _new_event(event: EventInput, actor: Actor, key: str, subject: tuple[str, in
     )
 
 
+def may_keep_events(actor: Actor) -> bool:
+    """A signed-in user's events are kept only while their analytics consent is on; without it
+    nothing of theirs is stored (not even without the user id: a "u:" sender key, a device id and the
+    times would still single them out). Anonymous devices have no consent record here: a client
+    sends X-Device-Id only as its own consent banner allows. The feed's served history is not
+    analytics and is kept either way (it is what makes pages replayable)."""
+    return actor.user_id is None or actor.analytics_consent
+
+
 async def track(
     uow: FeedUnitOfWork, actor: Actor, events: Sequence[EventInput], now: datetime
 ) -> TrackResult:
     """Store valid events (each once per client event id); report each invalid one at its index.
+
+    Valid events of a signed-in user without analytics consent are checked and then dropped:
+    `accepted` is 0 (see `may_keep_events`).
 
     Indexes are the caller's: every event sent is passed, those whose subject id did not decode
     marked MALFORMED, so no error has to be moved to another index afterwards.
@@ -122,7 +144,7 @@ async def track(
             valid.append((index, event, event.subject))
     existing = await uow.feed.existing_subjects([subject for _, _, subject in valid if subject])
     key = actor_key(actor)
-    batch: dict[str, NewEvent] = {}
+    batch: dict[str, tuple[int, NewEvent]] = {}
     in_call_duplicates = 0
     for index, event, subject in valid:
         if subject and subject not in existing:
@@ -131,11 +153,32 @@ async def track(
         if event.event_id in batch:
             in_call_duplicates += 1
             continue
-        batch[event.event_id] = _new_event(event, actor, key, subject)
-    stored = 0
-    if batch:
+        batch[event.event_id] = (index, _new_event(event, actor, key, subject))
+    stored = duplicates = 0
+    if batch and may_keep_events(actor):
         await uow.begin_write()
-        stored = await uow.feed.insert_new(list(batch.values()))
+        stored, duplicates = await _store_within_quota(uow, key, batch, now, errors)
         await uow.commit()
     errors.sort(key=lambda e: int(e.field[1]))  # by event: stable, so each event's errors keep their order
-    return TrackResult(accepted=stored, duplicates=len(batch) - stored + in_call_duplicates, errors=errors)
+    return TrackResult(accepted=stored, duplicates=duplicates + in_call_duplicates, errors=errors)
+
+
+async def _store_within_quota(
+    uow: FeedUnitOfWork,
+    key: str,
+    batch: dict[str, tuple[int, NewEvent]],
+    now: datetime,
+    errors: list[FieldError],
+) -> tuple[int, int]:
+    """Store the batch's new events up to the sender's MAX_EVENTS_PER_WINDOW, refusing the rest at
+    their indexes; returns (stored, duplicates)."""
+    known = await uow.feed.stored_event_ids(key, list(batch))
+    fresh = [(index, event) for event_id, (index, event) in batch.items() if event_id not in known]
+    room = max(0, MAX_EVENTS_PER_WINDOW - await uow.feed.events_received_since(key, now - RATE_WINDOW))
+    errors.extend(
+        FieldError(("events", index), ErrorCode.LIMIT_EXCEEDED, RATE_MESSAGE) for index, _ in fresh[room:]
+    )
+    kept = [event for _, event in fresh[:room]]
+    stored = await uow.feed.insert_new(kept) if kept else 0
+    # A parallel retry may have stored some of `kept` in the meantime: those are duplicates too.
+    return stored, len(known) + len(kept) - stored

@@ -8,12 +8,19 @@ from shoppable.domain.feed.ports import FeedUnitOfWork
 from shoppable.domain.identity.actor import Actor
 
 HIDEABLE = frozenset({"Post", "Product", "Creator", "Merchant"})
+NOT_FOUND_MESSAGE = "No such post, product, creator or merchant."
+"""One text for "does not exist" and "you may not see it": a hide must not reveal drafts or ids."""
 
 
 async def set_hidden(
     uow: FeedUnitOfWork, actor: Actor, subject: tuple[str, int] | Malformed, *, hidden: bool
 ) -> None:
-    """Hide (or show again) one subject; hiding twice or showing what was never hidden is no error."""
+    """Hide (or show again) one subject; hiding twice or showing what was never hidden is no error.
+
+    Only what a shopper may see can be hidden (an unknown id, a draft or removed post, an inactive
+    product is NOT_FOUND); showing again is always allowed, so a hide of what has since gone away can
+    still be undone.
+    """
     if actor.user_id is None:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Sign in to tune your feed.")
     if isinstance(subject, Malformed):
@@ -23,6 +30,8 @@ async def set_hidden(
         raise DomainError.single(
             ("subjectId",), ErrorCode.INVALID, "Hide a post, product, creator or merchant."
         )
+    if hidden and (kind, pk) not in await uow.feed.existing_subjects([(kind, pk)]):
+        raise DomainError.single(("subjectId",), ErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE)
     await uow.begin_write()
     if hidden:
         await uow.feed.hide(actor.user_id, kind, pk)

@@ -67,13 +67,16 @@ class HistoryEvent:
 
 @dataclass(frozen=True)
 class EngagementCount:
-    """How many events of one type a post or product got since some time, and when the latest was."""
+    """How many distinct senders sent events of one type about a post or product since some time,
+    each counted once per UTC day, and when the latest was; signed-in users and anonymous devices
+    are counted apart (`signed_in`), because a device id is whatever the client makes up."""
 
     subject_type: str
     subject_id: int
     event_type: str
     latest_at: datetime
-    count: int
+    count: int  # distinct (sender, day) pairs, not events
+    signed_in: bool = True
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,10 @@ class CandidateReads(Protocol):
 
     async def product_history(self, user_id: int, since: datetime, limit: int) -> list[HistoryEvent]: ...
 
-    async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]: ...
+    async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
+        """Products the user bought since `since`, from orders: none until orders exist. A client-sent
+        PURCHASE event is a claim anyone can make, so it never counts as a purchase."""
+        ...
 
     async def hidden(self, user_id: int) -> set[tuple[str, int]]: ...
 
@@ -139,7 +145,8 @@ class TrendingReads(Protocol):
         ...
 
     async def engagement_since(self, since: datetime) -> list[EngagementCount]:
-        """Events about posts and products since `since`, counted per subject and event type."""
+        """Events about posts and products since `since`: per subject, event type and kind of sender
+        (signed-in or device), the number of distinct (sender, UTC day) pairs."""
         ...
 
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]: ...
@@ -165,11 +172,25 @@ class FeedSessions(Protocol):
 
 class EventStore(Protocol):
     async def existing_subjects(self, subjects: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
-        """The subjects a shopper may see: published posts, active products (and their SKUs), creators."""
+        """The subjects a shopper may see: published posts, active products (and their SKUs), creators,
+        merchants."""
+        ...
+
+    async def stored_event_ids(self, actor_key: str, event_ids: Sequence[str]) -> set[str]:
+        """Which of these client event ids the sender has stored already."""
+        ...
+
+    async def events_received_since(self, actor_key: str, since: datetime) -> int:
+        """How many events of the sender were received (server time) since `since`."""
+        ...
+
+    async def delete_events_before(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` events that occurred before `before`; returns how many."""
         ...
 
     async def insert_new(self, events: Sequence[NewEvent]) -> int:
-        """Store the events whose (actor, event id) is new; returns how many were stored."""
+        """Store the events whose (actor, event id) is new, also when a parallel call stores the same ones
+        (no error, each kept once); returns how many this call stored."""
         ...
 
 

@@ -7,6 +7,8 @@ import math
 POST_GRAVITY = 1.5  # how fast a post's engagement fades with age (Hacker News uses 1.8)
 WEEK_HOURS = 7 * 24
 
+ADD_TO_CART_WEIGHT = 5.0
+
 EVENT_WEIGHTS = {
     "IMPRESSION": 0.0,
     "VIEW": 1.0,
@@ -14,8 +16,10 @@ EVENT_WEIGHTS = {
     "LIKE": 3.0,
     "SHARE": 3.0,
     "SAVE": 4.0,
-    "ADD_TO_CART": 5.0,
-    "PURCHASE": 8.0,
+    "ADD_TO_CART": ADD_TO_CART_WEIGHT,
+    # A PURCHASE event is the client's claim, not a purchase (orders will be the truth): it weighs
+    # what an add to cart does, in trending, in training and in a viewer's history alike.
+    "PURCHASE": ADD_TO_CART_WEIGHT,
     "FOLLOW": 0.0,
 }
 

@@ -25,19 +25,39 @@ MOST_LIKED = 300
 TRENDING_PRODUCTS = 300
 NEW_PRODUCTS = 100
 
+DEVICE_SHARE = 0.2
+"""An anonymous device counts a fifth of a signed-in user: a device id is whatever the client sends."""
+DEVICE_CORROBORATION = 1.0
+"""Anonymous devices add to an item at most this multiple of what signed-in users gave it.
+
+Devices cost nothing to make up (3,000 random `X-Device-Id`s are a loop), so on their own they must
+move nothing: an item nobody signed in engaged with gets nothing from devices, however many; an item
+signed-in users engage with can gain from its anonymous audience, by at most doubling its score.
+"""
+
 
 def _hours(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 3600
 
 
 def engagement_scores(counts: Iterable[EngagementCount], now: datetime) -> dict[tuple[str, int], float]:
-    """Per (subject type, id): each event type's weight times its count, faded by the age of its latest."""
-    scores: dict[tuple[str, int], float] = {}
+    """Per (subject type, id): each event type's weight times its distinct senders (each once a day),
+    faded by the age of its latest; anonymous devices weigh DEVICE_SHARE of a signed-in user and add
+    at most DEVICE_CORROBORATION times what signed-in users gave (nothing on their own)."""
+    signed_in: dict[tuple[str, int], float] = {}
+    devices: dict[tuple[str, int], float] = {}
     for row in counts:
         weight = EVENT_WEIGHTS.get(row.event_type, 0.0) * row.count * decay(_hours(now, row.latest_at))
         key = (row.subject_type, row.subject_id)
-        scores[key] = scores.get(key, 0.0) + weight
-    return scores
+        if row.signed_in:
+            signed_in[key] = signed_in.get(key, 0.0) + weight
+        else:
+            devices[key] = devices.get(key, 0.0) + DEVICE_SHARE * weight
+    return {
+        key: signed_in.get(key, 0.0)
+        + min(devices.get(key, 0.0), DEVICE_CORROBORATION * signed_in.get(key, 0.0))
+        for key in signed_in.keys() | devices.keys()
+    }
 
 
 def rank_posts(

@@ -14,6 +14,7 @@ class Actor:
     api_key_id: int | None = None
     device_id: str | None = None
     personalization_consent: bool = False
+    analytics_consent: bool = False  # a signed-in user's behavioural events are kept only with it
 
     @property
     def is_authenticated(self) -> bool:

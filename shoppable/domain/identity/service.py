@@ -140,6 +140,7 @@ async def authenticate(uow: UnitOfWork, secret: str, bearer: str | None, device_
         merchant_ids=await uow.identity.merchant_ids_of(user.id),
         device_id=device_id,
         personalization_consent=user.consent.personalization,
+        analytics_consent=user.consent.analytics,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table, func, select
 from sqlmodel import SQLModel
 
 from shoppable.domain.catalog.availability import SELLABLE
@@ -38,6 +38,14 @@ skus = table(SkuRow)
 users = table(UserRow)
 
 SELLABLE_AVAILABILITY = [a.value for a in SELLABLE]
+
+
+def utc_day(dialect: str, moment: Any) -> Any:
+    """The UTC calendar day of a timestamp column, to group by (PostgreSQL's `date()` would use the
+    session's time zone; SQLite stores UTC text)."""
+    if dialect == "postgresql":
+        return func.date(func.timezone("UTC", moment))
+    return func.date(moment)
 
 
 class RepositoryPart:

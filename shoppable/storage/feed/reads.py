@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import case, func, literal, select
 
 from shoppable.domain.feed.ports import EngagementCount, HistoryEvent, PostInfo, ProductInfo
 from shoppable.domain.feed.ranking import EVENT_WEIGHTS
@@ -23,8 +23,8 @@ from shoppable.storage.feed.queries import (
     products,
     saves,
     sellable_product_query,
-    skus,
     tags,
+    utc_day,
 )
 
 
@@ -87,20 +87,7 @@ class SqlCandidateReads(RepositoryPart):
         return [HistoryEvent(r.subject_id, EVENT_WEIGHTS[r.type], r.occurred_at) for r in rows]
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
-        bought = select(events.c.subject_type, events.c.subject_id).where(
-            events.c.user_id == user_id, events.c.type == "PURCHASE", events.c.occurred_at >= since
-        )
-        found: set[int] = set()
-        sku_ids = []
-        for row in await self.tx.execute(bought):
-            if row.subject_type == "Product":
-                found.add(row.subject_id)
-            elif row.subject_type == "Sku":
-                sku_ids.append(row.subject_id)
-        if sku_ids:
-            query = select(skus.c.product_id).where(skus.c.id.in_(sku_ids))
-            found |= {row.product_id for row in await self.tx.execute(query)}
-        return found
+        return set()  # from orders once they exist; PURCHASE events are claims (see the port)
 
     async def hidden(self, user_id: int) -> set[tuple[str, int]]:
         rows = await self.tx.execute(
@@ -136,16 +123,39 @@ class SqlTrendingReads(RepositoryPart):
         return {row.post_id: row.likes for row in rows}
 
     async def engagement_since(self, since: datetime) -> list[EngagementCount]:
-        rows = await self.tx.execute(
+        # One row per (subject, type, sender, UTC day) first: a sender repeating an event counts once a day.
+        per_sender_day = (
             select(
                 events.c.subject_type,
                 events.c.subject_id,
                 events.c.type,
+                func.max(case((events.c.user_id.is_not(None), 1), else_=0)).label("signed_in"),
                 func.max(events.c.occurred_at).label("latest_at"),
-                func.count().label("total"),
             )
             .where(events.c.occurred_at >= since, events.c.subject_type.in_(["Post", "Product"]))
-            .group_by(events.c.subject_type, events.c.subject_id, events.c.type)
+            .group_by(
+                events.c.subject_type,
+                events.c.subject_id,
+                events.c.type,
+                events.c.actor_key,
+                utc_day(self.tx.dialect, events.c.occurred_at),
+            )
+            .subquery()
+        )
+        rows = await self.tx.execute(
+            select(
+                per_sender_day.c.subject_type,
+                per_sender_day.c.subject_id,
+                per_sender_day.c.type,
+                per_sender_day.c.signed_in,
+                func.max(per_sender_day.c.latest_at).label("latest_at"),
+                func.count().label("total"),
+            ).group_by(
+                per_sender_day.c.subject_type,
+                per_sender_day.c.subject_id,
+                per_sender_day.c.type,
+                per_sender_day.c.signed_in,
+            )
         )
         return [
             EngagementCount(
@@ -155,6 +165,7 @@ class SqlTrendingReads(RepositoryPart):
                 # SQLite hands back an aggregate of a timestamp without its time zone (always UTC here).
                 row.latest_at if row.latest_at.tzinfo is not None else row.latest_at.replace(tzinfo=UTC),
                 row.total,
+                signed_in=bool(row.signed_in),
             )
             for row in rows
         ]

@@ -20,6 +20,7 @@ class EventRow(SQLModel, table=True):
         Index("ix_events_user_type_time", "user_id", "type", "occurred_at"),
         Index("ix_events_subject_time", "subject_type", "subject_id", "occurred_at"),
         Index("ix_events_time", "occurred_at"),
+        Index("ix_events_actor_received", "actor_key", "received_at"),  # a sender's recent events (quota)
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))

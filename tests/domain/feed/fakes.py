@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
 from shoppable.domain.feed.model import Channel, EventType, FeedSession, ItemKind, NewEvent, ServedItem
@@ -46,6 +46,8 @@ class FakeFeedRepository:
     tags: dict[int, list[int]] = field(default_factory=dict)
     events: list[NewEvent] = field(default_factory=list)
     consenting: set[int] = field(default_factory=set)
+    bought: dict[int, set[int]] = field(default_factory=dict)  # user -> products, as orders will say
+    received: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (actor, event id): else NOW
     hides: set[tuple[int, str, int]] = field(default_factory=set)
     sessions: dict[str, FeedSession] = field(default_factory=dict)
     served: dict[str, list[ServedItem]] = field(default_factory=dict)
@@ -83,13 +85,22 @@ class FakeFeedRepository:
     def like(self, user_id: int, post_id: int, *, how: str = "LIKE", at: datetime = NOW) -> None:
         self.engagements.append((user_id, post_id, at, how))
 
-    def record(self, user_id: int, type: str, subject: tuple[str, int], *, at: datetime = NOW) -> None:
+    def record(
+        self,
+        user_id: int | None,
+        type: str,
+        subject: tuple[str, int],
+        *,
+        at: datetime = NOW,
+        device: str = "",
+    ) -> None:
+        """An event of a signed-in user, or of an anonymous device when `user_id` is None."""
         self.events.append(
             NewEvent(
                 f"e{next(_ids)}",
-                f"u:{user_id}",
+                f"u:{user_id}" if user_id is not None else f"d:{device}",
                 user_id,
-                None,
+                device or None,
                 EventType(type),
                 subject[0],
                 subject[1],
@@ -128,14 +139,7 @@ class FakeFeedRepository:
         return [HistoryEvent(e.subject_id or 0, EVENT_WEIGHTS[e.type], e.occurred_at) for e in mine[:limit]]
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
-        found = set()
-        for e in self.events:
-            if e.user_id == user_id and e.type == "PURCHASE" and e.occurred_at >= since and e.subject_id:
-                if e.subject_type == "Product":
-                    found.add(e.subject_id)
-                elif e.subject_type == "Sku" and e.subject_id in self.sku_products:
-                    found.add(self.sku_products[e.subject_id])
-        return found
+        return set(self.bought.get(user_id, set()))  # never from PURCHASE events: those are claims
 
     async def hidden(self, user_id: int) -> set[tuple[str, int]]:
         return {(kind, pk) for user, kind, pk in self.hides if user == user_id}
@@ -163,12 +167,17 @@ class FakeFeedRepository:
         return dict(sorted(counts.items(), key=lambda item: -item[1])[:limit])
 
     async def engagement_since(self, since: datetime) -> list[EngagementCount]:
-        grouped: dict[tuple[str, int, str], list[datetime]] = {}
+        senders: dict[tuple[str, int, str, bool], set[tuple[str, date]]] = {}
+        latest: dict[tuple[str, int, str, bool], datetime] = {}
         for e in self.events:
             if e.occurred_at >= since and e.subject_type in ("Post", "Product") and e.subject_id:
-                grouped.setdefault((e.subject_type, e.subject_id, e.type), []).append(e.occurred_at)
+                key = (e.subject_type, e.subject_id, e.type, e.user_id is not None)
+                senders.setdefault(key, set()).add((e.actor_key, e.occurred_at.astimezone(UTC).date()))
+                latest[key] = max(latest.get(key, e.occurred_at), e.occurred_at)
         return [
-            EngagementCount(kind, pk, type, max(ats), len(ats)) for (kind, pk, type), ats in grouped.items()
+            EngagementCount(kind, pk, type, latest[key], len(pairs), signed_in=signed_in)
+            for key, pairs in senders.items()
+            for kind, pk, type, signed_in in [key]
         ]
 
     async def newest_sellable_products(self, limit: int) -> list[ProductInfo]:
@@ -213,8 +222,24 @@ class FakeFeedRepository:
             "Product": set(self.products_by_id),
             "Sku": set(self.sku_products),
             "Creator": self.creator_ids,
+            "Merchant": {p.merchant_id for p in self.products_by_id.values()},
         }
         return {(kind, pk) for kind, pk in subjects if pk in known.get(kind, set())}
+
+    async def stored_event_ids(self, actor_key: str, event_ids: Sequence[str]) -> set[str]:
+        return {e.event_id for e in self.events if e.actor_key == actor_key and e.event_id in event_ids}
+
+    async def events_received_since(self, actor_key: str, since: datetime) -> int:
+        return sum(
+            1
+            for e in self.events
+            if e.actor_key == actor_key and self.received.get((e.actor_key, e.event_id), NOW) >= since
+        )
+
+    async def delete_events_before(self, before: datetime, limit: int) -> int:
+        old = [e for e in self.events if e.occurred_at < before][:limit]
+        self.events = [e for e in self.events if e not in old]
+        return len(old)
 
     async def insert_new(self, events: Sequence[NewEvent]) -> int:
         seen = {(e.actor_key, e.event_id) for e in self.events}

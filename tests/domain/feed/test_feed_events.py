@@ -7,12 +7,19 @@ from datetime import datetime, timedelta
 import pytest
 
 from shoppable.domain.errors import DomainError, ErrorCode
-from shoppable.domain.feed.events import MALFORMED, MAX_EVENTS, EventInput, track
+from shoppable.domain.feed.events import (
+    MALFORMED,
+    MAX_EVENTS,
+    MAX_EVENTS_PER_WINDOW,
+    RATE_WINDOW,
+    EventInput,
+    track,
+)
 from shoppable.domain.feed.model import Channel, EventType, Malformed
 from shoppable.domain.identity.actor import Actor
 from tests.domain.feed.fakes import NOW, FakeUnitOfWork
 
-SHOPPER = Actor(user_id=3)
+SHOPPER = Actor(user_id=3, analytics_consent=True)
 
 
 def world() -> tuple[FakeUnitOfWork, int, int]:
@@ -88,3 +95,39 @@ async def test_callers_without_identity_and_oversized_batches_are_refused() -> N
         await track(uow, SHOPPER, [view(n) for n in range(MAX_EVENTS + 1)], NOW)
     assert too_many.value.errors[0].field == ("events",)
     assert too_many.value.errors[0].code is ErrorCode.LIMIT_EXCEEDED
+
+
+async def test_a_sender_stores_at_most_the_quota_per_window_and_the_excess_is_refused_at_its_index() -> None:
+    uow, post, _ = world()
+    device = Actor(device_id="bot")
+    sent = 0
+    while sent < MAX_EVENTS_PER_WINDOW - 3:
+        step = min(MAX_EVENTS, MAX_EVENTS_PER_WINDOW - 3 - sent)
+        result = await track(uow, device, [view(sent + n, ("Post", post)) for n in range(step)], NOW)
+        assert result.accepted == step and not result.errors
+        sent += step
+    over = await track(uow, device, [view(10_000 + n, ("Post", post)) for n in range(5)], NOW)
+    assert over.accepted == 3
+    assert [(e.field, e.code) for e in over.errors] == [
+        (("events", 3), ErrorCode.LIMIT_EXCEEDED),
+        (("events", 4), ErrorCode.LIMIT_EXCEEDED),
+    ]
+    # A retry of what was stored is no new event: duplicates, never refused for the quota.
+    retry = await track(uow, device, [view(10_000 + n, ("Post", post)) for n in range(3)], NOW)
+    assert (retry.accepted, retry.duplicates, retry.errors) == (0, 3, [])
+    # Each sender has its own quota, and the window moves on.
+    assert (await track(uow, SHOPPER, [view(1, ("Post", post))], NOW)).accepted == 1
+    later = NOW + RATE_WINDOW + timedelta(seconds=1)
+    assert (await track(uow, device, [view(20_000, ("Post", post))], later)).accepted == 1
+    assert len(uow.feed.events) == MAX_EVENTS_PER_WINDOW + 2
+
+
+async def test_without_analytics_consent_a_users_events_are_checked_and_not_kept() -> None:
+    uow, post, _ = world()
+    private = Actor(user_id=4, device_id="phone", personalization_consent=True)
+    result = await track(uow, private, [view(1, ("Post", post)), view(2, MALFORMED)], NOW)
+    assert (result.accepted, result.duplicates) == (0, 0)
+    assert [(e.field, e.code) for e in result.errors] == [(("events", 1, "subjectId"), ErrorCode.INVALID)]
+    assert uow.feed.events == [] and uow.commits == 0  # not even as the device it sent from
+    kept = await track(uow, Actor(user_id=4, analytics_consent=True), [view(1, ("Post", post))], NOW)
+    assert kept.accepted == 1 and uow.feed.events[0].user_id == 4

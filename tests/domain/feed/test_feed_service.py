@@ -119,9 +119,7 @@ async def test_sold_out_and_recently_bought_products_are_excluded() -> None:
     uow, services = world(), FakeServices()
     products = list(uow.feed.products_by_id)
     uow.feed.sold_out.add(products[0])
-    uow.feed.record(SHOPPER.user_id or 0, "PURCHASE", ("Product", products[1]), at=NOW - timedelta(days=3))
-    uow.feed.sku_products[9001] = products[2]
-    uow.feed.record(SHOPPER.user_id or 0, "PURCHASE", ("Sku", 9001), at=NOW - timedelta(days=3))
+    uow.feed.bought[SHOPPER.user_id or 0] = {products[1], products[2]}
     for actor, excluded in ((SHOPPER, set(products[:3])), (ANONYMOUS, {products[0]})):
         items = [i for p in await walk(uow, services, actor, pages=10, first=10) for i in p.items]
         shown = {i.item_id for i in items if i.kind is ItemKind.PRODUCT}

@@ -30,7 +30,8 @@ async def test_events_count_for_products_directly_through_skus_and_through_tagge
     assert found.user_ids == ["1"] * 4
     assert found.item_ids == [str(shoe), str(bag), str(shoe), str(bag)]
     like = EVENT_WEIGHTS["LIKE"] * training.POST_ENGAGEMENT_SHARE
-    assert found.weights == [EVENT_WEIGHTS["VIEW"], EVENT_WEIGHTS["PURCHASE"], like, like]
+    # A client-sent PURCHASE is a claim, not an order: it teaches what an add to cart does.
+    assert found.weights == [EVENT_WEIGHTS["VIEW"], EVENT_WEIGHTS["ADD_TO_CART"], like, like]
     assert found.timestamps == [NOW.timestamp()] * 4
 
 

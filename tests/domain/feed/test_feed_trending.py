@@ -8,7 +8,14 @@ import pytest
 
 from shoppable.domain.feed.ports import EngagementCount
 from shoppable.domain.feed.ranking import EVENT_WEIGHTS
-from shoppable.domain.feed.trending import compute_snapshot, engagement_scores, rank_posts, top_products
+from shoppable.domain.feed.trending import (
+    DEVICE_CORROBORATION,
+    DEVICE_SHARE,
+    compute_snapshot,
+    engagement_scores,
+    rank_posts,
+    top_products,
+)
 from tests.domain.feed.fakes import NOW, FakeFeedRepository
 
 
@@ -19,6 +26,45 @@ def test_engagement_weighs_each_event_type_and_fades_with_the_latest_events_age(
     scores = engagement_scores([fresh, old_save, impressions], NOW)
     assert scores[("Post", 1)] == pytest.approx(4 * EVENT_WEIGHTS["VIEW"] + 0.5 * EVENT_WEIGHTS["SAVE"])
     assert scores[("Product", 2)] == 0.0
+
+
+def test_anonymous_devices_move_nothing_on_their_own_and_at_most_double_a_corroborated_item() -> None:
+    bots = EngagementCount("Product", 1, "PURCHASE", NOW, 3_000, signed_in=False)
+    assert engagement_scores([bots], NOW)[("Product", 1)] == 0.0
+    one_view = EngagementCount("Product", 2, "VIEW", NOW, 1)
+    crowd = EngagementCount("Product", 2, "VIEW", NOW, 3_000, signed_in=False)
+    assert engagement_scores([one_view, crowd], NOW)[("Product", 2)] == pytest.approx(
+        (1 + DEVICE_CORROBORATION) * EVENT_WEIGHTS["VIEW"]
+    )
+    views = EngagementCount("Product", 3, "VIEW", NOW, 10)
+    few = EngagementCount("Product", 3, "VIEW", NOW, 5, signed_in=False)
+    assert engagement_scores([views, few], NOW)[("Product", 3)] == pytest.approx(
+        (10 + 5 * DEVICE_SHARE) * EVENT_WEIGHTS["VIEW"]
+    )
+
+
+def test_a_client_sent_purchase_weighs_no_more_than_an_add_to_cart() -> None:
+    assert EVENT_WEIGHTS["PURCHASE"] <= EVENT_WEIGHTS["ADD_TO_CART"]
+
+
+async def test_senders_count_once_per_item_and_day_and_devices_only_with_signed_in_users() -> None:
+    feed = FakeFeedRepository()
+    spammed, bought_by_bots, liked = feed.add_product(5), feed.add_product(5), feed.add_product(6)
+    for _ in range(50):  # one signed-in user repeating themselves
+        feed.record(1, "ADD_TO_CART", ("Product", spammed), at=NOW - timedelta(hours=1))
+    for n in range(500):  # many devices, no signed-in user
+        feed.record(
+            None, "PURCHASE", ("Product", bought_by_bots), at=NOW - timedelta(hours=1), device=f"b{n}"
+        )
+    for user in (2, 3):  # two users, and one of them again the next day
+        feed.record(user, "VIEW", ("Product", liked), at=NOW - timedelta(hours=1))
+    feed.record(2, "VIEW", ("Product", liked), at=NOW - timedelta(days=1, hours=1))
+    counts = {
+        (c.subject_id, c.signed_in): c.count for c in await feed.engagement_since(NOW - timedelta(days=7))
+    }
+    assert counts == {(spammed, True): 1, (bought_by_bots, False): 500, (liked, True): 3}
+    snapshot = await compute_snapshot(feed, NOW)
+    assert [t.product.id for t in snapshot.trending_products] == [spammed, liked]
 
 
 def test_new_posts_with_some_love_beat_old_hits_and_ties_go_to_the_newest_id() -> None:
