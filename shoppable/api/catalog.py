@@ -28,6 +28,7 @@ from shoppable.domain.catalog.importing import (
     start_import,
     visible_import,
 )
+from shoppable.domain.catalog.limits import INT64_MAX
 from shoppable.domain.catalog.service import merchant_for
 from shoppable.domain.errors import DomainError, FieldError
 from shoppable.domain.idempotency import run_once
@@ -114,7 +115,7 @@ class CatalogController(Controller):
 
     @get("/imports/{import_id:int}")
     async def get_import(self, uow: RequestUnitOfWork, actor: Actor, import_id: int) -> dict[str, Any]:
-        job = await visible_import(uow, actor, import_id)
+        job = await visible_import(uow, actor, import_id) if 0 < import_id <= INT64_MAX else None
         if job is None:
             raise Problem(404, "Import not found", f"No import {import_id} of yours.")
         return job_json(job, await uow.imports.errors_of(job.id))

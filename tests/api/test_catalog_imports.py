@@ -271,6 +271,11 @@ async def test_import_authorization(client: AsyncTestClient[Any], gql: GraphQL) 
         f"/v1/catalog/imports/{job_b['id']}", headers={"Authorization": f"Bearer {owner_a['token']}"}
     )
     assert by_owner.status_code == 404
+    for absurd in ("0", "9223372036854775808", "101431203869626413934926888960"):
+        beyond = await client.get(
+            f"/v1/catalog/imports/{absurd}", headers={"Authorization": f"Bearer {key_a}"}
+        )
+        assert beyond.status_code == 404, (absurd, beyond.text)
     # The owner's token works for their own merchant, named or not.
     mine = await client.post(
         "/v1/catalog/imports",

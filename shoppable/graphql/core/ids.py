@@ -11,10 +11,10 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from shoppable.domain.catalog.limits import INT64_MAX
 from shoppable.domain.errors import DomainError, ErrorCode, Path
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
-MAX_PK = 2**63 - 1
 
 
 def bad_user_input(message: str) -> GraphQLError:
@@ -32,7 +32,7 @@ def parse_id(global_id: str) -> tuple[str, int]:
         type_name, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
         value = int(pk)
         # Primary keys are int8 columns: a larger number is no row, and the database would refuse it.
-        if not type_name.isalpha() or not 0 < value <= MAX_PK or str(value) != pk:
+        if not type_name.isalpha() or not 0 < value <= INT64_MAX or str(value) != pk:
             raise ValueError
         return type_name, value
     except (ValueError, UnicodeDecodeError, binascii.Error):
