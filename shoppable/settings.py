@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     feed_snapshot_ttl_seconds: float = 60.0
 
     token_ttl_seconds: int = 24 * 3600
+    rate_limits: dict[str, str] = Field(default_factory=dict)
+    """Tuned rate limits by name, AMOUNT/SECONDS: `{"sign-up-per-ip": "20/3600"}`; the names and
+    defaults are in `domain/rate_limits.py`. Counted in Redis when REDIS_URL is set."""
 
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30

@@ -14,6 +14,9 @@ class Actor:
     api_key_id: int | None = None
     device_id: str | None = None
     personalization_consent: bool = False
+    ip: str | None = None
+    """The caller's address as the server sees it (behind a proxy: what the proxy forwarded, when
+    the ASGI server trusts it), for rate limits."""
 
     @property
     def is_authenticated(self) -> bool:

@@ -6,6 +6,7 @@ import strawberry
 
 from shoppable.domain.catalog.records import Product as ProductRecord
 from shoppable.domain.catalog.service import list_products, product_by_handles, visible_products
+from shoppable.domain.identity import service as identity
 from shoppable.domain.pagination import Page
 from shoppable.graphql.catalog.types import Merchant, Product
 from shoppable.graphql.context import Info
@@ -21,7 +22,7 @@ NO_PRODUCTS: Page[ProductRecord] = Page(items=[], keys=[], has_next=False)
 class CatalogQueries:
     @strawberry.field
     async def merchant(self, info: Info, handle: str) -> Merchant | None:
-        found = await info.context.uow.identity.get_merchant_by_handle(handle.strip().lower())
+        found = await identity.find_merchant(info.context.uow, handle)
         return Merchant.of(found) if found else None
 
     @strawberry.field(description="By global id, or by merchant handle + product handle.")
@@ -56,7 +57,7 @@ class CatalogQueries:
         request = page_request(info.context.cursors, "products", first, after)
         merchant_id = None
         if merchant_handle:
-            merchant = await info.context.uow.identity.get_merchant_by_handle(merchant_handle.strip().lower())
+            merchant = await identity.find_merchant(info.context.uow, merchant_handle)
             if merchant is None:
                 return connection(info.context.cursors, "products", NO_PRODUCTS, Product.of)
             merchant_id = merchant.id
