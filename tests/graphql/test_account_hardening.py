@@ -157,4 +157,4 @@ async def _probe_during_log_ins(http: httpx.AsyncClient) -> None:
     # `one_log_in`, ~0.1-0.3 s): a median of 0.34 s was measured. In worker threads it answers in
     # milliseconds; the bound is generous for a busy CI machine.
     assert len(latencies) >= 3, (latencies, one_log_in)
-    assert statistics.median(latencies) < max(0.05, one_log_in / 3), (latencies, one_log_in)
+    assert statistics.median(latencies) < max(0.1, one_log_in / 2), (latencies, one_log_in)
