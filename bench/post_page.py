@@ -65,6 +65,7 @@ async def seed(url: str, media_dir: Path, posts: int) -> tuple[str, str]:
     from shoppable.domain.content.tags import TagDraft
     from shoppable.domain.identity import credentials
     from shoppable.domain.identity.actor import Actor
+    from shoppable.domain.rate_limits import UNLIMITED
     from shoppable.graphql.core.ids import encode_id
     from shoppable.storage.catalog import SqlCatalogRepository
     from shoppable.storage.db import Database
@@ -76,7 +77,11 @@ async def seed(url: str, media_dir: Path, posts: int) -> tuple[str, str]:
     store = LocalMediaStore(media_dir, "http://127.0.0.1", UploadTokenSigner(BENCH_SECRET))
     # What upload operations need (domain.content.ports.MediaServices), without the app's Services.
     media_services = SimpleNamespace(
-        media=store, images=render_image, media_limits=MediaLimits(), clock=lambda: datetime.now(UTC)
+        media=store,
+        images=render_image,
+        media_limits=MediaLimits(),
+        clock=lambda: datetime.now(UTC),
+        rate_limits=UNLIMITED,
     )
     uow = database.unit_of_work(write=True)
     identity = SqlIdentityRepository(uow)

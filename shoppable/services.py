@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING
 from shoppable.domain.content.media import MediaLimits
 from shoppable.domain.content.ports import ImageProcessor, MediaStore
 from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
+from shoppable.domain.identity.credentials import TokenConfig
+from shoppable.domain.rate_limits import RateLimiter
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
 from shoppable.storage.imaging import render_image
 from shoppable.storage.media_stores import media_store_for
 from shoppable.storage.models import ModelStore
+from shoppable.storage.rate_limits import LimitsRateLimiter
 
 if TYPE_CHECKING:
     from shoppable.jobs.queue import JobQueue
@@ -35,6 +38,7 @@ class Services:
     snapshots: SnapshotCache
     plans: CandidatePlanCache
     models: ModelStore
+    rate_limits: RateLimiter
     clock: Callable[[], datetime] = utc_now
     jobs: JobQueue = field(init=False)
     """Set by `build_services`: the queue's runners hand these same services to every job."""
@@ -47,13 +51,20 @@ class Services:
             upload_ttl_seconds=self.settings.upload_ttl_seconds,
         )
 
+    @property
+    def tokens(self) -> TokenConfig:
+        return TokenConfig(secret=self.settings.secret_key, ttl_seconds=self.settings.token_ttl_seconds)
+
     async def close(self) -> None:
         await self.jobs.close()
+        if isinstance(self.rate_limits, LimitsRateLimiter):
+            await self.rate_limits.close()
         await self.database.dispose()
 
 
 def build_services(settings: Settings, database: Database | None = None) -> Services:
-    """Services from settings: SQLite or PostgreSQL, local disk or S3, in-process jobs or SAQ on Redis."""
+    """Services from settings: SQLite or PostgreSQL, local disk or S3, in-process jobs or SAQ on Redis,
+    rate limits counted in Redis or in memory."""
     from shoppable.jobs.registry import make_queue  # jobs take Services, so they import this module
 
     database = database or Database(settings.database_url)
@@ -65,6 +76,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         snapshots=SnapshotCache(settings.feed_snapshot_ttl_seconds),
         plans=CandidatePlanCache(),
         models=ModelStore(settings.model_dir),
+        rate_limits=LimitsRateLimiter(settings.redis_url, settings.rate_limits),
     )
     services.jobs = make_queue(services)
     return services

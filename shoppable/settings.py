@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,6 +13,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shoppable.domain.feed.retention import DEFAULT_RETENTION_DAYS
 
 DEFAULT_SECRET = "insecure-development-secret-do-not-use-in-production"
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_ENTROPY_BITS = 128
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """Length times the Shannon entropy of the secret's own characters: `aaaa…` has 0 bits, 43
+    characters of `secrets.token_urlsafe(32)` about 200. An upper bound for text a person chose (words
+    are far more predictable than their letters), and a cheap catch for repeated or tiny alphabets."""
+    counts = Counter(secret)
+    return -sum(n * math.log2(n / len(secret)) for n in counts.values())
 
 
 class InsecureSettingsError(RuntimeError):
@@ -52,6 +64,9 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
 
     token_ttl_seconds: int = 24 * 3600
+    rate_limits: dict[str, str] = Field(default_factory=dict)
+    """Tuned rate limits by name, AMOUNT/SECONDS: `{"sign-up-per-ip": "20/3600"}`; the names and
+    defaults are in `domain/rate_limits.py`. Counted in Redis when REDIS_URL is set."""
 
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
@@ -65,8 +80,13 @@ class Settings(BaseSettings):
             raise InsecureSettingsError(
                 "SECRET_KEY is the development default; set SECRET_KEY (or DEBUG=1 for local development)."
             )
-        if not self.debug and len(self.secret_key) < 32:
-            raise InsecureSettingsError("SECRET_KEY must be at least 32 characters.")
+        if not self.debug and len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise InsecureSettingsError(f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters.")
+        if not self.debug and estimated_entropy_bits(self.secret_key) < MIN_SECRET_ENTROPY_BITS:
+            raise InsecureSettingsError(
+                f"SECRET_KEY looks guessable (under {MIN_SECRET_ENTROPY_BITS} bits of entropy); "
+                'make one with `python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
+            )
 
 
 @lru_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from litestar import Request
@@ -25,10 +26,17 @@ def bearer_of(request: Request[Any, Any, Any]) -> str | None:
     return value.strip()
 
 
+def client_ip(request: Request[Any, Any, Any]) -> str | None:
+    """The peer's address; behind a reverse proxy, uvicorn puts the forwarded client here when the
+    proxy is trusted (`FORWARDED_ALLOW_IPS`), so rate limits count callers, not the proxy."""
+    return request.client.host if request.client else None
+
+
 async def actor_for(request: Request[Any, Any, Any], uow: UnitOfWork, secret: str) -> Actor:
     device_id = request.headers.get("x-device-id", "").strip()[:MAX_DEVICE_ID] or None
     try:
-        return await service.authenticate(uow, secret, bearer_of(request), device_id)
+        actor = await service.authenticate(uow, secret, bearer_of(request), device_id)
+        return replace(actor, ip=client_ip(request))
     except InvalidToken as exc:
         raise NotAuthorizedException(
             str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.idempotency import KeyReused
+from shoppable.domain.rate_limits import RateLimited
 
 log = logging.getLogger("shoppable.api")
 
@@ -23,9 +24,16 @@ class Problem(HTTPException):
     """An HTTP error with a stable problem `type` slug and optional per-item `errors`."""
 
     def __init__(
-        self, status_code: int, title: str, detail: str = "", *, slug: str | None = None, errors: Any = None
+        self,
+        status_code: int,
+        title: str,
+        detail: str = "",
+        *,
+        slug: str | None = None,
+        errors: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(detail=detail or title, status_code=status_code)
+        super().__init__(detail=detail or title, status_code=status_code, headers=headers)
         self.title = title
         self.slug = slug
         self.errors = errors
@@ -70,9 +78,17 @@ def field_problems(errors: list[FieldError], status: int = 422, title: str = "In
 
 def domain_problem(exc: DomainError) -> Problem:
     """The one mapping of domain errors to problems. Errors about the request body answer 422 with
-    every problem listed; errors about a header (`Idempotency-Key`) 400; about the `merchant` query
+    every problem listed; a used-up rate limit 429 with Retry-After; errors about a header (`Idempotency-Key`) 400; about the `merchant` query
     parameter 404 (not one the caller manages) or 400 (needed to choose among several)."""
     first = exc.errors[0] if exc.errors else FieldError((), ErrorCode.INVALID, "Invalid request.")
+    if isinstance(exc, RateLimited):
+        return Problem(
+            429,
+            "Too Many Requests",
+            first.message,
+            slug="rate-limited",
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
     if isinstance(exc, KeyReused):
         return field_problems(exc.errors, 422, "Idempotency-Key reused")
     if first.field == ("merchant",) and first.code is ErrorCode.NOT_FOUND:

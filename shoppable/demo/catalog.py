@@ -47,7 +47,10 @@ async def seed_catalog(services: Services) -> list[ImportJob]:
             found[0]
             if found
             else await identity.add_user(
-                DEMO_OWNER_EMAIL, credentials.hash_password(DEMO_PASSWORD), "Demo Merchant", is_admin=False
+                DEMO_OWNER_EMAIL,
+                await credentials.hash_password(DEMO_PASSWORD),
+                "Demo Merchant",
+                is_admin=False,
             )
         )
         for demo in DEMO_MERCHANTS:

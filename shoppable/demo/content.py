@@ -151,7 +151,7 @@ async def _user(database: Database, demo: DemoCreator) -> int:
         if found is not None:
             return found[0].id
         user = await uow.identity.add_user(
-            demo.email, credentials.hash_password(DEMO_PASSWORD), demo.display_name, is_admin=False
+            demo.email, await credentials.hash_password(DEMO_PASSWORD), demo.display_name, is_admin=False
         )
         await uow.commit()
     return user.id

@@ -18,6 +18,7 @@ from shoppable.domain.feed.events import EventInput, EventType, track
 from shoppable.domain.identity import credentials
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.consent import CURRENT_POLICY_VERSION, Consent
+from shoppable.domain.rate_limits import UNLIMITED
 from shoppable.storage.db import Database
 from shoppable.storage.feed import queries as tables
 
@@ -59,7 +60,7 @@ async def seed_shoppers(database: Database) -> int:
                 found[0]
                 if found
                 else await identity.add_user(
-                    email, credentials.hash_password(DEMO_PASSWORD), name, is_admin=False
+                    email, await credentials.hash_password(DEMO_PASSWORD), name, is_admin=False
                 )
             )
             if not found:
@@ -95,6 +96,8 @@ async def seed_shoppers(database: Database) -> int:
                 )[0]
                 when = now - timedelta(hours=rng.uniform(1, 6 * 24))
                 batch.append(EventInput(f"demo-{user.id}-{n}", kind, ("Product", product), when))
-            result = await track(uow, Actor(user_id=user.id, analytics_consent=analytics), batch, now)
+            result = await track(
+                uow, Actor(user_id=user.id, analytics_consent=analytics), batch, now, rate_limits=UNLIMITED
+            )
             stored += result.accepted
     return stored

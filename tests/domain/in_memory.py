@@ -26,6 +26,7 @@ from shoppable.domain.idempotency import KeyAlreadyClaimed, StoredResponse
 from shoppable.domain.identity.consent import Consent
 from shoppable.domain.identity.records import ApiKey, Merchant, User
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
+from shoppable.domain.rate_limits import RateLimit, RateLimited
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -370,3 +371,24 @@ class InMemoryUnitOfWork:
     async def close(self) -> None:
         await self.rollback()
         self.writing = False
+
+
+class InMemoryRateLimiter:
+    """`RateLimiter` that counts forever (no window passes in a unit test), with limits tuned by name."""
+
+    def __init__(self, **amounts: int) -> None:
+        self.amounts = {name.replace("_", "-"): amount for name, amount in amounts.items()}
+        self.hits: dict[tuple[str, str], int] = {}
+
+    def _amount(self, limit: RateLimit) -> int:
+        return self.amounts.get(limit.name, limit.amount)
+
+    async def hit(self, limit: RateLimit, key: str) -> None:
+        count = self.hits.get((limit.name, key), 0)
+        if count >= self._amount(limit):
+            raise RateLimited(limit, limit.window_seconds)
+        self.hits[(limit.name, key)] = count + 1
+
+    async def check(self, limit: RateLimit, key: str) -> None:
+        if self.hits.get((limit.name, key), 0) >= self._amount(limit):
+            raise RateLimited(limit, limit.window_seconds)

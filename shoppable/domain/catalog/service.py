@@ -22,7 +22,7 @@ from shoppable.domain.errors import DomainError, ErrorCode, FieldError, Path
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
-from shoppable.domain.identity.service import MERCHANT_HANDLE_MAX
+from shoppable.domain.identity.service import find_merchant
 from shoppable.domain.pagination import Page, PageRequest
 
 if TYPE_CHECKING:
@@ -58,15 +58,6 @@ async def managed_merchant(
     return merchant
 
 
-async def merchant_by_handle(uow: UnitOfWork, handle: str) -> Merchant | None:
-    """A merchant by the handle a caller typed; one that no merchant could have (too long, a NUL)
-    is not looked up at all."""
-    normalized = handle.strip().lower()
-    if text_problem(normalized, MERCHANT_HANDLE_MAX):
-        return None
-    return await uow.identity.get_merchant_by_handle(normalized)
-
-
 def search_text_problem(query: str) -> str | None:
     """Why a product search text cannot be used, or None."""
     return text_problem(query, MAX_SEARCH_CHARS)
@@ -76,7 +67,7 @@ async def merchant_for(uow: UnitOfWork, actor: Actor, handle: str | None) -> Mer
     """The merchant a merchant's-system call acts for: the named one, or the only one the caller manages
     (an API key's). Errors are about the `merchant` parameter of the call."""
     if handle:
-        merchant = await merchant_by_handle(uow, handle)
+        merchant = await find_merchant(uow, handle)
         if merchant is None or not policy.can_manage_catalog(actor, merchant.id):
             raise DomainError.single(
                 ("merchant",), ErrorCode.NOT_FOUND, "No merchant with that handle is yours to manage."
@@ -164,7 +155,7 @@ async def set_product_status(
 async def product_by_handles(
     uow: UnitOfWork, actor: Actor, merchant_handle: str, handle: str
 ) -> Product | None:
-    merchant = await merchant_by_handle(uow, merchant_handle)
+    merchant = await find_merchant(uow, merchant_handle)
     product_handle = handle.strip().lower()
     if merchant is None or not HANDLE_RE.match(product_handle):
         return None

@@ -21,6 +21,7 @@ from shoppable.domain.content.records import (
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
+from shoppable.domain.rate_limits import REPORT_POST_PER_ACTOR, RateLimiter, actor_key
 from shoppable.domain.uow import UnitOfWork
 
 MAX_REPORT_DETAILS = 1000
@@ -47,10 +48,13 @@ class Restoration:
     statement: str
 
 
-async def report_post(uow: UnitOfWork, actor: Actor, report: ReportDraft) -> PostReport:
+async def report_post(
+    uow: UnitOfWork, actor: Actor, report: ReportDraft, *, rate_limits: RateLimiter
+) -> PostReport:
     """One report per user and post; OTHER needs a few words of explanation."""
     if actor.user_id is None:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Log in to report a post.")
+    await rate_limits.hit(REPORT_POST_PER_ACTOR, actor_key(actor))
     details = (report.details or "").strip()
     if len(details) > MAX_REPORT_DETAILS:
         raise DomainError.single(

@@ -27,6 +27,7 @@ from shoppable.domain.content.records import (
     UploadStatus,
 )
 from shoppable.domain.pagination import Page, PageRequest
+from shoppable.domain.rate_limits import RateLimiter
 
 DEFAULT_HEAD_BYTES = 64 * 1024
 IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -191,6 +192,9 @@ class MediaServices(Protocol):
 
     @property
     def clock(self) -> Callable[[], datetime]: ...
+
+    @property
+    def rate_limits(self) -> RateLimiter: ...
 
 
 class ContentRepository(Protocol):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shoppable.domain import rate_limits
 from shoppable.domain.content.access import signed_in_user
 from shoppable.domain.content.media import (
     SNIFF_BYTES,
@@ -85,6 +86,7 @@ async def create_upload(
     """Permission to send exactly one file of the declared type and size, for a limited time."""
     if not policy.can_upload_media(actor) or actor.user_id is None:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Log in to upload media.")
+    await services.rate_limits.hit(rate_limits.CREATE_UPLOAD_PER_ACTOR, rate_limits.actor_key(actor))
     limits = services.media_limits
     errors = validate_upload_request(request.filename, request.content_type, request.byte_size, limits)
     if errors:

@@ -11,6 +11,8 @@ from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.feed.model import MALFORMED, Channel, EventType, Malformed, NewEvent, actor_key
 from shoppable.domain.feed.ports import FeedUnitOfWork
 from shoppable.domain.identity.actor import Actor
+from shoppable.domain.rate_limits import TRACK_EVENTS_PER_ACTOR, RateLimiter
+from shoppable.domain.rate_limits import actor_key as rate_key
 
 __all__ = ["MALFORMED", "Channel", "EventInput", "EventType", "TrackResult", "track"]
 
@@ -118,7 +120,12 @@ def may_keep_events(actor: Actor) -> bool:
 
 
 async def track(
-    uow: FeedUnitOfWork, actor: Actor, events: Sequence[EventInput], now: datetime
+    uow: FeedUnitOfWork,
+    actor: Actor,
+    events: Sequence[EventInput],
+    now: datetime,
+    *,
+    rate_limits: RateLimiter,
 ) -> TrackResult:
     """Store valid events (each once per client event id); report each invalid one at its index.
 
@@ -130,6 +137,7 @@ async def track(
     """
     if actor.user_id is None and not actor.device_id:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Sign in or send an X-Device-Id header.")
+    await rate_limits.hit(TRACK_EVENTS_PER_ACTOR, rate_key(actor))
     if len(events) > MAX_EVENTS:
         raise DomainError.single(
             ("events",), ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_EVENTS} events per call."

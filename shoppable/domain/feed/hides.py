@@ -6,6 +6,7 @@ from shoppable.domain.errors import DomainError, ErrorCode
 from shoppable.domain.feed.model import Malformed
 from shoppable.domain.feed.ports import FeedUnitOfWork
 from shoppable.domain.identity.actor import Actor
+from shoppable.domain.rate_limits import HIDE_FROM_FEED_PER_ACTOR, RateLimiter, actor_key
 
 HIDEABLE = frozenset({"Post", "Product", "Creator", "Merchant"})
 NOT_FOUND_MESSAGE = "No such post, product, creator or merchant."
@@ -13,7 +14,12 @@ NOT_FOUND_MESSAGE = "No such post, product, creator or merchant."
 
 
 async def set_hidden(
-    uow: FeedUnitOfWork, actor: Actor, subject: tuple[str, int] | Malformed, *, hidden: bool
+    uow: FeedUnitOfWork,
+    actor: Actor,
+    subject: tuple[str, int] | Malformed,
+    *,
+    hidden: bool,
+    rate_limits: RateLimiter,
 ) -> None:
     """Hide (or show again) one subject; hiding twice or showing what was never hidden is no error.
 
@@ -23,6 +29,7 @@ async def set_hidden(
     """
     if actor.user_id is None:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Sign in to tune your feed.")
+    await rate_limits.hit(HIDE_FROM_FEED_PER_ACTOR, actor_key(actor))
     if isinstance(subject, Malformed):
         raise DomainError.single(("subjectId",), ErrorCode.INVALID, "Malformed id.")
     kind, pk = subject

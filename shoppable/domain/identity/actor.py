@@ -15,6 +15,9 @@ class Actor:
     device_id: str | None = None
     personalization_consent: bool = False
     analytics_consent: bool = False  # a signed-in user's behavioural events are kept only with it
+    ip: str | None = None
+    """The caller's address as the server sees it (behind a proxy: what the proxy forwarded, when
+    the ASGI server trusts it), for rate limits."""
 
     @property
     def is_authenticated(self) -> bool:

@@ -2,32 +2,65 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any, TypeVar
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()
-# Verifying against this keeps "no such user" as slow as "wrong password" (no user enumeration by timing).
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+T = TypeVar("T")
 
 API_KEY_PREFIX = "shp_"
 TOKEN_ISSUER = "shoppable"
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+@dataclass(frozen=True)
+class TokenConfig:
+    secret: str
+    ttl_seconds: int
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps "no such user" as slow as "wrong password" (no user enumeration
+    by timing). Made on first use, in a worker thread, not when the module is imported."""
+    return _hasher.hash("not-a-real-password")
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+# argon2 takes a few hundred milliseconds of CPU by design: in a worker thread (argon2-cffi releases
+# the GIL), so that the event loop keeps answering everyone else meanwhile, and only half the cores'
+# worth at once (each hash runs `parallelism` lanes), so that a burst of log-ins cannot starve it.
+_HASHING_SLOTS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+
+
+def _in_slot(work: Callable[..., T], *args: Any) -> T:
+    with _HASHING_SLOTS:
+        return work(*args)
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_in_slot, _hasher.hash, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    return await asyncio.to_thread(_in_slot, _verify, password_hash, password)
 
 
 class InvalidToken(Exception):

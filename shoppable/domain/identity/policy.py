@@ -20,6 +20,13 @@ def can_see_quantity(actor: Actor, merchant_id: int) -> bool:
     return actor.manages(merchant_id)
 
 
+def can_see_user(actor: Actor, user_id: int) -> bool:
+    """An account (its name, whether it is an admin) is its owner's; the public people are creators."""
+    return (actor.user_id is not None and actor.user_id == user_id) or (
+        actor.is_admin and actor.user_id is not None
+    )
+
+
 def can_create_merchant(actor: Actor) -> bool:
     return actor.user_id is not None
 

@@ -7,7 +7,19 @@ from datetime import datetime
 from typing import Protocol
 
 from shoppable.domain.identity.consent import Consent
+from shoppable.domain.identity.credentials import TokenConfig
 from shoppable.domain.identity.records import ApiKey, Merchant, User
+from shoppable.domain.rate_limits import RateLimiter
+
+
+class IdentityServices(Protocol):
+    """What sign-up and log-in need besides the database; `shoppable.services.Services` is one."""
+
+    @property
+    def tokens(self) -> TokenConfig: ...
+
+    @property
+    def rate_limits(self) -> RateLimiter: ...
 
 
 class IdentityRepository(Protocol):

@@ -7,27 +7,25 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from shoppable.domain import rate_limits
 from shoppable.domain.catalog.money import is_currency
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
-from shoppable.domain.identity import credentials, policy
+from shoppable.domain.identity import accounts, credentials, policy
+from shoppable.domain.identity.accounts import MAX_PASSWORD, normalize_email
 from shoppable.domain.identity.actor import ANONYMOUS, Actor
 from shoppable.domain.identity.consent import CURRENT_POLICY_VERSION, Consent
+from shoppable.domain.identity.credentials import TokenConfig
+from shoppable.domain.identity.ports import IdentityServices
 from shoppable.domain.identity.records import ApiKey, Merchant, User
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
 
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-MERCHANT_HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
-MERCHANT_HANDLE_MAX = 64  # the `merchants.handle` column
-MIN_PASSWORD = 10
-MAX_PASSWORD = 256
+__all__ = ["TokenConfig", "normalize_email"]
 
-
-@dataclass(frozen=True)
-class TokenConfig:
-    secret: str
-    ttl_seconds: int
+MERCHANT_HANDLE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])")
+MAX_MERCHANT_NAME = 120
+MAX_API_KEY_NAME = 100
 
 
 @dataclass(frozen=True)
@@ -66,55 +64,53 @@ class ConsentChanges:
     marketing: bool | None = None
 
 
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
+def _credential_errors(email: str, password: str) -> list[FieldError]:
+    return accounts.email_errors(email) + accounts.password_errors(password, email)
 
 
-def _validate_credentials(email: str, password: str) -> list[FieldError]:
-    errors = []
-    if not EMAIL_RE.match(email) or len(email) > 320:
-        errors.append(FieldError(("email",), ErrorCode.INVALID, "Enter a valid email address."))
-    if len(password) < MIN_PASSWORD:
-        errors.append(
-            FieldError(
-                ("password",), ErrorCode.INVALID, f"Password must be at least {MIN_PASSWORD} characters."
-            )
-        )
-    elif len(password) > MAX_PASSWORD:
-        errors.append(FieldError(("password",), ErrorCode.TOO_LARGE, "Password is too long."))
-    return errors
+def _issue(tokens: TokenConfig, user: User) -> AuthResult:
+    return AuthResult(
+        credentials.issue_token(tokens.secret, user.id, user.token_version, tokens.ttl_seconds), user
+    )
 
 
-async def sign_up(uow: UnitOfWork, tokens: TokenConfig, form: SignUp) -> AuthResult:
+async def sign_up(uow: UnitOfWork, services: IdentityServices, actor: Actor, form: SignUp) -> AuthResult:
+    await services.rate_limits.hit(rate_limits.SIGN_UP_PER_IP, rate_limits.ip_key(actor))
     email = normalize_email(form.email)
     display_name = form.display_name.strip()
-    errors = _validate_credentials(email, form.password)
-    if not display_name or len(display_name) > 100:
-        errors.append(
-            FieldError(("displayName",), ErrorCode.INVALID, "Display name must be 1-100 characters.")
-        )
+    errors = _credential_errors(email, form.password) + accounts.display_name_errors(display_name)
     if errors:
         raise DomainError(*errors)
+    # Hashed before the email is looked up, so that a taken email costs the same argon2 work as a
+    # new one: the time of the answer does not tell which emails have accounts.
+    password_hash = await credentials.hash_password(form.password)
     await uow.begin_write()
     if await uow.identity.get_user_with_password(email) is not None:
         raise DomainError.single(("email",), ErrorCode.CONFLICT, "An account with this email already exists.")
-    user = await uow.identity.add_user(
-        email, credentials.hash_password(form.password), display_name, is_admin=False
-    )
+    user = await uow.identity.add_user(email, password_hash, display_name, is_admin=False)
     await uow.commit()
-    return AuthResult(
-        credentials.issue_token(tokens.secret, user.id, user.token_version, tokens.ttl_seconds), user
-    )
+    return _issue(services.tokens, user)
 
 
-async def log_in(uow: UnitOfWork, tokens: TokenConfig, form: LogIn) -> AuthResult:
-    found = await uow.identity.get_user_with_password(normalize_email(form.email))
+async def log_in(uow: UnitOfWork, services: IdentityServices, actor: Actor, form: LogIn) -> AuthResult:
+    """Failed attempts count against the account (whether it exists or not) and the caller's address;
+    once either limit is used up, even the right password waits."""
+    email = normalize_email(form.email)
+    if accounts.has_control_characters(email):
+        raise DomainError(*accounts.email_errors(email))
+    limiter = services.rate_limits
+    account_key, ip_key = f"email:{email}", rate_limits.ip_key(actor)
+    await limiter.check(rate_limits.LOG_IN_FAILURES_PER_ACCOUNT, account_key)
+    await limiter.check(rate_limits.LOG_IN_FAILURES_PER_IP, ip_key)
+    found = await uow.identity.get_user_with_password(email)
     user, password_hash = found if found else (None, None)
-    if not credentials.verify_password(password_hash, form.password) or user is None:
+    # No password this long was ever accepted: refused without hashing megabytes.
+    fits = len(form.password) <= MAX_PASSWORD
+    if not fits or not await credentials.verify_password(password_hash, form.password) or user is None:
+        await limiter.hit(rate_limits.LOG_IN_FAILURES_PER_ACCOUNT, account_key)
+        await limiter.hit(rate_limits.LOG_IN_FAILURES_PER_IP, ip_key)
         raise DomainError.single(("password",), ErrorCode.UNAUTHENTICATED, "Email or password is incorrect.")
-    return AuthResult(
-        credentials.issue_token(tokens.secret, user.id, user.token_version, tokens.ttl_seconds), user
-    )
+    return _issue(services.tokens, user)
 
 
 async def authenticate(uow: UnitOfWork, secret: str, bearer: str | None, device_id: str | None) -> Actor:
@@ -150,14 +146,18 @@ async def create_merchant(uow: UnitOfWork, actor: Actor, form: NewMerchant) -> M
     handle = form.handle.strip().lower()
     name, currency, low_stock_threshold = form.name, form.currency, form.low_stock_threshold
     errors = []
-    if not MERCHANT_HANDLE_RE.match(handle):
+    if not MERCHANT_HANDLE_RE.fullmatch(handle):
         errors.append(
             FieldError(
                 ("handle",), ErrorCode.INVALID, "Handle must be 3-64 lower-case letters, digits or hyphens."
             )
         )
-    if not name.strip() or len(name) > 120:
-        errors.append(FieldError(("name",), ErrorCode.INVALID, "Name must be 1-120 characters."))
+    if accounts.has_control_characters(name):
+        errors.append(FieldError(("name",), ErrorCode.INVALID, "Name cannot contain control characters."))
+    elif not name.strip() or len(name) > MAX_MERCHANT_NAME:
+        errors.append(
+            FieldError(("name",), ErrorCode.INVALID, f"Name must be 1-{MAX_MERCHANT_NAME} characters.")
+        )
     if not is_currency(currency.upper()):
         errors.append(FieldError(("currency",), ErrorCode.INVALID, f"Unknown currency code {currency!r}."))
     if not 0 <= low_stock_threshold <= 100_000:
@@ -187,8 +187,12 @@ class CreatedApiKey:
 async def create_api_key(uow: UnitOfWork, actor: Actor, merchant_id: int, name: str = "") -> CreatedApiKey:
     if not policy.can_manage_api_keys(actor, merchant_id):
         raise DomainError.single(("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
-    if len(name) > 100:
-        raise DomainError.single(("name",), ErrorCode.TOO_LARGE, "Name is longer than 100 characters.")
+    if len(name) > MAX_API_KEY_NAME:
+        raise DomainError.single(
+            ("name",), ErrorCode.TOO_LARGE, f"Name is longer than {MAX_API_KEY_NAME} characters."
+        )
+    if accounts.has_control_characters(name):
+        raise DomainError.single(("name",), ErrorCode.INVALID, "Name cannot contain control characters.")
     await uow.begin_write()
     if await uow.identity.get_merchant(merchant_id) is None:
         raise DomainError.single(("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
@@ -237,17 +241,24 @@ async def update_consent(uow: UnitOfWork, actor: Actor, changes: ConsentChanges)
 async def create_admin(uow: UnitOfWork, email: str, password: str) -> User:
     """Create an admin, or promote an existing account (setting its password when one is given)."""
     email = normalize_email(email)
-    errors = _validate_credentials(email, password)
+    errors = _credential_errors(email, password)
     if errors:
         raise DomainError(*errors)
+    password_hash = await credentials.hash_password(password)
     await uow.begin_write()
     found = await uow.identity.get_user_with_password(email)
     if found is None:
-        user = await uow.identity.add_user(
-            email, credentials.hash_password(password), email.split("@")[0], is_admin=True
-        )
+        user = await uow.identity.add_user(email, password_hash, email.split("@")[0], is_admin=True)
     else:
-        await uow.identity.set_admin(found[0].id, credentials.hash_password(password))
+        await uow.identity.set_admin(found[0].id, password_hash)
         user = replace(found[0], is_admin=True)
     await uow.commit()
     return user
+
+
+async def find_merchant(uow: UnitOfWork, handle: str) -> Merchant | None:
+    """A merchant by handle as a caller typed it; None, without a query, for what no handle can be."""
+    handle = handle.strip().lower()
+    if not MERCHANT_HANDLE_RE.fullmatch(handle):
+        return None
+    return await uow.identity.get_merchant_by_handle(handle)

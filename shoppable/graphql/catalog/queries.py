@@ -7,11 +7,11 @@ import strawberry
 from shoppable.domain.catalog.records import Product as ProductRecord
 from shoppable.domain.catalog.service import (
     list_products,
-    merchant_by_handle,
     product_by_handles,
     search_text_problem,
     visible_products,
 )
+from shoppable.domain.identity import service as identity
 from shoppable.domain.pagination import Page
 from shoppable.graphql.catalog.types import Merchant, Product
 from shoppable.graphql.context import Info
@@ -26,7 +26,7 @@ NO_PRODUCTS: Page[ProductRecord] = Page(items=[], keys=[], has_next=False)
 class CatalogQueries:
     @strawberry.field
     async def merchant(self, info: Info, handle: str) -> Merchant | None:
-        found = await merchant_by_handle(info.context.uow, handle)
+        found = await identity.find_merchant(info.context.uow, handle)
         return Merchant.of(found) if found else None
 
     @strawberry.field(description="By global id, or by merchant handle + product handle.")
@@ -61,7 +61,7 @@ class CatalogQueries:
         request = page_request(info.context.cursors, "products", first, after)
         merchant_id = None
         if merchant_handle:
-            merchant = await merchant_by_handle(info.context.uow, merchant_handle)
+            merchant = await identity.find_merchant(info.context.uow, merchant_handle)
             if merchant is None:
                 return connection(info.context.cursors, "products", NO_PRODUCTS, Product.of)
             merchant_id = merchant.id

@@ -76,7 +76,11 @@ class FeedMutations:
     async def track_events(self, info: Info, input: TrackEventsInput) -> TrackEventsPayload:
         context = info.context
         result = await events.track(
-            context.uow, context.actor, [_event(e) for e in input.events], context.services.clock()
+            context.uow,
+            context.actor,
+            [_event(e) for e in input.events],
+            context.services.clock(),
+            rate_limits=context.services.rate_limits,
         )
         return TrackEventsPayload(
             accepted=result.accepted, duplicates=result.duplicates, user_errors=user_errors(result.errors)
@@ -85,11 +89,17 @@ class FeedMutations:
     @mutation(description='"Not interested": never show this post, product, creator or merchant again.')
     async def hide_from_feed(self, info: Info, input: HideFromFeedInput) -> HideFromFeedPayload:
         subject = _subject(input.subject_id)
-        await hides.set_hidden(info.context.uow, info.context.actor, subject, hidden=True)
+        context = info.context
+        await hides.set_hidden(
+            context.uow, context.actor, subject, hidden=True, rate_limits=context.services.rate_limits
+        )
         return HideFromFeedPayload(hidden=True)
 
     @mutation(description="Undo hideFromFeed.")
     async def unhide_from_feed(self, info: Info, input: HideFromFeedInput) -> HideFromFeedPayload:
         subject = _subject(input.subject_id)
-        await hides.set_hidden(info.context.uow, info.context.actor, subject, hidden=False)
+        context = info.context
+        await hides.set_hidden(
+            context.uow, context.actor, subject, hidden=False, rate_limits=context.services.rate_limits
+        )
         return HideFromFeedPayload(hidden=False)

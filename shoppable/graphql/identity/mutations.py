@@ -52,21 +52,18 @@ class ConsentPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _tokens(info: Info) -> service.TokenConfig:
-    settings = info.context.settings
-    return service.TokenConfig(secret=settings.secret_key, ttl_seconds=settings.token_ttl_seconds)
-
-
 @strawberry.type
 class IdentityMutations:
     @mutation()
     async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
-        result = await service.sign_up(info.context.uow, _tokens(info), input.to_domain())
+        context = info.context
+        result = await service.sign_up(context.uow, context.services, context.actor, input.to_domain())
         return AuthPayload(token=result.token, user=User.of(result.user))
 
     @mutation()
     async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
-        result = await service.log_in(info.context.uow, _tokens(info), input.to_domain())
+        context = info.context
+        result = await service.log_in(context.uow, context.services, context.actor, input.to_domain())
         return AuthPayload(token=result.token, user=User.of(result.user))
 
     @mutation(description="Turn personalization, analytics or marketing consent on or off.")

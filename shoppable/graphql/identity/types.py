@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from shoppable.domain.content import creators, engagement
+from shoppable.domain.identity import policy
 from shoppable.domain.identity.consent import Consent as ConsentRecord
 from shoppable.domain.identity.records import User as UserRecord
 from shoppable.graphql.catalog.types import Merchant
@@ -36,7 +37,9 @@ class Consent:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="An account, seen by its owner (and admins) only; creators are public as `Creator`."
+)
 class User(Node):
     display_name: str
     is_admin: bool
@@ -89,6 +92,8 @@ class Viewer:
 
 @node_type("User")
 async def _user_node(info: Info, pk: int) -> User | None:
-    # Users are public by display name only (creators' pages link to them); emails stay private.
+    # Creators are the public people (the `Creator` type); a user account is its owner's business.
+    if not policy.can_see_user(info.context.actor, pk):
+        return None
     user = await info.context.uow.identity.get_user(pk)
     return User.of(user) if user else None

@@ -27,6 +27,7 @@ from shoppable.domain.content.records import (
     UploadStatus,
 )
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.rate_limits import UNLIMITED, RateLimiter
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -259,6 +260,7 @@ class FakeMediaServices:
 
     media: FakeMediaStore = field(default_factory=FakeMediaStore)
     media_limits: MediaLimits = field(default_factory=MediaLimits)
+    rate_limits: RateLimiter = UNLIMITED
     now: datetime = NOW
 
     def clock(self) -> datetime:

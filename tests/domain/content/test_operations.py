@@ -13,6 +13,7 @@ from shoppable.domain.content.records import DisclosureKind, ModerationReason, P
 from shoppable.domain.errors import DomainError, ErrorCode
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.rate_limits import UNLIMITED
 from tests.domain.content.fakes import NOW, FakeMediaServices, FakeUnitOfWork
 
 ANA, BEA = Actor(user_id=1), Actor(user_id=2)
@@ -125,12 +126,14 @@ async def test_a_creator_cannot_report_their_own_post() -> None:
     post = await posts.create_post(uow, ANA, posts.PostDraft(media_ids=(photo,)))
     await posts.publish_post(uow, ANA, post.id)
     with pytest.raises(DomainError) as own:
-        await moderation.report_post(uow, ANA, moderation.ReportDraft(post.id, ModerationReason.SPAM))
+        await moderation.report_post(
+            uow, ANA, moderation.ReportDraft(post.id, ModerationReason.SPAM), rate_limits=UNLIMITED
+        )
     assert errors(own) == {(("postId",), ErrorCode.INVALID)}
     report = moderation.ReportDraft(post.id, ModerationReason.SPAM, "  spam  ")
-    assert (await moderation.report_post(uow, BEA, report)).details == "spam"
+    assert (await moderation.report_post(uow, BEA, report, rate_limits=UNLIMITED)).details == "spam"
     with pytest.raises(DomainError) as again:
-        await moderation.report_post(uow, BEA, report)
+        await moderation.report_post(uow, BEA, report, rate_limits=UNLIMITED)
     assert errors(again) == {(("postId",), ErrorCode.DUPLICATE)}
 
 

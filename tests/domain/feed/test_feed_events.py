@@ -17,6 +17,7 @@ from shoppable.domain.feed.events import (
 )
 from shoppable.domain.feed.model import Channel, EventType, Malformed
 from shoppable.domain.identity.actor import Actor
+from shoppable.domain.rate_limits import UNLIMITED
 from tests.domain.feed.fakes import NOW, FakeUnitOfWork
 
 SHOPPER = Actor(user_id=3, analytics_consent=True)
@@ -53,7 +54,7 @@ async def test_each_invalid_event_is_reported_at_the_callers_index() -> None:
         view(8, ("Post", post), position=-1),
         view(9, ("Product", product), type=EventType.PURCHASE, channel=Channel.APP, position=3),
     ]
-    result = await track(uow, SHOPPER, events, NOW)
+    result = await track(uow, SHOPPER, events, NOW, rate_limits=UNLIMITED)
     assert [(e.field, e.code) for e in result.errors] == [
         (("events", 1, "subjectId"), ErrorCode.INVALID),
         (("events", 2, "occurredAt"), ErrorCode.INVALID),
@@ -71,28 +72,32 @@ async def test_each_invalid_event_is_reported_at_the_callers_index() -> None:
 
 async def test_an_event_sent_twice_is_stored_once() -> None:
     uow, post, _ = world()
-    first = await track(uow, SHOPPER, [view(1, ("Post", post)), view(1, ("Post", post))], NOW)
+    first = await track(
+        uow, SHOPPER, [view(1, ("Post", post)), view(1, ("Post", post))], NOW, rate_limits=UNLIMITED
+    )
     assert (first.accepted, first.duplicates) == (1, 1)
-    again = await track(uow, SHOPPER, [view(1, ("Post", post)), view(2)], NOW)
+    again = await track(uow, SHOPPER, [view(1, ("Post", post)), view(2)], NOW, rate_limits=UNLIMITED)
     assert (again.accepted, again.duplicates) == (1, 1)
     # Event ids are per sender: another device may use the same id.
-    device = await track(uow, Actor(device_id="watch-9"), [view(1, ("Post", post))], NOW)
+    device = await track(
+        uow, Actor(device_id="watch-9"), [view(1, ("Post", post))], NOW, rate_limits=UNLIMITED
+    )
     assert device.accepted == 1 and uow.feed.events[-1].device_id == "watch-9"
 
 
 async def test_nothing_valid_writes_nothing() -> None:
     uow, _, _ = world()
-    result = await track(uow, SHOPPER, [view(1, MALFORMED)], NOW)
+    result = await track(uow, SHOPPER, [view(1, MALFORMED)], NOW, rate_limits=UNLIMITED)
     assert result.accepted == 0 and uow.commits == 0 and not uow.writing
 
 
 async def test_callers_without_identity_and_oversized_batches_are_refused() -> None:
     uow, _, _ = world()
     with pytest.raises(DomainError) as nobody:
-        await track(uow, Actor(), [view(1)], NOW)
+        await track(uow, Actor(), [view(1)], NOW, rate_limits=UNLIMITED)
     assert nobody.value.errors[0].code is ErrorCode.UNAUTHENTICATED
     with pytest.raises(DomainError) as too_many:
-        await track(uow, SHOPPER, [view(n) for n in range(MAX_EVENTS + 1)], NOW)
+        await track(uow, SHOPPER, [view(n) for n in range(MAX_EVENTS + 1)], NOW, rate_limits=UNLIMITED)
     assert too_many.value.errors[0].field == ("events",)
     assert too_many.value.errors[0].code is ErrorCode.LIMIT_EXCEEDED
 

@@ -9,6 +9,7 @@ from shoppable.domain.errors import DomainError, ErrorCode
 from shoppable.domain.feed.hides import NOT_FOUND_MESSAGE, set_hidden
 from shoppable.domain.feed.model import MALFORMED, Malformed
 from shoppable.domain.identity.actor import Actor
+from shoppable.domain.rate_limits import UNLIMITED
 from tests.domain.feed.fakes import FakeUnitOfWork
 
 SHOPPER = Actor(user_id=5)
@@ -17,11 +18,13 @@ SHOPPER = Actor(user_id=5)
 async def test_hide_and_unhide() -> None:
     uow = FakeUnitOfWork()
     uow.feed.add_post(9)
-    await set_hidden(uow, SHOPPER, ("Creator", 9), hidden=True)
-    await set_hidden(uow, SHOPPER, ("Creator", 9), hidden=True)
+    await set_hidden(uow, SHOPPER, ("Creator", 9), hidden=True, rate_limits=UNLIMITED)
+    await set_hidden(uow, SHOPPER, ("Creator", 9), hidden=True, rate_limits=UNLIMITED)
     assert uow.feed.hides == {(5, "Creator", 9)} and uow.commits == 2
-    await set_hidden(uow, SHOPPER, ("Creator", 9), hidden=False)
-    await set_hidden(uow, SHOPPER, ("Merchant", 1), hidden=False)  # never hidden: no error
+    await set_hidden(uow, SHOPPER, ("Creator", 9), hidden=False, rate_limits=UNLIMITED)
+    await set_hidden(
+        uow, SHOPPER, ("Merchant", 1), hidden=False, rate_limits=UNLIMITED
+    )  # never hidden: no error
     assert uow.feed.hides == set()
 
 
@@ -60,6 +63,6 @@ async def test_refusals(
 ) -> None:
     uow = FakeUnitOfWork()
     with pytest.raises(DomainError) as refused:
-        await set_hidden(uow, actor, subject, hidden=True)
+        await set_hidden(uow, actor, subject, hidden=True, rate_limits=UNLIMITED)
     assert [(e.field, e.code) for e in refused.value.errors] == [(field, code)]
     assert uow.feed.hides == set() and uow.commits == 0

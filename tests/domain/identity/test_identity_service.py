@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -12,21 +12,34 @@ from shoppable.domain.identity import service as identity
 from shoppable.domain.identity.actor import ANONYMOUS, Actor
 from shoppable.domain.identity.consent import CURRENT_POLICY_VERSION
 from shoppable.domain.identity.service import ConsentChanges, LogIn, NewMerchant, SignUp, TokenConfig
+from shoppable.domain.rate_limits import UNLIMITED, RateLimiter
 from tests.domain.in_memory import InMemoryUnitOfWork
 
 TOKENS = TokenConfig(secret="unit-test-secret-0123456789abcdefghij", ttl_seconds=3600)
 PASSWORD = "correct horse battery"
 
 
+@dataclass
+class FakeIdentityServices:
+    tokens: TokenConfig = TOKENS
+    rate_limits: RateLimiter = UNLIMITED
+
+
+SERVICES = FakeIdentityServices()
+
+
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 is slow on purpose; these tests are about the rules around it."""
-    monkeypatch.setattr(credentials, "hash_password", lambda password: f"hashed:{password}")
-    monkeypatch.setattr(
-        credentials,
-        "verify_password",
-        lambda password_hash, password: password_hash is not None and password_hash == f"hashed:{password}",
-    )
+
+    async def hash_password(password: str) -> str:
+        return f"hashed:{password}"
+
+    async def verify_password(password_hash: str | None, password: str) -> bool:
+        return password_hash is not None and password_hash == f"hashed:{password}"
+
+    monkeypatch.setattr(credentials, "hash_password", hash_password)
+    monkeypatch.setattr(credentials, "verify_password", verify_password)
 
 
 def codes(error: pytest.ExceptionInfo[DomainError]) -> dict[tuple[str | int, ...], ErrorCode]:
@@ -34,13 +47,15 @@ def codes(error: pytest.ExceptionInfo[DomainError]) -> dict[tuple[str | int, ...
 
 
 async def signed_up(uow: InMemoryUnitOfWork, email: str = "ana@example.com") -> Actor:
-    result = await identity.sign_up(uow, TOKENS, SignUp(email, PASSWORD, "Ana"))
+    result = await identity.sign_up(uow, SERVICES, ANONYMOUS, SignUp(email, PASSWORD, "Ana"))
     return await identity.authenticate(uow, TOKENS.secret, result.token, None)
 
 
 async def test_sign_up_normalizes_and_issues_a_token_for_the_new_user() -> None:
     uow = InMemoryUnitOfWork()
-    result = await identity.sign_up(uow, TOKENS, SignUp("  Ana@Example.COM ", PASSWORD, "  Ana  "))
+    result = await identity.sign_up(
+        uow, SERVICES, ANONYMOUS, SignUp("  Ana@Example.COM ", PASSWORD, "  Ana  ")
+    )
     assert result.user.email == "ana@example.com" and result.user.display_name == "Ana"
     assert credentials.read_token(TOKENS.secret, result.token).user_id == result.user.id
     assert uow.identity.password_hashes[result.user.id] == f"hashed:{PASSWORD}"
@@ -50,36 +65,36 @@ async def test_sign_up_normalizes_and_issues_a_token_for_the_new_user() -> None:
 async def test_sign_up_reports_every_bad_field_and_writes_nothing() -> None:
     uow = InMemoryUnitOfWork()
     with pytest.raises(DomainError) as bad:
-        await identity.sign_up(uow, TOKENS, SignUp("not-an-email", "short", " "))
+        await identity.sign_up(uow, SERVICES, ANONYMOUS, SignUp("not-an-email", "short", " "))
     assert codes(bad) == {
         ("email",): ErrorCode.INVALID,
         ("password",): ErrorCode.INVALID,
         ("displayName",): ErrorCode.INVALID,
     }
     with pytest.raises(DomainError) as long:
-        await identity.sign_up(uow, TOKENS, SignUp("ana@example.com", "x" * 257, "Ana"))
+        await identity.sign_up(uow, SERVICES, ANONYMOUS, SignUp("ana@example.com", "x" * 257, "Ana"))
     assert codes(long) == {("password",): ErrorCode.TOO_LARGE}
     assert uow.identity.users == {} and uow.commits == 0
 
 
 async def test_sign_up_twice_with_one_email_is_a_conflict_whatever_its_case() -> None:
     uow = InMemoryUnitOfWork()
-    await identity.sign_up(uow, TOKENS, SignUp("ana@example.com", PASSWORD, "Ana"))
+    await identity.sign_up(uow, SERVICES, ANONYMOUS, SignUp("ana@example.com", PASSWORD, "Ana"))
     with pytest.raises(DomainError) as again:
-        await identity.sign_up(uow, TOKENS, SignUp("ANA@example.com", PASSWORD, "Other"))
+        await identity.sign_up(uow, SERVICES, ANONYMOUS, SignUp("ANA@example.com", PASSWORD, "Other"))
     assert codes(again) == {("email",): ErrorCode.CONFLICT}
     assert len(uow.identity.users) == 1
 
 
 async def test_log_in_answers_wrong_password_and_unknown_email_alike() -> None:
     uow = InMemoryUnitOfWork()
-    await identity.sign_up(uow, TOKENS, SignUp("ana@example.com", PASSWORD, "Ana"))
-    ok = await identity.log_in(uow, TOKENS, LogIn(" Ana@example.com", PASSWORD))
+    await identity.sign_up(uow, SERVICES, ANONYMOUS, SignUp("ana@example.com", PASSWORD, "Ana"))
+    ok = await identity.log_in(uow, SERVICES, ANONYMOUS, LogIn(" Ana@example.com", PASSWORD))
     assert ok.user.email == "ana@example.com"
     failures = []
     for form in (LogIn("ana@example.com", "not the password"), LogIn("ghost@example.com", PASSWORD)):
         with pytest.raises(DomainError) as failed:
-            await identity.log_in(uow, TOKENS, form)
+            await identity.log_in(uow, SERVICES, ANONYMOUS, form)
         failures.append(failed.value.errors)
     assert failures[0] == failures[1]
     assert failures[0][0].code is ErrorCode.UNAUTHENTICATED and failures[0][0].field == ("password",)
@@ -204,7 +219,7 @@ async def test_create_admin_creates_or_promotes() -> None:
     uow = InMemoryUnitOfWork()
     new = await identity.create_admin(uow, "Root@Example.com", PASSWORD)
     assert new.is_admin and new.email == "root@example.com" and new.display_name == "root"
-    user = (await identity.sign_up(uow, TOKENS, SignUp("ana@example.com", PASSWORD, "Ana"))).user
+    user = (await identity.sign_up(uow, SERVICES, ANONYMOUS, SignUp("ana@example.com", PASSWORD, "Ana"))).user
     promoted = await identity.create_admin(uow, "ana@example.com", "a new password!")
     assert promoted.id == user.id and promoted.is_admin
     assert uow.identity.users[user.id].is_admin

@@ -53,7 +53,10 @@ class ReportPostPayload:
 class ModerationMutations:
     @mutation(description="Report a published post to the moderators (once per post).")
     async def report_post(self, info: Info, input: ReportPostInput) -> ReportPostPayload:
-        report = await moderation.report_post(info.context.uow, info.context.actor, input.to_domain())
+        context = info.context
+        report = await moderation.report_post(
+            context.uow, context.actor, input.to_domain(), rate_limits=context.services.rate_limits
+        )
         return ReportPostPayload(report=PostReport.of(report))
 
     @mutation(description="Moderators: take a post down, with a statement of reasons for its creator.")
