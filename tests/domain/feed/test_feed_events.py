@@ -108,31 +108,43 @@ async def test_a_sender_stores_at_most_the_quota_per_window_and_the_excess_is_re
     sent = 0
     while sent < MAX_EVENTS_PER_WINDOW - 3:
         step = min(MAX_EVENTS, MAX_EVENTS_PER_WINDOW - 3 - sent)
-        result = await track(uow, device, [view(sent + n, ("Post", post)) for n in range(step)], NOW)
+        result = await track(
+            uow, device, [view(sent + n, ("Post", post)) for n in range(step)], NOW, rate_limits=UNLIMITED
+        )
         assert result.accepted == step and not result.errors
         sent += step
-    over = await track(uow, device, [view(10_000 + n, ("Post", post)) for n in range(5)], NOW)
+    over = await track(
+        uow, device, [view(10_000 + n, ("Post", post)) for n in range(5)], NOW, rate_limits=UNLIMITED
+    )
     assert over.accepted == 3
     assert [(e.field, e.code) for e in over.errors] == [
         (("events", 3), ErrorCode.LIMIT_EXCEEDED),
         (("events", 4), ErrorCode.LIMIT_EXCEEDED),
     ]
     # A retry of what was stored is no new event: duplicates, never refused for the quota.
-    retry = await track(uow, device, [view(10_000 + n, ("Post", post)) for n in range(3)], NOW)
+    retry = await track(
+        uow, device, [view(10_000 + n, ("Post", post)) for n in range(3)], NOW, rate_limits=UNLIMITED
+    )
     assert (retry.accepted, retry.duplicates, retry.errors) == (0, 3, [])
     # Each sender has its own quota, and the window moves on.
-    assert (await track(uow, SHOPPER, [view(1, ("Post", post))], NOW)).accepted == 1
+    assert (await track(uow, SHOPPER, [view(1, ("Post", post))], NOW, rate_limits=UNLIMITED)).accepted == 1
     later = NOW + RATE_WINDOW + timedelta(seconds=1)
-    assert (await track(uow, device, [view(20_000, ("Post", post))], later)).accepted == 1
+    assert (
+        await track(uow, device, [view(20_000, ("Post", post))], later, rate_limits=UNLIMITED)
+    ).accepted == 1
     assert len(uow.feed.events) == MAX_EVENTS_PER_WINDOW + 2
 
 
 async def test_without_analytics_consent_a_users_events_are_checked_and_not_kept() -> None:
     uow, post, _ = world()
     private = Actor(user_id=4, device_id="phone", personalization_consent=True)
-    result = await track(uow, private, [view(1, ("Post", post)), view(2, MALFORMED)], NOW)
+    result = await track(
+        uow, private, [view(1, ("Post", post)), view(2, MALFORMED)], NOW, rate_limits=UNLIMITED
+    )
     assert (result.accepted, result.duplicates) == (0, 0)
     assert [(e.field, e.code) for e in result.errors] == [(("events", 1, "subjectId"), ErrorCode.INVALID)]
     assert uow.feed.events == [] and uow.commits == 0  # not even as the device it sent from
-    kept = await track(uow, Actor(user_id=4, analytics_consent=True), [view(1, ("Post", post))], NOW)
+    kept = await track(
+        uow, Actor(user_id=4, analytics_consent=True), [view(1, ("Post", post))], NOW, rate_limits=UNLIMITED
+    )
     assert kept.accepted == 1 and uow.feed.events[0].user_id == 4

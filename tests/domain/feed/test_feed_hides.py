@@ -33,7 +33,7 @@ async def test_every_hideable_kind_that_exists_can_be_hidden() -> None:
     post, product = uow.feed.add_post(9), uow.feed.add_product(4)
     subjects = [("Post", post), ("Product", product), ("Creator", 9), ("Merchant", 4)]
     for subject in subjects:
-        await set_hidden(uow, SHOPPER, subject, hidden=True)
+        await set_hidden(uow, SHOPPER, subject, hidden=True, rate_limits=UNLIMITED)
     assert uow.feed.hides == {(5, kind, pk) for kind, pk in subjects}
 
 
@@ -41,12 +41,14 @@ async def test_every_hideable_kind_that_exists_can_be_hidden() -> None:
 async def test_what_does_not_exist_or_is_not_visible_cannot_be_hidden(kind: str) -> None:
     uow = FakeUnitOfWork()  # nothing exists (the fake's existing_subjects is what a shopper may see)
     with pytest.raises(DomainError) as refused:
-        await set_hidden(uow, SHOPPER, (kind, 424242), hidden=True)
+        await set_hidden(uow, SHOPPER, (kind, 424242), hidden=True, rate_limits=UNLIMITED)
     assert [(e.field, e.code, e.message) for e in refused.value.errors] == [
         (("subjectId",), ErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE)
     ]
     assert uow.feed.hides == set() and uow.commits == 0
-    await set_hidden(uow, SHOPPER, (kind, 424242), hidden=False)  # showing again is always allowed
+    await set_hidden(
+        uow, SHOPPER, (kind, 424242), hidden=False, rate_limits=UNLIMITED
+    )  # showing again is always allowed
 
 
 @pytest.mark.parametrize(
