@@ -69,14 +69,14 @@ async def seed(url: str, media_dir: Path, posts: int) -> tuple[str, str]:
     from shoppable.storage.catalog import SqlCatalogRepository
     from shoppable.storage.db import Database
     from shoppable.storage.identity import SqlIdentityRepository
-    from shoppable.storage.imaging import render_image
+    from shoppable.storage.imaging import ImageRenderer
     from shoppable.storage.media_local import LocalMediaStore, UploadTokenSigner
 
     database = Database(url)
     store = LocalMediaStore(media_dir, "http://127.0.0.1", UploadTokenSigner(BENCH_SECRET))
     # What upload operations need (domain.content.ports.MediaServices), without the app's Services.
     media_services = SimpleNamespace(
-        media=store, images=render_image, media_limits=MediaLimits(), clock=lambda: datetime.now(UTC)
+        media=store, images=ImageRenderer(), media_limits=MediaLimits(), clock=lambda: datetime.now(UTC)
     )
     uow = database.unit_of_work(write=True)
     identity = SqlIdentityRepository(uow)
