@@ -127,7 +127,7 @@ media { id kind url }
 productTags { mediaIndex x y timestampMs
   product { id title availability priceRange { minPrice { amount currencyCode } } }
   sku { id sku price { amount currencyCode } availability } }
-disclosure { kind label partner { id name } }
+disclosure { kind label partnershipStatus partner { id name } }
 """
 CREATE_POST = f"""
 mutation($input: CreatePostInput!) {{ createPost(input: $input) {{ post {{ {POST_FIELDS} }} {USER_ERRORS} }} }}

@@ -18,6 +18,7 @@ from shoppable.domain.content.records import (
     ModerationAction,
     ModerationDecision,
     ModerationReason,
+    PartnershipStatus,
     Post,
     PostContent,
     PostReport,
@@ -303,6 +304,8 @@ class ContentRepository(Protocol):
         ...
 
     async def delete_post(self, post_id: int, at: datetime) -> None: ...
+
+    async def set_partnership_status(self, post_id: int, status: PartnershipStatus) -> None: ...
 
     async def get_posts(self, ids: Sequence[int]) -> list[Post]: ...
 

@@ -12,6 +12,12 @@ def can_manage_catalog(actor: Actor, merchant_id: int) -> bool:
     return actor.manages(merchant_id)
 
 
+def can_answer_partnership(actor: Actor, merchant_id: int) -> bool:
+    """Naming a merchant as a creator's partner is agreed by its people (owners, admins), never by
+    an API key."""
+    return actor.user_id is not None and actor.manages(merchant_id)
+
+
 def can_see_product(actor: Actor, merchant_id: int, status: str) -> bool:
     """Shoppers and anonymous callers see ACTIVE products; the merchant and admins see all."""
     return status == ProductStatus.ACTIVE or actor.manages(merchant_id)

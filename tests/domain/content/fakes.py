@@ -18,6 +18,7 @@ from shoppable.domain.content.records import (
     Media,
     MediaRendition,
     ModerationReason,
+    PartnershipStatus,
     Post,
     PostContent,
     PostReport,
@@ -181,6 +182,11 @@ class FakeContent:
             for i, t in enumerate(content.tags)
         ]
         return post_id
+
+    async def set_partnership_status(self, post_id: int, status: PartnershipStatus) -> None:
+        post = self.posts[post_id]
+        assert post.disclosure is not None
+        self.posts[post_id] = replace(post, disclosure=replace(post.disclosure, status=status))
 
     async def get_posts(self, ids: Sequence[int]) -> list[Post]:
         return [self.posts[i] for i in ids if i in self.posts]
