@@ -339,7 +339,7 @@ async def test_s3_form_upload_is_copied_verified_and_served_from_the_bucket(
     assert media["url"].startswith(prefix) and media["url"].endswith(".w700.webp")
     keys = s3_keys(store)
     assert [k for k in keys if k.startswith("uploads/")] == []
-    assert len(keys) == 3  # the renditions; the original is not kept
+    assert len(keys) == 3 and all(k.endswith(".webp") for k in keys)  # renditions; no original is kept
     rendition = store.client.get_object(
         Bucket=store.bucket, Key=media["url"].removeprefix(prefix[: -len("media/")])
     )
