@@ -70,7 +70,7 @@ async def seed(url: str, media_dir: Path, posts: int) -> tuple[str, str]:
     from shoppable.storage.catalog import SqlCatalogRepository
     from shoppable.storage.db import Database
     from shoppable.storage.identity import SqlIdentityRepository
-    from shoppable.storage.imaging import render_image
+    from shoppable.storage.imaging import ImageRenderer
     from shoppable.storage.media_local import LocalMediaStore, UploadTokenSigner
 
     database = Database(url)
@@ -78,7 +78,7 @@ async def seed(url: str, media_dir: Path, posts: int) -> tuple[str, str]:
     # What upload operations need (domain.content.ports.MediaServices), without the app's Services.
     media_services = SimpleNamespace(
         media=store,
-        images=render_image,
+        images=ImageRenderer(),
         media_limits=MediaLimits(),
         clock=lambda: datetime.now(UTC),
         rate_limits=UNLIMITED,

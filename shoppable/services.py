@@ -16,7 +16,7 @@ from shoppable.domain.identity.credentials import TokenConfig
 from shoppable.domain.rate_limits import RateLimiter
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
-from shoppable.storage.imaging import render_image
+from shoppable.storage.imaging import ImageRenderer
 from shoppable.storage.media_stores import media_store_for
 from shoppable.storage.models import ModelStore
 from shoppable.storage.rate_limits import LimitsRateLimiter
@@ -72,7 +72,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         settings=settings,
         database=database,
         media=media_store_for(settings),
-        images=render_image,
+        images=ImageRenderer(),
         snapshots=SnapshotCache(settings.feed_snapshot_ttl_seconds),
         plans=CandidatePlanCache(),
         models=ModelStore(settings.model_dir),

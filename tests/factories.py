@@ -127,7 +127,7 @@ media { id kind url }
 productTags { mediaIndex x y timestampMs
   product { id title availability priceRange { minPrice { amount currencyCode } } }
   sku { id sku price { amount currencyCode } availability } }
-disclosure { kind label partner { id name } }
+disclosure { kind label partnershipStatus partner { id name } }
 """
 CREATE_POST = f"""
 mutation($input: CreatePostInput!) {{ createPost(input: $input) {{ post {{ {POST_FIELDS} }} {USER_ERRORS} }} }}
@@ -152,16 +152,37 @@ def make_image(width: int = 700, height: int = 500, fmt: str = "PNG", color: tup
     return buffer.getvalue()
 
 
-def make_mp4(duration_ms: int, media_bytes: int = 4000) -> bytes:
-    """A minimal fast-start MP4: `ftyp`, `moov/mvhd` with the duration, and an `mdat` of zeros."""
+def make_mp4(duration_ms: int, media_bytes: int = 4000, *, handler: bytes = b"vide") -> bytes:
+    """A minimal fast-start MP4: `ftyp`, `moov` (`mvhd` with the duration and one track whose handler
+    is `handler`, with a sample table of 4 samples in the `mdat`), then an `mdat` of zeros."""
     import struct
 
     def box(kind: bytes, payload: bytes) -> bytes:
         return struct.pack(">I", 8 + len(payload)) + kind + payload
 
+    def full(kind: bytes, payload: bytes) -> bytes:
+        return box(kind, bytes(4) + payload)
+
     ftyp = box(b"ftyp", b"isom" + bytes(4) + b"isomiso2avc1mp41")
-    mvhd = box(b"mvhd", bytes(4) + struct.pack(">IIII", 0, 0, 1000, duration_ms) + bytes(80))
-    return ftyp + box(b"moov", mvhd + box(b"trak", bytes(64))) + box(b"mdat", bytes(media_bytes))
+    mvhd = full(b"mvhd", struct.pack(">IIII", 0, 0, 1000, duration_ms) + bytes(80))
+    samples = 4
+    sample_size = media_bytes // samples
+
+    def moov(mdat_offset: int) -> bytes:
+        stbl = box(
+            b"stbl",
+            full(b"stsd", struct.pack(">I", 1) + box(b"avc1", bytes(78)))
+            + full(b"stts", struct.pack(">III", 1, samples, 1000))
+            + full(b"stsc", struct.pack(">IIII", 1, 1, samples, 1))
+            + full(b"stsz", struct.pack(">II", 0, samples) + struct.pack(">I", sample_size) * samples)
+            + full(b"stco", struct.pack(">II", 1, mdat_offset)),
+        )
+        hdlr = full(b"hdlr", bytes(4) + handler + bytes(12) + b"VideoHandler\x00")
+        mdia = box(b"mdia", full(b"mdhd", bytes(20)) + hdlr + box(b"minf", full(b"vmhd", bytes(8)) + stbl))
+        return box(b"moov", mvhd + box(b"trak", full(b"tkhd", bytes(80)) + mdia))
+
+    mdat_offset = len(ftyp) + len(moov(0)) + 8
+    return ftyp + moov(mdat_offset) + box(b"mdat", bytes(media_bytes))
 
 
 async def become_creator(gql: Any, token: str, handle: str | None = None, **extra: Any) -> dict[str, Any]:

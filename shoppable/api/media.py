@@ -9,11 +9,13 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from litestar import Request, Response, get, put
+from litestar import Request, Response, route
 from litestar.datastructures import State
 from litestar.response import File
 
+from shoppable.api.dependencies import DEPENDENCIES, RequestUnitOfWork
 from shoppable.api.problems import Problem
+from shoppable.domain.content import uploads
 from shoppable.domain.content.ports import DirectMedia, UploadRejected
 
 STATUS_OF = {
@@ -42,33 +44,51 @@ def _content_length(request: Request[Any, Any, Any]) -> int | None:
     return int(raw)
 
 
-@put("/v1/uploads/{token:str}", request_max_body_size=None, status_code=204, include_in_schema=False)
-async def receive_media_upload(request: Request[Any, Any, Any], state: State, token: str) -> Response[None]:
+def _refused(exc: UploadRejected) -> Problem:
+    status = STATUS_OF.get(exc.code, 400)
+    return Problem(status, HTTPStatus(status).phrase, str(exc), slug=exc.code.lower().replace("_", "-"))
+
+
+@route(
+    "/v1/uploads/{token:str}",
+    http_method="PUT",
+    request_max_body_size=None,
+    status_code=204,
+    include_in_schema=False,
+    dependencies={"uow": DEPENDENCIES["uow"], "services": DEPENDENCIES["services"]},
+)
+async def receive_media_upload(
+    request: Request[Any, Any, Any], state: State, token: str, uow: RequestUnitOfWork
+) -> Response[None]:
     """The target of a local-disk createUpload: the raw file as the body, with its Content-Type.
 
     The token (signed, expiring) names the one key, type and size allowed; the body is streamed to
     disk and refused the moment it breaks the grant (413 too large, 415 wrong type, 403 bad or
-    expired token, 409 already received), leaving nothing behind.
+    expired token, 409 already received or the upload already completed or refused), leaving
+    nothing behind.
     """
     store = _direct_media(state)
+    try:
+        key = store.granted_key(token)
+    except UploadRejected as exc:
+        raise _refused(exc) from None
+    pending = await uploads.awaits_bytes(uow, key)
+    await uow.close()  # no connection held while the body streams in
+    if not pending:
+        raise Problem(409, "Conflict", "This upload is already complete or was refused.", slug="conflict")
     try:
         await store.receive(
             token, request.stream(), request.headers.get("content-type"), _content_length(request)
         )
     except UploadRejected as exc:
-        status = STATUS_OF.get(exc.code, 400)
-        raise Problem(
-            status,
-            HTTPStatus(status).phrase,
-            str(exc),
-            slug=exc.code.lower().replace("_", "-"),
-        ) from None
+        raise _refused(exc) from None
     return Response(None, status_code=204)
 
 
-@get("/media/{key:path}", include_in_schema=False)
+@route("/media/{key:path}", http_method=["GET", "HEAD"], include_in_schema=False)
 async def serve_media(state: State, key: str) -> File:
-    """A stored file with the content type of its key and cache-forever headers (keys never change)."""
+    """A stored file under `media/` with the content type of its key and cache-forever headers (keys
+    never change); HEAD answers the same headers without the body."""
     found = _direct_media(state).served_file(key.lstrip("/"))
     if found is None:
         raise Problem(404, "Not Found", "No such media.")

@@ -27,6 +27,7 @@ import jwt
 from shoppable.domain.content.media import (
     SNIFF_BYTES,
     content_type_for_key,
+    is_served_key,
     is_valid_object_key,
     normalize_content_type,
     same_media_type,
@@ -164,9 +165,10 @@ class LocalMediaStore:
     def resolve_path(self, key: str) -> Path | None:
         """The existing regular file to serve for `GET /media/{key}`, or None (answer 404).
 
-        Refuses invalid keys and anything whose real path (after symlinks) is outside the root.
+        Only keys under `media/` are served (never an upload, which a client wrote); refuses invalid
+        keys and anything whose real path (after symlinks) is outside the root.
         """
-        if not is_valid_object_key(key):
+        if not is_served_key(key):
             return None
         try:
             real = (self.root / key).resolve(strict=True)
@@ -213,6 +215,9 @@ class LocalMediaStore:
     ) -> int:
         grant = self.verify_upload_token(token)
         return await receive_upload(self, grant, body, content_type, content_length=content_length)
+
+    def granted_key(self, token: str) -> str:
+        return self.verify_upload_token(token).key
 
     def served_file(self, key: str) -> ServedFile | None:
         path = self.resolve_path(key)
@@ -307,9 +312,15 @@ class LocalMediaStore:
     async def list_keys(self, prefix: str, older_than: datetime) -> AsyncIterator[str]:
         cutoff = older_than.timestamp()
 
+        # Walk only the directory the prefix names, not the whole store.
+        directory_key = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = self.root / directory_key if directory_key else self.root
+
         def scan() -> list[str]:
-            found = []
-            for directory, subdirectories, files in os.walk(self.root):
+            found: list[str] = []
+            if (directory_key and not is_valid_object_key(directory_key)) or not start.is_dir():
+                return found
+            for directory, subdirectories, files in os.walk(start):
                 subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
                 for name in files:
                     path = Path(directory, name)

@@ -92,7 +92,7 @@ async def test_local_upload_is_verified_processed_and_served(
     assert served.content.startswith(b"RIFF")
     files = stored_files(settings.media_dir)
     assert [f for f in files if f.startswith("uploads/")] == []  # the upload was moved under media/
-    assert len([f for f in files if f.startswith("media/")]) == 4  # original + 3 renditions
+    assert len([f for f in files if f.startswith("media/")]) == 3  # 3 renditions; the original is not kept
 
     again = await complete_upload(gql, creator["token"], upload["id"])
     assert again["media"]["id"] == media["id"]  # completing twice is completing once
@@ -205,6 +205,7 @@ async def test_someone_elses_upload_is_not_found(
 
 async def test_a_video_gets_its_duration(gql: GraphQL, client: AsyncTestClient[Any]) -> None:
     user = await sign_up(gql)
+    await become_creator(gql, user["token"])
     media = await upload_media(gql, client, user["token"], make_mp4(12_345), "video/mp4", "clip.mp4")
     assert (media["kind"], media["durationMs"], media["contentType"], media["renditions"]) == (
         "VIDEO",
@@ -220,6 +221,7 @@ async def test_files_with_the_right_magic_but_no_content_are_refused(
     gql: GraphQL, client: AsyncTestClient[Any], settings: Settings
 ) -> None:
     user = await sign_up(gql)
+    await become_creator(gql, user["token"])
     fake_png = b"\x89PNG\r\n\x1a\n" + bytes(800)  # passes sniffing, decodes to nothing
     headerless = make_mp4(5_000)[:32] + b"\x00\x00\x00\x10mdat" + bytes(8)  # ftyp, then no movie header
     for data, content_type, field in (
@@ -255,7 +257,7 @@ async def test_clean_up_removes_abandoned_uploads_but_not_media(
     assert await upload_rows(database) == []
     files = stored_files(settings.media_dir)
     assert [f for f in files if f.startswith("uploads/")] == []
-    assert len([f for f in files if f.startswith("media/")]) == 2  # the completed image and its rendition
+    assert len([f for f in files if f.startswith("media/")]) == 1  # the completed image's one rendition
     served = await client.get(kept["url"])
     assert served.status_code == 200
 
@@ -337,18 +339,18 @@ async def test_s3_form_upload_is_copied_verified_and_served_from_the_bucket(
     assert media["url"].startswith(prefix) and media["url"].endswith(".w700.webp")
     keys = s3_keys(store)
     assert [k for k in keys if k.startswith("uploads/")] == []
-    assert len(keys) == 4
+    assert len(keys) == 3 and all(k.endswith(".webp") for k in keys)  # renditions; no original is kept
     rendition = store.client.get_object(
         Bucket=store.bucket, Key=media["url"].removeprefix(prefix[: -len("media/")])
     )
     assert rendition["ContentType"] == "image/webp"
 
-    # A presigned POST can be replayed until it expires; the media lives at a key only we write.
-    original_key = "media/" + fields["key"].removeprefix("uploads/")
+    # A presigned POST can be replayed until it expires; the media lives at keys only we write.
+    rendition_key = media["url"].removeprefix(prefix[: -len("media/")])
+    before = store.client.get_object(Bucket=store.bucket, Key=rendition_key)["Body"].read()
     replay = await send_upload(client, upload, make_image(700, 500, "PNG", color=(0, 0, 0)))
     assert replay.status_code == 204
-    stored = store.client.get_object(Bucket=store.bucket, Key=original_key)["Body"].read()
-    assert stored == data
+    assert store.client.get_object(Bucket=store.bucket, Key=rendition_key)["Body"].read() == before
 
     # The media makes a shoppable post like any other.
     owner = await sign_up(gql)

@@ -1,17 +1,22 @@
-"""Image dimensions and WebP renditions: sizes, no upscaling, EXIF rotation, bomb guard, HEIC."""
+"""Image dimensions and WebP renditions: sizes, no upscaling, EXIF rotation, bomb guard, HEIC, WebP's
+size limit and the cap on concurrent decodes."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import struct
+import threading
+import time
 import zlib
 
 import pytest
 from PIL import Image
 
-from shoppable.domain.content.media import sniff_content_type
+from shoppable.domain.content.media import WEBP_MAX_SIDE, MediaLimits, sniff_content_type
+from shoppable.storage import imaging
 from shoppable.storage.imaging import (
-    HEIF_SUPPORTED,
+    ImageRenderer,
     ImageTooLarge,
     UndecodableImage,
     inspect_image,
@@ -162,10 +167,71 @@ def test_a_truncated_image_is_undecodable():
         process_image(png[: len(png) // 2])
 
 
-@pytest.mark.skipif(HEIF_SUPPORTED, reason="pillow-heif is installed, HEIC decodes")
-def test_heic_degrades_to_unknown_dimensions_and_no_renditions():
-    heic = struct.pack(">I", 24) + b"ftypheic\x00\x00\x00\x00mif1heic" + bytes(200)
-    assert inspect_image(heic) is None
-    assert make_renditions(heic) == []
+def gps_exif(orientation: int = 1) -> bytes:
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    exif[GPS_INFO] = {1: "N", 2: (48.0, 51.0, 29.0)}
+    return exif.tobytes()
+
+
+def test_an_iphone_heic_photo_gets_upright_renditions_without_its_gps_position():
+    raw = Image.new("RGB", (1200, 800), "blue")
+    raw.paste("red", (0, 0, 600, 800))
+    heic = encoded(raw, "HEIF", exif=gps_exif(orientation=6), quality=90)
+    assert sniff_content_type(heic) == "image/heic"
+    assert inspect_image(heic) == (800, 1200)
+
     processed = process_image(heic)
-    assert (processed.width, processed.height, processed.decodable) == (None, None, False)
+    assert (processed.width, processed.height) == (800, 1200)
+    assert [(r.width, r.height) for r in processed.renditions] == [(320, 480), (640, 960), (800, 1200)]
+    for rendition in processed.renditions:
+        served = decoded(rendition.data)
+        assert served.format == "WEBP"
+        assert not served.getexif() and "exif" not in served.info and "xmp" not in served.info
+    top = decoded(processed.renditions[0].data).convert("RGB").getpixel((160, 20))
+    assert top[0] > 200 and top[2] < 60  # the red left half is now on top
+
+
+def test_a_very_tall_image_gets_renditions_webp_can_encode():
+    """1000x17000 (a long screenshot): WebP stops at 16,383 pixels a side, so the largest rendition
+    is scaled to fit rather than failing every completion."""
+    processed = process_image(photo(1000, 17_000, "PNG"))
+    assert (processed.width, processed.height) == (1000, 17_000)
+    sizes = [(r.width, r.height) for r in processed.renditions]
+    assert sizes == [(320, 5440), (640, 10_880), (964, WEBP_MAX_SIDE)]
+    assert all(decoded(r.data).size == (r.width, r.height) for r in processed.renditions)
+
+
+def test_a_very_wide_image_is_capped_on_its_width_too():
+    assert imaging.rendition_sizes(40_000, 100, (320, 640, 1080, 20_000)) == [
+        (320, 1),
+        (640, 2),
+        (1080, 3),
+        (WEBP_MAX_SIDE, 41),
+    ]
+
+
+def test_big_images_are_reduced_before_they_are_converted():
+    processed = process_image(photo(6000, 4000, "PNG"))
+    assert [(r.width, r.height) for r in processed.renditions] == [(320, 213), (640, 427), (1080, 720)]
+
+
+async def test_at_most_the_configured_number_of_images_are_decoded_at_once(monkeypatch):
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def slow_process(data, widths, *, max_pixels):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return imaging.ProcessedImage(1, 1, [])
+
+    monkeypatch.setattr(imaging, "process_image", slow_process)
+    renderer = ImageRenderer(MediaLimits(max_concurrent_image_decodes=2))
+    await asyncio.gather(*(renderer(b"", (320,)) for _ in range(8)))
+    assert most == 2
+    assert MediaLimits().max_concurrent_image_decodes == 2

@@ -265,14 +265,23 @@ async def test_unsafe_keys_never_touch_disk(store, key):
 
 
 async def test_resolving_a_media_path_stays_inside_the_root(store, tmp_path):
-    await store.put("uploads/a.jpg", JPEG_BYTES, "image/jpeg")
-    assert store.resolve_path("uploads/a.jpg") == store.root / "uploads/a.jpg"
-    assert store.resolve_path("uploads/missing.jpg") is None
-    assert store.resolve_path("uploads") is None  # a directory
+    await store.put("media/a.w320.webp", JPEG_BYTES, "image/webp")
+    assert store.resolve_path("media/a.w320.webp") == store.root / "media/a.w320.webp"
+    assert store.resolve_path("media/missing.jpg") is None
+    assert store.resolve_path("media") is None  # a directory
     secret = tmp_path / "secret.txt"
     secret.write_text("password")
-    (store.root / "uploads" / "link.jpg").symlink_to(secret)
-    assert store.resolve_path("uploads/link.jpg") is None
+    (store.root / "media" / "link.jpg").symlink_to(secret)
+    assert store.resolve_path("media/link.jpg") is None
+
+
+async def test_only_keys_under_media_are_ever_served(store):
+    """Uploads are written by clients (and a photo's upload is its original, EXIF and GPS included)."""
+    await store.put("uploads/2026/11/a.jpg", JPEG_BYTES, "image/jpeg")
+    await store.put("private/a.jpg", JPEG_BYTES, "image/jpeg")
+    assert store.resolve_path("uploads/2026/11/a.jpg") is None
+    assert store.served_file("uploads/2026/11/a.jpg") is None
+    assert store.served_file("private/a.jpg") is None
 
 
 def test_served_media_has_its_type_and_long_lived_caching(store):

@@ -57,14 +57,36 @@ CONTENT_TYPE_BY_EXTENSION: dict[str, str] = {t.extension: t.content_type for t i
 _EQUIVALENT_TYPES = {"image/heif": "image/heic"}
 
 
+GIBIBYTE = 1024 * MEBIBYTE
+WEBP_MAX_SIDE = 16_383
+"""WebP cannot encode an image wider or taller than this; renditions are scaled to fit."""
+
+
 @dataclass(frozen=True)
 class MediaLimits:
+    """Every limit on uploads and their processing; the byte sizes and the upload lifetime can be tuned
+    by operators (MAX_IMAGE_BYTES, MAX_VIDEO_BYTES, UPLOAD_TTL_SECONDS), the rest are fixed here."""
+
     max_image_bytes: int = 20 * MEBIBYTE
     max_video_bytes: int = 500 * MEBIBYTE
     upload_ttl_seconds: int = 15 * 60
+    max_image_pixels: int = 64_000_000
+    """Above any phone camera's normal output (48-50 MP); a 20 MB PNG can claim far more, and decoding
+    it would take gigabytes of memory (a "decompression bomb")."""
+    max_concurrent_image_decodes: int = 2
+    """Per process: a 64-megapixel image takes about 250 MB while it is decoded and resized."""
+    max_video_duration_ms: int = 10 * 60 * 1000
+    creator_bytes_per_day: int = 2 * GIBIBYTE
+    """What one creator may upload in 24 hours (completed media and uploads in progress)."""
+    member_bytes_per_day: int = 20 * MEBIBYTE
+    """What someone who is not (yet) a creator may upload in 24 hours: images only, for the avatar they
+    choose when they become one. Media nothing uses is deleted (see `retention.py`)."""
 
     def max_bytes(self, kind: MediaKind) -> int:
         return self.max_image_bytes if kind is MediaKind.IMAGE else self.max_video_bytes
+
+    def bytes_per_day(self, is_creator: bool) -> int:
+        return self.creator_bytes_per_day if is_creator else self.member_bytes_per_day
 
 
 def normalize_content_type(content_type: str | None) -> str:
@@ -289,12 +311,26 @@ def new_object_key(kind: MediaKind, content_type: str, *, now: datetime | None =
     return f"uploads/{moment:%Y}/{moment:%m}/{uuid.uuid4().hex}.{declared.extension}"
 
 
+SERVED_PREFIX = "media/"
+"""The only keys that are ever served (`/media/...` on local disk; on S3 make only this prefix public).
+Uploads (`uploads/...`) are written by clients and are never served."""
+
+
+def is_served_key(key: str) -> bool:
+    return is_valid_object_key(key) and key.startswith(SERVED_PREFIX)
+
+
+def rendition_prefix(key: str) -> str:
+    """What every rendition key of `key` starts with (`uploads/2026/11/abc.jpg` -> `.../abc.w`)."""
+    stem = key.rsplit(".", 1)[0] if "." in key.rsplit("/", 1)[-1] else key
+    return f"{stem}.w"
+
+
 def rendition_key(key: str, width: int) -> str:
     """`uploads/2026/11/abc.jpg`, 640 -> `uploads/2026/11/abc.w640.webp` (renditions are WebP)."""
     if width <= 0:
         raise ValueError("width must be positive")
-    stem = key.rsplit(".", 1)[0] if "." in key.rsplit("/", 1)[-1] else key
-    return f"{stem}.w{width}.webp"
+    return f"{rendition_prefix(key)}{width}.webp"
 
 
 _KEY_SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")

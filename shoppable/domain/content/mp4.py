@@ -1,8 +1,10 @@
-"""A video's duration from its MP4/QuickTime `moov/mvhd` box, without a media library.
+"""A video's duration and its video track from the MP4/QuickTime `moov` box, without a media library.
 
-Used to check that a product tag's `timestampMs` falls inside the video. Only box headers and the
-movie header are read: a few small ranged reads, whatever the size of the video, and wherever the
-encoder put the `moov` box (at the start for "fast start" files, after the media data otherwise).
+Used to check that an upload really is a video (`check_movie`: a `trak` whose handler is `vide`,
+with a sample table whose samples lie inside the file, and a plausible duration) and that a product
+tag's `timestampMs` falls inside it. Only box headers and the movie box are read: a few small
+ranged reads, whatever the size of the video, and wherever the encoder put the `moov` box (at the
+start for "fast start" files, after the media data otherwise).
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-MAX_MOOV_READ = 1024 * 1024
-"""`mvhd` is the first child of `moov` in practice; this bounds what is read to find it."""
+MAX_MOOV_READ = 8 * 1024 * 1024
+"""Bounds what is read of `moov`: its sample tables grow with the length of the video (a 10-minute
+phone video has a few hundred KB of them)."""
 
 _MAX_TOP_LEVEL_BOXES = 256
 
@@ -117,3 +120,128 @@ async def probe_mp4_duration_ms(read_range: ReadRange, file_size: int) -> int | 
             return None
         offset += size
     return None
+
+
+# -- is it a video? ---------------------------------------------------------------------------------
+
+
+def _children(payload: bytes) -> dict[str, list[bytes]]:
+    """The payloads of the boxes directly inside `payload`, by type, in order."""
+    found: dict[str, list[bytes]] = {}
+    offset = 0
+    while (child := parse_box_header(payload, offset)) is not None:
+        end = len(payload) if child.size is None else child.offset + child.size
+        if end > len(payload):
+            break  # truncated box: ignore what it would have held
+        found.setdefault(child.type, []).append(payload[child.payload_offset : end])
+        if child.size is None:
+            break
+        offset = end
+    return found
+
+
+def _first(boxes: dict[str, list[bytes]], name: str) -> bytes | None:
+    values = boxes.get(name)
+    return values[0] if values else None
+
+
+def _full_box_count(payload: bytes | None, at: int = 4) -> int:
+    """The 32-bit count after a full box's version and flags (`at` bytes in), 0 when absent."""
+    if payload is None or len(payload) < at + 4:
+        return 0
+    return int.from_bytes(payload[at : at + 4], "big")
+
+
+def _video_track_problem(trak: bytes, file_size: int) -> str | None:
+    """None when `trak` is a video track with a sample table inside the file, else what is wrong."""
+    mdia = _first(_children(trak), "mdia")
+    if mdia is None:
+        return "no media box"
+    parts = _children(mdia)
+    hdlr = _first(parts, "hdlr")
+    if hdlr is None or len(hdlr) < 12 or hdlr[8:12] != b"vide":
+        return "not a video track"
+    minf = _first(parts, "minf")
+    stbl = _first(_children(minf), "stbl") if minf is not None else None
+    if stbl is None:
+        return "no sample table"
+    table = _children(stbl)
+    if _full_box_count(_first(table, "stsd")) < 1:
+        return "no sample description"
+    stsz, stz2 = _first(table, "stsz"), _first(table, "stz2")
+    if stsz is not None:
+        uniform = _full_box_count(stsz)
+        count = _full_box_count(stsz, 8)
+        sizes = [uniform] * count if uniform else _uint32s(stsz[12:], count)
+    elif stz2 is not None:
+        count = _full_box_count(stz2, 8)
+        sizes = []  # compact sizes: only the count is checked
+    else:
+        return "no sample sizes"
+    offsets = _chunk_offsets(table)
+    if count < 1 or not offsets:
+        return "no samples"
+    if len(sizes) != (count if stsz is not None else 0) or sum(sizes) > file_size:
+        return "samples larger than the file"
+    if any(offset >= file_size for offset in offsets):
+        return "samples outside the file"
+    return None
+
+
+def _uint32s(data: bytes, count: int) -> list[int]:
+    usable = min(count, len(data) // 4)
+    return [int.from_bytes(data[i * 4 : i * 4 + 4], "big") for i in range(usable)]
+
+
+def _chunk_offsets(table: dict[str, list[bytes]]) -> list[int]:
+    stco, co64 = _first(table, "stco"), _first(table, "co64")
+    if stco is not None:
+        return _uint32s(stco[8:], _full_box_count(stco))
+    if co64 is not None:
+        count = min(_full_box_count(co64), (len(co64) - 8) // 8)
+        return [int.from_bytes(co64[8 + i * 8 : 16 + i * 8], "big") for i in range(max(count, 0))]
+    return []
+
+
+@dataclass(frozen=True)
+class MovieCheck:
+    duration_ms: int | None
+    problem: str | None
+    """None for a movie with a readable header and at least one real video track."""
+
+
+def check_moov(moov_payload: bytes, file_size: int) -> MovieCheck:
+    """Duration, and whether the movie box describes a video track whose samples are in the file."""
+    boxes = _children(moov_payload)
+    duration = _mvhd_in(moov_payload)
+    if duration is None:
+        return MovieCheck(None, "The video has no readable movie header.")
+    fragmented = "mvex" in boxes  # fragmented MP4: samples are described in `moof` boxes
+    problems = []
+    for trak in boxes.get("trak", []):
+        problem = _video_track_problem(trak, file_size)
+        if problem is None or (fragmented and problem in {"no samples", "no sample sizes"}):
+            return MovieCheck(duration, None)
+        problems.append(problem)
+    return MovieCheck(duration, "The file has no video track" + (f" ({problems[0]})." if problems else "."))
+
+
+async def probe_movie(read_range: ReadRange, file_size: int) -> MovieCheck:
+    """`check_moov` of a stored file, finding `moov` by hopping over top-level boxes."""
+    offset = 0
+    for _ in range(_MAX_TOP_LEVEL_BOXES):
+        if offset + 8 > file_size:
+            break
+        box = parse_box_header(await read_range(offset, 16))
+        if box is None:
+            break
+        size = file_size - offset if box.size is None else box.size
+        if box.type == "moov":
+            if size > MAX_MOOV_READ:
+                return MovieCheck(None, "The video's movie header is too large.")
+            moov = await read_range(offset, size)
+            return check_moov(moov[box.header_size :], file_size)
+        if box.size is None:
+            break
+        offset += size
+    return MovieCheck(None, "The video has no readable movie header.")

@@ -18,6 +18,7 @@ from shoppable.domain.content.records import (
     ModerationAction,
     ModerationDecision,
     ModerationReason,
+    PartnershipStatus,
     Post,
     PostContent,
     PostReport,
@@ -95,8 +96,11 @@ class DirectMedia(Protocol):
     ) -> int:
         """Stream an upload into the key its signed token grants; raises UploadRejected."""
 
+    def granted_key(self, token: str) -> str:
+        """The key an upload token grants; raises UploadRejected for a bad or expired token."""
+
     def served_file(self, key: str) -> ServedFile | None:
-        """The file to answer `GET /media/{key}` with, or None."""
+        """The file to answer `GET /media/{key}` with (only keys under `media/`), or None."""
 
 
 @runtime_checkable
@@ -235,9 +239,22 @@ class ContentRepository(Protocol):
 
     async def get_upload(self, upload_id: int) -> Upload | None: ...
 
+    async def get_upload_by_key(self, key: str) -> Upload | None: ...
+
     async def set_upload_status(
-        self, upload_id: int, status: UploadStatus, media_id: int | None = None
-    ) -> None: ...
+        self,
+        upload_id: int,
+        status: UploadStatus,
+        media_id: int | None = None,
+        *,
+        only_if: UploadStatus | None = None,
+    ) -> bool:
+        """False when `only_if` is given and the upload is not (or no longer) in that status."""
+        ...
+
+    async def uploaded_bytes_since(self, user_id: int, since: datetime, now: datetime) -> int:
+        """Bytes of the user's media completed since `since`, plus their pending, unexpired uploads."""
+        ...
 
     async def uploads_expired_before(self, moment: datetime, limit: int) -> list[Upload]: ...
 
@@ -254,9 +271,26 @@ class ContentRepository(Protocol):
         height: int | None,
         duration_ms: int | None,
         renditions: Sequence[MediaRendition],
-    ) -> Media: ...
+    ) -> Media:
+        """Inserted once per key: when a concurrent completion already stored media at `key`, that
+        media is returned (and `renditions` are not written again)."""
+        ...
 
     async def get_media(self, ids: Sequence[int]) -> list[Media]: ...
+
+    async def unused_media(
+        self, deleted_before: datetime, created_before: datetime, limit: int
+    ) -> list[Media]:
+        """Media no live post shows and no creator has as avatar: used only by posts deleted before
+        `deleted_before`, or never used and created before `created_before`."""
+        ...
+
+    async def delete_media(
+        self, ids: Sequence[int], deleted_before: datetime, created_before: datetime
+    ) -> list[int]:
+        """Delete those of `ids` that are still unused (same rule as `unused_media`), with their
+        renditions and their places in deleted posts; returns the ids deleted."""
+        ...
 
     async def renditions_of(self, media_ids: Sequence[int]) -> list[MediaRendition]: ...
 
@@ -274,6 +308,8 @@ class ContentRepository(Protocol):
         ...
 
     async def delete_post(self, post_id: int, at: datetime) -> None: ...
+
+    async def set_partnership_status(self, post_id: int, status: PartnershipStatus) -> None: ...
 
     async def get_posts(self, ids: Sequence[int]) -> list[Post]: ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from shoppable.domain.catalog.drafts import ProductStatus
@@ -102,6 +102,7 @@ async def update_post(uow: UnitOfWork, actor: Actor, post_id: int, draft: PostDr
     errors = disclosure_rules.check_change(post.disclosure, written.disclosure, published=published)
     if errors:
         raise DomainError(*errors)
+    written = replace(written, disclosure=disclosure_rules.carried_over(post.disclosure, written.disclosure))
     await content.replace_post_content(post.id, written)
     await uow.commit()
     return (await content.get_posts([post.id]))[0]

@@ -27,6 +27,14 @@ class DisclosureKind(StrEnum):
     GIFTED = "GIFTED"
 
 
+class PartnershipStatus(StrEnum):
+    """Whether the merchant a disclosure names has agreed to be named."""
+
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    DECLINED = "DECLINED"
+
+
 class ModerationReason(StrEnum):
     """Grounds for a report or a removal (the categories of the EU DSA transparency database)."""
 
@@ -104,6 +112,8 @@ class Media:
 class Disclosure:
     kind: DisclosureKind
     partner_id: int
+    status: PartnershipStatus = PartnershipStatus.PENDING
+    """The partner is named to shoppers only once CONFIRMED by the merchant."""
 
 
 @dataclass(frozen=True)

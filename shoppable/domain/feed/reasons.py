@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from shoppable.domain.content import disclosure as disclosure_rules
+from shoppable.domain.content.records import DisclosureKind
 from shoppable.domain.feed.model import Reason, ReasonCode
 
 __all__ = ["ReasonCode"]
 
 _DISCLOSURES = {
-    "PAID_PARTNERSHIP": (ReasonCode.PAID_PARTNERSHIP, "Paid partnership with {partner}"),
-    "AFFILIATE": (ReasonCode.AFFILIATE, "Affiliate link: {partner}"),
-    "GIFTED": (ReasonCode.GIFTED, "Gifted by {partner}"),
+    "PAID_PARTNERSHIP": ReasonCode.PAID_PARTNERSHIP,
+    "AFFILIATE": ReasonCode.AFFILIATE,
+    "GIFTED": ReasonCode.GIFTED,
 }
 
 
@@ -52,7 +54,7 @@ def new_from(merchant_name: str) -> Reason:
 
 
 def disclosure(kind: str | None, partner: str | None) -> Reason | None:
+    """The post's own disclosure label: `partner` is the merchant's name once it confirmed, else None."""
     if kind is None or kind not in _DISCLOSURES:
         return None
-    code, text = _DISCLOSURES[kind]
-    return Reason(code, text.format(partner=partner or "a brand"))
+    return Reason(_DISCLOSURES[kind], disclosure_rules.label(DisclosureKind(kind), partner))

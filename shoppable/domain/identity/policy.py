@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from shoppable.domain.catalog.drafts import ProductStatus
+from shoppable.domain.content.media import MediaKind
 from shoppable.domain.content.records import PostStatus
 from shoppable.domain.identity.actor import Actor
 
 
 def can_manage_catalog(actor: Actor, merchant_id: int) -> bool:
     return actor.manages(merchant_id)
+
+
+def can_answer_partnership(actor: Actor, merchant_id: int) -> bool:
+    """Naming a merchant as a creator's partner is agreed by its people (owners, admins), never by
+    an API key."""
+    return actor.user_id is not None and actor.manages(merchant_id)
 
 
 def can_see_product(actor: Actor, merchant_id: int, status: str) -> bool:
@@ -42,6 +49,12 @@ def can_manage_api_keys(actor: Actor, merchant_id: int) -> bool:
 def can_upload_media(actor: Actor) -> bool:
     """Media belongs to a person; merchant API keys do not post."""
     return actor.user_id is not None
+
+
+def can_upload_media_of_kind(is_creator: bool, kind: MediaKind) -> bool:
+    """Creators upload photos and videos for posts; anyone else only a photo, the avatar they choose
+    when they become a creator."""
+    return is_creator or kind is MediaKind.IMAGE
 
 
 def can_see_media(actor: Actor, owner_id: int) -> bool:

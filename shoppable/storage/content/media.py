@@ -6,18 +6,39 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.sql import ColumnElement
 
 from shoppable.domain.content.media import MediaKind
 from shoppable.domain.content.records import Media, MediaRendition, Upload, UploadStatus
 from shoppable.storage.content.base import SqlRepositoryPart
-from shoppable.storage.sql import chunks, table_of
-from shoppable.storage.tables import MediaRenditionRow, MediaRow, PostMediaRow, UploadRow
+from shoppable.storage.sql import chunks, insert_if_absent, table_of
+from shoppable.storage.tables import CreatorRow, MediaRenditionRow, MediaRow, PostMediaRow, PostRow, UploadRow
 
 uploads = table_of(UploadRow)
 media = table_of(MediaRow)
 media_renditions = table_of(MediaRenditionRow)
 post_media = table_of(PostMediaRow)
+_posts = table_of(PostRow)
+_creators = table_of(CreatorRow)
+
+
+def _unused(deleted_before: datetime, created_before: datetime) -> ColumnElement[bool]:
+    """Media no live post shows (posts deleted before `deleted_before` do not count) and no creator
+    has as avatar, and that was either in a post or created before `created_before`."""
+    shown = (
+        select(post_media.c.id)
+        .join(_posts, _posts.c.id == post_media.c.post_id)
+        .where(post_media.c.media_id == media.c.id)
+        .where(or_(_posts.c.deleted_at.is_(None), _posts.c.deleted_at >= deleted_before))
+    )
+    avatar = select(_creators.c.id).where(_creators.c.avatar_media_id == media.c.id)
+    was_posted = select(post_media.c.id).where(post_media.c.media_id == media.c.id)
+    return and_(
+        ~exists(shown),
+        ~exists(avatar),
+        or_(exists(was_posted), media.c.created_at < created_before),
+    )
 
 
 def upload_from_row(row: Any) -> Upload:
@@ -78,12 +99,35 @@ class SqlMedia(SqlRepositoryPart):
         row = (await self.uow.execute(select(uploads).where(uploads.c.id == upload_id))).first()
         return upload_from_row(row) if row else None
 
+    async def get_upload_by_key(self, key: str) -> Upload | None:
+        row = (await self.uow.execute(select(uploads).where(uploads.c.key == key))).first()
+        return upload_from_row(row) if row else None
+
     async def set_upload_status(
-        self, upload_id: int, status: UploadStatus, media_id: int | None = None
-    ) -> None:
-        await self.uow.execute(
-            update(uploads).where(uploads.c.id == upload_id).values(status=status.value, media_id=media_id)
+        self,
+        upload_id: int,
+        status: UploadStatus,
+        media_id: int | None = None,
+        *,
+        only_if: UploadStatus | None = None,
+    ) -> bool:
+        statement = update(uploads).where(uploads.c.id == upload_id)
+        if only_if is not None:
+            statement = statement.where(uploads.c.status == only_if.value)
+        result = await self.uow.execute(statement.values(status=status.value, media_id=media_id))
+        return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
+
+    async def uploaded_bytes_since(self, user_id: int, since: datetime, now: datetime) -> int:
+        completed = select(func.coalesce(func.sum(media.c.byte_size), 0)).where(
+            media.c.owner_id == user_id, media.c.created_at >= since
         )
+        pending = select(func.coalesce(func.sum(uploads.c.byte_size), 0)).where(
+            uploads.c.user_id == user_id,
+            uploads.c.status == UploadStatus.PENDING.value,
+            uploads.c.expires_at >= now,
+        )
+        total = select(completed.scalar_subquery() + pending.scalar_subquery())
+        return int((await self.uow.execute(total)).scalar_one())
 
     async def uploads_expired_before(self, moment: datetime, limit: int) -> list[Upload]:
         rows = await self.uow.execute(
@@ -117,7 +161,12 @@ class SqlMedia(SqlRepositoryPart):
             height=height,
             duration_ms=duration_ms,
         ).model_dump(exclude={"id"})
-        row = (await self.uow.execute(insert(media).values(**values).returning(media))).one()
+        # A concurrent completion of the same upload may have stored it first: its media is the answer.
+        inserted = insert_if_absent(self.uow, media).values(**values).returning(*media.c)
+        row = (await self.uow.execute(inserted)).first()
+        if row is None:
+            existing = (await self.uow.execute(select(media).where(media.c.key == key))).one()
+            return media_from_row(existing)
         if renditions:
             await self.uow.execute(
                 insert(media_renditions),
@@ -140,6 +189,34 @@ class SqlMedia(SqlRepositoryPart):
             rows = await self.uow.execute(select(media).where(media.c.id.in_(chunk)))
             found.extend(media_from_row(r) for r in rows)
         return found
+
+    async def unused_media(
+        self, deleted_before: datetime, created_before: datetime, limit: int
+    ) -> list[Media]:
+        rows = await self.uow.execute(
+            select(media).where(_unused(deleted_before, created_before)).order_by(media.c.id).limit(limit)
+        )
+        return [media_from_row(r) for r in rows]
+
+    async def delete_media(
+        self, ids: Sequence[int], deleted_before: datetime, created_before: datetime
+    ) -> list[int]:
+        deleted: list[int] = []
+        for chunk in chunks(list(ids)):
+            still_unused = (
+                await self.uow.execute(
+                    select(media.c.id).where(media.c.id.in_(chunk), _unused(deleted_before, created_before))
+                )
+            ).scalars()
+            found = list(still_unused)
+            if not found:
+                continue
+            await self.uow.execute(delete(post_media).where(post_media.c.media_id.in_(found)))
+            await self.uow.execute(delete(media_renditions).where(media_renditions.c.media_id.in_(found)))
+            await self.uow.execute(update(uploads).where(uploads.c.media_id.in_(found)).values(media_id=None))
+            await self.uow.execute(delete(media).where(media.c.id.in_(found)))
+            deleted += found
+        return deleted
 
     async def renditions_of(self, media_ids: Sequence[int]) -> list[MediaRendition]:
         found: list[MediaRendition] = []

@@ -12,6 +12,7 @@ from shoppable.domain.catalog.records import Product
 from shoppable.domain.content.records import (
     Disclosure,
     DisclosureKind,
+    PartnershipStatus,
     Post,
     PostContent,
     PostStatus,
@@ -32,7 +33,11 @@ products = table_of(ProductRow)
 
 def post_from_row(row: Any) -> Post:
     disclosure = (
-        Disclosure(DisclosureKind(row.disclosure_kind), row.disclosure_partner_id)
+        Disclosure(
+            DisclosureKind(row.disclosure_kind),
+            row.disclosure_partner_id,
+            PartnershipStatus(row.disclosure_status or PartnershipStatus.PENDING.value),
+        )
         if row.disclosure_kind and row.disclosure_partner_id
         else None
     )
@@ -78,6 +83,7 @@ def _content_values(content: PostContent) -> dict[str, Any]:
         "mentions": list(content.mentions),
         "disclosure_kind": content.disclosure.kind.value if content.disclosure else None,
         "disclosure_partner_id": content.disclosure.partner_id if content.disclosure else None,
+        "disclosure_status": content.disclosure.status.value if content.disclosure else None,
     }
 
 
@@ -96,6 +102,11 @@ class SqlPosts(SqlRepositoryPart):
         post_id = (await self.uow.execute(insert(posts).values(**values).returning(posts.c.id))).scalar_one()
         await self._write_parts(post_id, content)
         return int(post_id)
+
+    async def set_partnership_status(self, post_id: int, status: PartnershipStatus) -> None:
+        await self.uow.execute(
+            update(posts).where(posts.c.id == post_id).values(disclosure_status=status.value)
+        )
 
     async def replace_post_content(self, post_id: int, content: PostContent) -> None:
         await self.uow.execute(

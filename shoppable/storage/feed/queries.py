@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 from shoppable.domain.catalog.availability import SELLABLE
 from shoppable.domain.catalog.drafts import ProductStatus
+from shoppable.domain.content.records import PartnershipStatus
 from shoppable.domain.feed.ports import PostInfo, ProductInfo
 from shoppable.domain.feed.visibility import PUBLISHED
 from shoppable.storage.db import SqlTransaction
@@ -56,7 +57,8 @@ class RepositoryPart:
 
 
 def post_query() -> Select[Any]:
-    """Published posts with what a candidate needs: creator handle, counts, disclosure and partner."""
+    """Published posts with what a candidate needs: creator handle, counts, disclosure and partner
+    (its name only once the merchant confirmed the partnership)."""
     return (
         select(
             posts.c.id,
@@ -69,7 +71,11 @@ def post_query() -> Select[Any]:
             merchants.c.name.label("partner_name"),
         )
         .join(creators, creators.c.id == posts.c.creator_id)
-        .outerjoin(merchants, merchants.c.id == posts.c.disclosure_partner_id)
+        .outerjoin(
+            merchants,
+            (merchants.c.id == posts.c.disclosure_partner_id)
+            & (posts.c.disclosure_status == PartnershipStatus.CONFIRMED.value),
+        )
         .where(posts.c.status == PUBLISHED, posts.c.deleted_at.is_(None))
     )
 

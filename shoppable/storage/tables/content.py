@@ -114,6 +114,8 @@ class PostRow(SQLModel, table=True):
     disclosure_partner_id: int | None = Field(
         default=None, sa_column=Column(BigId, ForeignKey("merchants.id"), nullable=True)
     )
+    # PENDING until the partner merchant confirms (CONFIRMED) or declines (DECLINED) being named.
+    disclosure_status: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     like_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     save_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

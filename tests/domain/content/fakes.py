@@ -18,6 +18,7 @@ from shoppable.domain.content.records import (
     Media,
     MediaRendition,
     ModerationReason,
+    PartnershipStatus,
     Post,
     PostContent,
     PostReport,
@@ -106,10 +107,32 @@ class FakeContent:
     async def get_upload(self, upload_id: int) -> Upload | None:
         return self.uploads.get(upload_id)
 
+    async def get_upload_by_key(self, key: str) -> Upload | None:
+        return next((u for u in self.uploads.values() if u.key == key), None)
+
     async def set_upload_status(
-        self, upload_id: int, status: UploadStatus, media_id: int | None = None
-    ) -> None:
+        self,
+        upload_id: int,
+        status: UploadStatus,
+        media_id: int | None = None,
+        *,
+        only_if: UploadStatus | None = None,
+    ) -> bool:
+        if only_if is not None and self.uploads[upload_id].status is not only_if:
+            return False
         self.uploads[upload_id] = replace(self.uploads[upload_id], status=status, media_id=media_id)
+        return True
+
+    async def uploaded_bytes_since(self, user_id: int, since: datetime, now: datetime) -> int:
+        completed = sum(
+            m.byte_size for m in self.media.values() if m.owner_id == user_id and m.created_at >= since
+        )
+        pending = sum(
+            u.byte_size
+            for u in self.uploads.values()
+            if u.user_id == user_id and u.status is UploadStatus.PENDING and u.expires_at >= now
+        )
+        return completed + pending
 
     async def add_media(
         self,
@@ -160,6 +183,11 @@ class FakeContent:
             for i, t in enumerate(content.tags)
         ]
         return post_id
+
+    async def set_partnership_status(self, post_id: int, status: PartnershipStatus) -> None:
+        post = self.posts[post_id]
+        assert post.disclosure is not None
+        self.posts[post_id] = replace(post, disclosure=replace(post.disclosure, status=status))
 
     async def get_posts(self, ids: Sequence[int]) -> list[Post]:
         return [self.posts[i] for i in ids if i in self.posts]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shoppable.domain.content.disclosure import check_change, label
-from shoppable.domain.content.records import Disclosure, DisclosureKind
+from shoppable.domain.content.disclosure import carried_over, check_change, label, names_partner
+from shoppable.domain.content.records import Disclosure, DisclosureKind, PartnershipStatus
 from shoppable.domain.errors import ErrorCode
+from shoppable.domain.feed import reasons
 
 PAID = Disclosure(DisclosureKind.PAID_PARTNERSHIP, 1)
 AFFILIATE = Disclosure(DisclosureKind.AFFILIATE, 1)
@@ -17,6 +18,27 @@ def test_labels() -> None:
     assert label(DisclosureKind.PAID_PARTNERSHIP, "Northwind") == "Paid partnership with Northwind"
     assert label(DisclosureKind.AFFILIATE, "Northwind") == "Affiliate link: Northwind"
     assert label(DisclosureKind.GIFTED, "Northwind") == "Gifted by Northwind"
+
+
+def test_an_unconfirmed_partner_is_not_named() -> None:
+    assert label(DisclosureKind.PAID_PARTNERSHIP, None) == "Paid partnership"
+    assert label(DisclosureKind.AFFILIATE, None) == "Affiliate link"
+    assert label(DisclosureKind.GIFTED, None) == "Gifted"
+    assert not names_partner(PAID) and PAID.status is PartnershipStatus.PENDING
+    assert names_partner(Disclosure(DisclosureKind.PAID_PARTNERSHIP, 1, PartnershipStatus.CONFIRMED))
+    assert not names_partner(Disclosure(DisclosureKind.PAID_PARTNERSHIP, 1, PartnershipStatus.DECLINED))
+    reason = reasons.disclosure("PAID_PARTNERSHIP", None)
+    assert reason is not None and reason.text == "Paid partnership"  # the feed says the same
+
+
+def test_the_merchants_answer_survives_only_an_unchanged_disclosure() -> None:
+    confirmed = Disclosure(DisclosureKind.AFFILIATE, 1, PartnershipStatus.CONFIRMED)
+    assert carried_over(confirmed, AFFILIATE) == confirmed
+    assert carried_over(confirmed, PAID) == PAID  # stronger: asked again
+    assert (
+        carried_over(confirmed, Disclosure(DisclosureKind.AFFILIATE, 2)).status is PartnershipStatus.PENDING
+    )
+    assert carried_over(confirmed, None) is None
 
 
 @pytest.mark.parametrize(

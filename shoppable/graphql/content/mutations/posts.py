@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from shoppable.domain.content import posts
+from shoppable.domain.content import partnerships, posts
 from shoppable.domain.content import records as content_records
 from shoppable.domain.content.tags import TagDraft
 from shoppable.domain.errors import Path
@@ -141,6 +141,26 @@ class PostMutations:
     @mutation()
     async def publish_post(self, info: Info, input: PostIdInput) -> PostPayload:
         post = await posts.publish_post(info.context.uow, info.context.actor, input.post_pk())
+        return PostPayload.of(post)
+
+    @mutation(
+        description="For the partner merchant's people: agree to be named in a published post's "
+        'disclosure ("Paid partnership with <merchant>").'
+    )
+    async def confirm_partnership(self, info: Info, input: PostIdInput) -> PostPayload:
+        post = await partnerships.answer_partnership(
+            info.context.uow, info.context.actor, input.post_pk(), True
+        )
+        return PostPayload.of(post)
+
+    @mutation(
+        description="For the partner merchant's people: refuse to be named; the post keeps an unnamed "
+        'disclosure ("Paid partnership").'
+    )
+    async def decline_partnership(self, info: Info, input: PostIdInput) -> PostPayload:
+        post = await partnerships.answer_partnership(
+            info.context.uow, info.context.actor, input.post_pk(), False
+        )
         return PostPayload.of(post)
 
     @mutation(description="Delete a post for good (for everyone, the creator included).")

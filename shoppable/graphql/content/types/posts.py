@@ -26,15 +26,24 @@ from shoppable.graphql.core.node import Node, node_type
 
 PostStatus = strawberry.enum(records.PostStatus, name="PostStatus")
 DisclosureKind = strawberry.enum(records.DisclosureKind, name="DisclosureKind")
+PartnershipStatus = strawberry.enum(
+    records.PartnershipStatus,
+    name="PartnershipStatus",
+    description="Whether the merchant named as partner agreed (confirmPartnership, declinePartnership).",
+)
 
 
 @strawberry.type
 class Disclosure:
     kind: DisclosureKind  # type: ignore[valid-type]  # strawberry enums are values
     label: str = strawberry.field(
-        description='What shoppers are shown, e.g. "Paid partnership with Northwind".'
+        description='What shoppers are shown: "Paid partnership with Northwind" once Northwind confirmed, '
+        'else "Paid partnership".'
     )
-    partner: Merchant
+    partnership_status: PartnershipStatus  # type: ignore[valid-type]  # strawberry enums are values
+    partner: Merchant | None = strawberry.field(
+        description="The partner merchant, once it confirmed (its own people always see it)."
+    )
 
 
 @strawberry.type
@@ -151,8 +160,14 @@ class Post(Node):
         def build(partner: MerchantRecord | None) -> Disclosure:
             if partner is None:  # posts.disclosure_partner_id is a foreign key
                 raise RuntimeError(f"post {self.record.id} discloses a missing merchant")
-            label = disclosure_rules.label(found.kind, partner.name)
-            return Disclosure(kind=found.kind, label=label, partner=Merchant.of(partner))
+            named = disclosure_rules.names_partner(found)
+            shown = named or policy.can_answer_partnership(info.context.actor, partner.id)
+            return Disclosure(
+                kind=found.kind,
+                label=disclosure_rules.label(found.kind, partner.name if named else None),
+                partnership_status=found.status,
+                partner=Merchant.of(partner) if shown else None,
+            )
 
         return now_or_later(  # type: ignore[return-value]  # strawberry awaits an awaitable result
             info.context.loaders.catalog.merchant_by_id, found.partner_id, build
