@@ -131,6 +131,14 @@ class SqlCatalogRepository:
             found.update({r.handle: ExistingProduct(r.id, r.content_hash) for r in rows})
         return found
 
+    async def lock_catalog(self, merchant_id: int) -> None:
+        # SQLite writers already hold the database's one write lock (BEGIN IMMEDIATE).
+        if self.uow.dialect == "postgresql":
+            await self.uow.execute(
+                text("SELECT id FROM merchants WHERE id = :merchant_id FOR UPDATE"),
+                {"merchant_id": merchant_id},
+            )
+
     async def sku_owners(self, merchant_id: int, codes: Sequence[str]) -> dict[str, int]:
         owners: dict[str, int] = {}
         for condition in self._in(skus.c.sku, codes):

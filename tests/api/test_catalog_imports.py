@@ -297,3 +297,19 @@ async def test_import_authorization(client: AsyncTestClient[Any], gql: GraphQL) 
         token=key_b,
     )
     assert own["data"]["catalogImport"] == {"status": "succeeded", "counts": {"created": 1}, "errors": []}
+
+
+async def test_concurrent_imports_of_one_catalog_all_succeed(
+    client: AsyncTestClient[Any], gql: GraphQL
+) -> None:
+    """Each batch holds the merchant's catalog while it plans and writes, so imports running side by
+    side see each other's products instead of creating the same handle twice."""
+    _, _, key = await merchant_key(gql)
+    body = jsonl([product(f"same-{i}") for i in range(600)])
+    jobs = [await post_import(client, key, body) for _ in range(4)]
+    finished = [await wait_for(client, key, job["id"]) for job in jobs]
+    assert [job["status"] for job in finished] == ["succeeded"] * 4, finished
+    assert sum(job["counts"]["created"] for job in finished) == 600
+    assert [sum(job["counts"][k] for k in ("created", "updated", "unchanged")) for job in finished] == [
+        600
+    ] * 4

@@ -118,6 +118,7 @@ class InMemoryCatalog:
     content_hashes: dict[int, str] = field(default_factory=dict)
     skus: dict[int, Sku] = field(default_factory=dict)
     images: dict[int, ProductImage] = field(default_factory=dict)
+    locked: set[int] = field(default_factory=set)  # merchants whose catalog a writer holds
     ids: Any = field(default_factory=lambda: itertools.count(1))
 
     async def get_products(self, ids: Sequence[int]) -> list[Product]:
@@ -157,6 +158,9 @@ class InMemoryCatalog:
             for p in self.products.values()
             if p.merchant_id == merchant_id and p.handle in handles
         }
+
+    async def lock_catalog(self, merchant_id: int) -> None:
+        self.locked.add(merchant_id)
 
     async def sku_owners(self, merchant_id: int, codes: Sequence[str]) -> dict[str, int]:
         return {s.sku: s.product_id for s in await self.skus_by_codes(merchant_id, codes)}

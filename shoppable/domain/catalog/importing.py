@@ -192,6 +192,7 @@ async def _apply_batch(
     catalog: CatalogRepository, merchant: Merchant, batch: list[ParsedProduct], run: _Run
 ) -> None:
     drafts = [p.draft for p in batch]
+    await catalog.lock_catalog(merchant.id)
     existing = await catalog.existing_products(merchant.id, [d.handle for d in drafts])
     owners = await catalog.sku_owners(merchant.id, [s.sku for d in drafts for s in d.skus])
     plan = plan_sync(drafts, existing, owners, merchant.low_stock_threshold)

@@ -47,6 +47,13 @@ class CatalogRepository(Protocol):
 
     async def sku_owners(self, merchant_id: int, codes: Sequence[str]) -> dict[str, int]: ...
 
+    async def lock_catalog(self, merchant_id: int) -> None:
+        """Hold the merchant's catalog for writing until the transaction ends.
+
+        Taken before reading what exists, so that two writers of one catalog (two imports, an import
+        and an upsert) plan on each other's committed rows instead of both creating the same product.
+        """
+
     async def write_products(self, merchant_id: int, writes: Sequence[ProductWrite]) -> list[int]: ...
 
     async def set_status(self, product_id: int, status: ProductStatus) -> None: ...

@@ -85,6 +85,7 @@ async def merchant_for(uow: UnitOfWork, actor: Actor, handle: str | None) -> Mer
 async def plan(catalog: CatalogRepository, merchant: Merchant, drafts: Sequence[ProductDraft]) -> SyncPlan:
     handles = [d.handle for d in drafts]
     codes = [s.sku for d in drafts for s in d.skus]
+    await catalog.lock_catalog(merchant.id)
     existing = await catalog.existing_products(merchant.id, handles)
     owners = await catalog.sku_owners(merchant.id, codes)
     return plan_sync(drafts, existing, owners, merchant.low_stock_threshold)
