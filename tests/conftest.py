@@ -150,7 +150,11 @@ def settings(tmp_path: Path, database: Database) -> Settings:
         model_dir=tmp_path / "models",
         public_base_url="http://testserver.local",
         # Every test client calls from one address; tests of the limits set their own.
-        rate_limits={"sign-up-per-ip": "10000/3600", "log-in-failures-per-ip": "10000/3600"},
+        rate_limits={
+            "sign-up-per-ip": "10000/3600",
+            "log-in-failures-per-ip": "10000/3600",
+            "anonymous-track-events-per-ip": "100000/60",
+        },
     )
 
 

@@ -34,6 +34,9 @@ SIGN_UP_PER_IP = RateLimit("sign-up-per-ip", 20, 60 * 60)
 CREATE_UPLOAD_PER_ACTOR = RateLimit("create-upload-per-actor", 120, 60 * 60)
 # Apps send events in batches (at most 500 each) every few seconds.
 TRACK_EVENTS_PER_ACTOR = RateLimit("track-events-per-actor", 120, 60)
+# A device id costs nothing to change: anonymous devices are also counted by address, so rotating
+# X-Device-Id does not buy more calls than 600 a minute from one place (a busy carrier NAT included).
+ANONYMOUS_TRACK_EVENTS_PER_IP = RateLimit("anonymous-track-events-per-ip", 600, 60)
 REPORT_POST_PER_ACTOR = RateLimit("report-post-per-actor", 30, 60 * 60)
 HIDE_FROM_FEED_PER_ACTOR = RateLimit("hide-from-feed-per-actor", 120, 60 * 60)
 
@@ -45,6 +48,7 @@ LIMITS: dict[str, RateLimit] = {
         SIGN_UP_PER_IP,
         CREATE_UPLOAD_PER_ACTOR,
         TRACK_EVENTS_PER_ACTOR,
+        ANONYMOUS_TRACK_EVENTS_PER_IP,
         REPORT_POST_PER_ACTOR,
         HIDE_FROM_FEED_PER_ACTOR,
     )

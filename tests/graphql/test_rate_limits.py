@@ -137,6 +137,20 @@ async def test_track_events_is_limited_per_device(settings: Settings) -> None:
         assert other["trackEvents"]["userErrors"] == []
 
 
+async def test_anonymous_devices_are_also_limited_per_address(settings: Settings) -> None:
+    """Rotating X-Device-Id does not get around the limit: anonymous calls count per address too."""
+    track = "mutation($i: TrackEventsInput!) { trackEvents(input: $i) { userErrors { code message } } }"
+    async with app_with(settings, anonymous_track_events_per_ip="3/60") as call:
+        for n in range(3):
+            ok = await call(track, {"i": {"events": []}}, **{"X-Device-Id": f"rotating-{n}"})
+            assert ok["trackEvents"]["userErrors"] == []
+        limited = await call(track, {"i": {"events": []}}, **{"X-Device-Id": "rotating-fresh"})
+        assert_rate_limited(limited["trackEvents"]["userErrors"])
+        signed_in = await sign_up(call)
+        mine = await call(track, {"i": {"events": []}}, signed_in["token"])
+        assert mine["trackEvents"]["userErrors"] == []  # signed-in users are counted as themselves
+
+
 async def test_report_post_and_hide_from_feed_are_limited_per_user(settings: Settings) -> None:
     report = "mutation($i: ReportPostInput!) { reportPost(input: $i) { userErrors { code message } } }"
     hide = "mutation($i: HideFromFeedInput!) { hideFromFeed(input: $i) { userErrors { code message } } }"

@@ -11,7 +11,12 @@ from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.feed.model import MALFORMED, Channel, EventType, Malformed, NewEvent, actor_key
 from shoppable.domain.feed.ports import FeedUnitOfWork
 from shoppable.domain.identity.actor import Actor
-from shoppable.domain.rate_limits import TRACK_EVENTS_PER_ACTOR, RateLimiter
+from shoppable.domain.rate_limits import (
+    ANONYMOUS_TRACK_EVENTS_PER_IP,
+    TRACK_EVENTS_PER_ACTOR,
+    RateLimiter,
+    ip_key,
+)
 from shoppable.domain.rate_limits import actor_key as rate_key
 
 __all__ = ["MALFORMED", "Channel", "EventInput", "EventType", "TrackResult", "track"]
@@ -138,6 +143,8 @@ async def track(
     if actor.user_id is None and not actor.device_id:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Sign in or send an X-Device-Id header.")
     await rate_limits.hit(TRACK_EVENTS_PER_ACTOR, rate_key(actor))
+    if actor.user_id is None:
+        await rate_limits.hit(ANONYMOUS_TRACK_EVENTS_PER_IP, ip_key(actor))
     if len(events) > MAX_EVENTS:
         raise DomainError.single(
             ("events",), ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_EVENTS} events per call."
