@@ -21,8 +21,6 @@ from shoppable.domain.identity.records import ApiKey, Merchant, User
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
 
-__all__ = ["TokenConfig", "normalize_email"]
-
 MERCHANT_HANDLE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])")
 MAX_MERCHANT_NAME = 120
 MAX_API_KEY_NAME = 100

@@ -11,7 +11,8 @@ from shoppable.domain.identity import credentials
 from shoppable.domain.identity import service as identity
 from shoppable.domain.identity.actor import ANONYMOUS, Actor
 from shoppable.domain.identity.consent import CURRENT_POLICY_VERSION
-from shoppable.domain.identity.service import ConsentChanges, LogIn, NewMerchant, SignUp, TokenConfig
+from shoppable.domain.identity.credentials import TokenConfig
+from shoppable.domain.identity.service import ConsentChanges, LogIn, NewMerchant, SignUp
 from shoppable.domain.rate_limits import UNLIMITED, RateLimiter
 from tests.domain.in_memory import InMemoryUnitOfWork
 
