@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from shoppable.domain.commerce.checkout import HoldDurations
+from shoppable.domain.commerce.payments import BuiltinTestGateway, PaymentGateway
 from shoppable.domain.content.media import MediaLimits
 from shoppable.domain.content.ports import ImageProcessor, MediaStore
 from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
@@ -39,6 +41,7 @@ class Services:
     plans: CandidatePlanCache
     models: ModelStore
     rate_limits: RateLimiter
+    payments: dict[str, PaymentGateway] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now
     jobs: JobQueue = field(init=False)
     """Set by `build_services`: the queue's runners hand these same services to every job."""
@@ -54,6 +57,16 @@ class Services:
     @property
     def tokens(self) -> TokenConfig:
         return TokenConfig(secret=self.settings.secret_key, ttl_seconds=self.settings.token_ttl_seconds)
+
+    @property
+    def holds(self) -> HoldDurations:
+        return HoldDurations(
+            signed_in=timedelta(seconds=self.settings.checkout_hold_seconds),
+            anonymous=timedelta(seconds=self.settings.anonymous_checkout_hold_seconds),
+        )
+
+    def payment_gateway(self, name: str) -> PaymentGateway | None:
+        return self.payments.get(name)
 
     async def close(self) -> None:
         await self.jobs.close()
@@ -77,6 +90,17 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         plans=CandidatePlanCache(),
         models=ModelStore(settings.model_dir),
         rate_limits=LimitsRateLimiter(settings.redis_url, settings.rate_limits),
+        payments=payment_gateways(settings),
     )
     services.jobs = make_queue(services)
     return services
+
+
+def payment_gateways(settings: Settings) -> dict[str, PaymentGateway]:
+    """The gateways settings enable. Only the built-in `test` one exists so far; a provider adapter
+    (Stripe) is added here by name."""
+    known: dict[str, Callable[[], PaymentGateway]] = {"test": BuiltinTestGateway}
+    unknown = [name for name in settings.enabled_payment_gateways if name not in known]
+    if unknown:
+        raise ValueError(f"Unknown payment gateways in PAYMENT_GATEWAYS: {unknown}")
+    return {name: known[name]() for name in settings.enabled_payment_gateways}

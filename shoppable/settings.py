@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
 
     token_ttl_seconds: int = 24 * 3600
+
+    payment_gateways: list[str] | None = None
+    """Gateways checkout may use by name. None: `["test"]` with DEBUG, none in production."""
+    allow_test_payments: bool = False
+    """Production refuses to start with the `test` gateway (it accepts fake card tokens) unless set."""
+    checkout_hold_seconds: int = Field(default=15 * 60, ge=1, le=24 * 3600)
+    anonymous_checkout_hold_seconds: int = Field(default=5 * 60, ge=1, le=24 * 3600)
+    payout_minimum_minor: int = Field(default=5000, ge=0)
+    """A creator's LOCKED commissions in one currency are paid out once they reach this."""
     rate_limits: dict[str, str] = Field(default_factory=dict)
     """Tuned rate limits by name, AMOUNT/SECONDS: `{"sign-up-per-ip": "20/3600"}`; the names and
     defaults are in `domain/rate_limits.py`. Counted in Redis when REDIS_URL is set."""
@@ -75,7 +84,18 @@ class Settings(BaseSettings):
     graphql_introspection: bool | None = None
     """None: on with DEBUG (GraphiQL needs it), off in production."""
 
+    @property
+    def enabled_payment_gateways(self) -> list[str]:
+        if self.payment_gateways is not None:
+            return self.payment_gateways
+        return ["test"] if self.debug else []
+
     def check_production_safety(self) -> None:
+        if not self.debug and "test" in self.enabled_payment_gateways and not self.allow_test_payments:
+            raise InsecureSettingsError(
+                "The `test` payment gateway accepts fake cards: remove it from PAYMENT_GATEWAYS, or set "
+                "ALLOW_TEST_PAYMENTS=1 if this really is a test deployment."
+            )
         if not self.debug and self.secret_key == DEFAULT_SECRET:
             raise InsecureSettingsError(
                 "SECRET_KEY is the development default; set SECRET_KEY (or DEBUG=1 for local development)."

@@ -149,6 +149,8 @@ def settings(tmp_path: Path, database: Database) -> Settings:
         import_dir=tmp_path / "imports",
         model_dir=tmp_path / "models",
         public_base_url="http://testserver.local",
+        payment_gateways=["test"],
+        allow_test_payments=True,
         # Every test client calls from one address; tests of the limits set their own.
         rate_limits={
             "sign-up-per-ip": "10000/3600",

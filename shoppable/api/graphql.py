@@ -24,7 +24,9 @@ def _context_getter(services: Services) -> Callable[[Request[Any, Any, Any]], As
         uow = services.database.unit_of_work()
         try:
             actor = await actor_for(request, uow, services.settings.secret_key)
-            yield Context(uow=uow, actor=actor, services=services, cursors=cursors, loaders=Loaders(uow))
+            yield Context(
+                uow=uow, actor=actor, services=services, cursors=cursors, loaders=Loaders(uow, services.clock)
+            )
         finally:
             await uow.close()
 

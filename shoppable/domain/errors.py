@@ -18,6 +18,13 @@ class ErrorCode(StrEnum):
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
     RATE_LIMITED = "RATE_LIMITED"
     DUPLICATE = "DUPLICATE"
+    # Commerce: what a shopper can act on (see domain/commerce).
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    PRICE_CHANGED = "PRICE_CHANGED"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    EXPIRED = "EXPIRED"
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
 
 
 Path = tuple[str | int, ...]

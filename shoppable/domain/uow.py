@@ -10,6 +10,7 @@ from typing import Protocol
 
 from shoppable.domain.catalog.importing import ImportJobRepository
 from shoppable.domain.catalog.ports import CatalogRepository
+from shoppable.domain.commerce.ports import CommerceRepository
 from shoppable.domain.content.ports import ContentRepository
 from shoppable.domain.feed.ports import FeedRepository
 from shoppable.domain.idempotency import IdempotencyRepository
@@ -41,3 +42,6 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def feed(self) -> FeedRepository: ...
+
+    @property
+    def commerce(self) -> CommerceRepository: ...

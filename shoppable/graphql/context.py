@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 
 from strawberry.litestar import BaseContext
@@ -10,6 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.uow import UnitOfWork
 from shoppable.graphql.catalog.loaders import CatalogLoaders
+from shoppable.graphql.commerce.loaders import CommerceLoaders
 from shoppable.graphql.content.loaders import ContentLoaders
 from shoppable.graphql.core.ids import CursorCodec
 from shoppable.services import Services
@@ -19,8 +22,9 @@ from shoppable.settings import Settings
 class Loaders:
     """DataLoaders for one request (never shared: they cache what this caller may see)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime]) -> None:
         self.uow = uow
+        self.clock = clock
 
     @cached_property
     def catalog(self) -> CatalogLoaders:
@@ -29,6 +33,10 @@ class Loaders:
     @cached_property
     def content(self) -> ContentLoaders:
         return ContentLoaders(self.uow)
+
+    @cached_property
+    def commerce(self) -> CommerceLoaders:
+        return CommerceLoaders(self.uow, self.clock())
 
 
 class Context(BaseContext, kw_only=True):

@@ -18,6 +18,9 @@ from shoppable.graphql.catalog import types as catalog_types
 from shoppable.graphql.catalog.imports import CatalogImport, CatalogImportQueries
 from shoppable.graphql.catalog.mutations import CatalogMutations
 from shoppable.graphql.catalog.queries import CatalogQueries
+from shoppable.graphql.commerce import types as commerce_types
+from shoppable.graphql.commerce.mutations import CommerceMutations
+from shoppable.graphql.commerce.queries import CommerceQueries
 from shoppable.graphql.content import types as content_types
 from shoppable.graphql.content.mutations import ContentMutations
 from shoppable.graphql.content.queries import ContentQueries
@@ -32,9 +35,20 @@ from shoppable.graphql.identity.queries import IdentityQueries
 from shoppable.settings import Settings
 
 Query = merge_types(
-    "Query", (NodeQueries, IdentityQueries, CatalogQueries, CatalogImportQueries, ContentQueries, FeedQueries)
+    "Query",
+    (
+        NodeQueries,
+        IdentityQueries,
+        CatalogQueries,
+        CatalogImportQueries,
+        ContentQueries,
+        FeedQueries,
+        CommerceQueries,
+    ),
 )
-Mutation = merge_types("Mutation", (IdentityMutations, CatalogMutations, ContentMutations, FeedMutations))
+Mutation = merge_types(
+    "Mutation", (IdentityMutations, CatalogMutations, ContentMutations, FeedMutations, CommerceMutations)
+)
 
 # Types reachable only through the Node interface must be listed so the schema knows them.
 NODE_TYPES = [
@@ -48,6 +62,10 @@ NODE_TYPES = [
     content_types.Post,
     content_types.Media,
     content_types.PostReport,
+    commerce_types.Cart,
+    commerce_types.Checkout,
+    commerce_types.Order,
+    commerce_types.Commission,
 ]
 
 

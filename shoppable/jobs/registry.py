@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shoppable.jobs.catalog_import import catalog_import, resume_imports
+from shoppable.jobs.commerce import commerce_commissions, commerce_holds
 from shoppable.jobs.event_retention import event_retention
 from shoppable.jobs.feed_cleanup import feed_cleanup
 from shoppable.jobs.media_cleanup import media_cleanup
@@ -21,6 +22,8 @@ JOBS: dict[str, JobFunction] = {
     "feed_cleanup": feed_cleanup,
     "media_cleanup": media_cleanup,
     "event_retention": event_retention,
+    "commerce_holds": commerce_holds,
+    "commerce_commissions": commerce_commissions,
 }
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
@@ -30,6 +33,8 @@ PERIODIC: dict[str, tuple[str, int]] = {
     "feed_cleanup": ("*/15 * * * *", 900),
     "media_cleanup": ("*/15 * * * *", 900),
     "event_retention": ("41 * * * *", 3600),
+    "commerce_holds": ("* * * * *", 60),
+    "commerce_commissions": ("23 * * * *", 3600),
 }
 
 

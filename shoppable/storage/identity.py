@@ -46,6 +46,9 @@ def merchant_from_row(row: Any) -> Merchant:
         currency=row.currency,
         low_stock_threshold=row.low_stock_threshold,
         created_at=row.created_at,
+        commission_rate_bps=row.commission_rate_bps,
+        return_window_days=row.return_window_days,
+        attribution_window_days=row.attribution_window_days,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from shoppable.storage.catalog import SqlCatalogRepository
+from shoppable.storage.commerce import SqlCommerceRepository
 from shoppable.storage.content import SqlContentRepository
 from shoppable.storage.db import SqlTransaction
 from shoppable.storage.feed import SqlFeedRepository
@@ -39,3 +40,7 @@ class SqlUnitOfWork(SqlTransaction):
     @cached_property
     def feed(self) -> SqlFeedRepository:
         return SqlFeedRepository(self)
+
+    @cached_property
+    def commerce(self) -> SqlCommerceRepository:
+        return SqlCommerceRepository(self)

@@ -115,6 +115,11 @@ class EventType(StrEnum):
     PURCHASE = "PURCHASE"
 
 
+ORDERED = "ORDERED"
+"""The event type the server records for each order line: a purchase that happened (never sent by
+clients, whose PURCHASE events are claims)."""
+
+
 class Channel(StrEnum):
     APP = "APP"
     WEB = "WEB"

@@ -120,7 +120,7 @@ class CandidateReads(Protocol):
     async def product_history(self, user_id: int, since: datetime, limit: int) -> list[HistoryEvent]: ...
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
-        """Products the user bought since `since`, from orders: none until orders exist. A client-sent
+        """Products the user bought since `since`, from orders (cancelled ones excepted). A client-sent
         PURCHASE event is a claim anyone can make, so it never counts as a purchase."""
         ...
 

@@ -20,6 +20,7 @@ EVENT_WEIGHTS = {
     # A PURCHASE event is the client's claim, not a purchase (orders will be the truth): it weighs
     # what an add to cart does, in trending, in training and in a viewer's history alike.
     "PURCHASE": ADD_TO_CART_WEIGHT,
+    "ORDERED": 8.0,  # recorded by the server when an order is placed (domain/feed/model.py ORDERED)
     "FOLLOW": 0.0,
 }
 

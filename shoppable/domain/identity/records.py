@@ -27,6 +27,10 @@ class Merchant:
     currency: str
     low_stock_threshold: int
     created_at: datetime
+    commission_rate_bps: int = 1000
+    """Creators' commission on attributed sales, in basis points of the price paid (1000 = 10%)."""
+    return_window_days: int = 30
+    attribution_window_days: int = 7
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from shoppable.domain.catalog.service import list_products
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.records import ApiKey as ApiKeyRecord
 from shoppable.domain.identity.records import Merchant as MerchantRecord
+from shoppable.domain.pagination import Page
 from shoppable.graphql.context import Info
 from shoppable.graphql.core.connection import Connection, connection, page_in_memory, page_request
 from shoppable.graphql.core.dataloader import Loader, now_or_later
@@ -26,7 +27,10 @@ from shoppable.graphql.core.lookahead import selected_below
 from shoppable.graphql.core.node import Node, node_type
 
 if TYPE_CHECKING:
+    from shoppable.graphql.commerce.types import MerchantSettings, Order, OrderStatus
     from shoppable.graphql.content.types import Post
+
+COMMERCE_TYPES = "shoppable.graphql.commerce.types"
 
 T = TypeVar("T")
 
@@ -99,6 +103,7 @@ class Merchant(Node):
     name: str
     currency: str
     pk: strawberry.Private[int]
+    record: strawberry.Private[MerchantRecord]
 
     @classmethod
     def of(cls, merchant: MerchantRecord) -> Merchant:
@@ -108,7 +113,36 @@ class Merchant(Node):
             handle=merchant.handle,
             name=merchant.name,
             currency=merchant.currency,
+            record=merchant,
         )
+
+    @strawberry.field(description="Shop settings: the merchant's own people and keys only (null for others).")
+    def settings(self, info: Info) -> Annotated[MerchantSettings, strawberry.lazy(COMMERCE_TYPES)] | None:
+        from shoppable.graphql.commerce.types import MerchantSettings
+
+        if not policy.can_manage_catalog(info.context.actor, self.pk):
+            return None
+        return MerchantSettings.of(self.record)
+
+    @strawberry.field(description="The shop's orders, newest first: the merchant's own people and keys only.")
+    async def orders(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: Annotated[OrderStatus, strawberry.lazy(COMMERCE_TYPES)] | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Annotated[Order, strawberry.lazy(COMMERCE_TYPES)]]:
+        from shoppable.domain.commerce.orders import merchant_orders
+        from shoppable.domain.commerce.records import OrderStatus as Status
+        from shoppable.graphql.commerce.types import Order
+
+        request = page_request(info.context.cursors, "orders", first, after)
+        if not policy.can_manage_catalog(info.context.actor, self.pk):
+            return connection(info.context.cursors, "orders", Page([], [], False), Order.of)
+        page = await merchant_orders(
+            info.context.uow, info.context.actor, self.pk, request, status=Status(status) if status else None
+        )
+        return connection(info.context.cursors, "orders", page, Order.of, had_cursor=after is not None)
 
     @strawberry.field(description="ACTIVE products for everyone; the merchant also sees DRAFT and ARCHIVED.")
     async def products(
@@ -262,11 +296,18 @@ class Sku(Node):
     def image(self) -> Image | None:
         return Image(url=self.record.image_url, alt_text=None) if self.record.image_url else None
 
-    @strawberry.field(description="Units on hand; only the owning merchant sees it (null for everyone else).")
+    @strawberry.field(
+        description="Units free to sell: on hand minus unexpired checkout holds. Only the owning merchant "
+        "sees it (null for everyone else)."
+    )
     def quantity_available(self, info: Info) -> int | None:
-        if not policy.can_see_quantity(info.context.actor, self.record.merchant_id):
+        """On hand minus the units held by open checkouts (holds stop counting when they expire)."""
+        quantity = self.record.quantity
+        if quantity is None or not policy.can_see_quantity(info.context.actor, self.record.merchant_id):
             return None
-        return self.record.quantity
+        return now_or_later(  # type: ignore[return-value]  # strawberry awaits an awaitable result
+            info.context.loaders.commerce.held_by_sku_id, self.record.id, lambda held: quantity - held
+        )
 
     @strawberry.field
     async def product(self, info: Info) -> Product:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from shoppable.domain.commerce.cart import merge_device_cart
 from shoppable.domain.identity import service
 from shoppable.graphql.context import Info
 from shoppable.graphql.core.errors import UserError, mutation
@@ -52,18 +53,28 @@ class ConsentPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+async def _join_device(info: Info, user_id: int) -> None:
+    """What the calling device did before signing in joins the account (its cart and orders)."""
+    context = info.context
+    if context.actor.device_id:
+        await merge_device_cart(context.uow, context.actor.device_id, user_id, context.services.clock())
+        await context.uow.commit()
+
+
 @strawberry.type
 class IdentityMutations:
     @mutation()
     async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
         context = info.context
         result = await service.sign_up(context.uow, context.services, context.actor, input.to_domain())
+        await _join_device(info, result.user.id)
         return AuthPayload(token=result.token, user=User.of(result.user))
 
     @mutation()
     async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
         context = info.context
         result = await service.log_in(context.uow, context.services, context.actor, input.to_domain())
+        await _join_device(info, result.user.id)
         return AuthPayload(token=result.token, user=User.of(result.user))
 
     @mutation(description="Turn personalization, analytics or marketing consent on or off.")

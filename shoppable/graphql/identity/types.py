@@ -6,11 +6,14 @@ from datetime import datetime
 
 import strawberry
 
+from shoppable.domain.commerce.orders import buyer_orders
 from shoppable.domain.content import creators, engagement
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.consent import Consent as ConsentRecord
 from shoppable.domain.identity.records import User as UserRecord
 from shoppable.graphql.catalog.types import Merchant
+from shoppable.graphql.commerce.queries import caller_cart
+from shoppable.graphql.commerce.types import Cart, Order
 from shoppable.graphql.content.types import Creator, Post, prefetch_posts
 from shoppable.graphql.context import Info
 from shoppable.graphql.core.connection import Connection, connection, page_request
@@ -81,6 +84,20 @@ class Viewer:
         page = await creators.list_following(info.context.uow, info.context.actor, request)
         info.context.loaders.content.prime_creators(page.items)
         return connection(info.context.cursors, "following", page, Creator.of, had_cursor=after is not None)
+
+    @strawberry.field(description="The viewer's cart (an anonymous device's cart is the `cart` query).")
+    async def cart(self, info: Info) -> Cart:
+        found = await caller_cart(info)
+        assert found is not None  # a viewer is signed in, so there is an owner
+        return found
+
+    @strawberry.field(description="The viewer's orders, newest first.")
+    async def orders(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Order]:
+        request = page_request(info.context.cursors, "orders", first, after)
+        page = await buyer_orders(info.context.uow, info.context.actor, request)
+        return connection(info.context.cursors, "orders", page, Order.of, had_cursor=after is not None)
 
     @strawberry.field(description="Published posts the viewer saved, most recently saved first.")
     async def saved(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Post]:

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, literal, select
 
 from shoppable.domain.feed.ports import EngagementCount, HistoryEvent, PostInfo, ProductInfo
 from shoppable.domain.feed.ranking import EVENT_WEIGHTS
+from shoppable.storage.commerce import SqlCommerceRepository
 from shoppable.storage.feed.queries import (
     RepositoryPart,
     events,
@@ -87,7 +88,7 @@ class SqlCandidateReads(RepositoryPart):
         return [HistoryEvent(r.subject_id, EVENT_WEIGHTS[r.type], r.occurred_at) for r in rows]
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
-        return set()  # from orders once they exist; PURCHASE events are claims (see the port)
+        return await SqlCommerceRepository(self.tx).purchased_product_ids(user_id, since)
 
     async def hidden(self, user_id: int) -> set[tuple[str, int]]:
         rows = await self.tx.execute(

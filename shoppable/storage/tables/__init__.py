@@ -3,6 +3,20 @@
 from sqlmodel import SQLModel
 
 from shoppable.storage.tables.catalog import ProductImageRow, ProductRow, SkuRow
+from shoppable.storage.tables.commerce import (
+    CartLineRow,
+    CartRow,
+    CartTouchRow,
+    CheckoutAttemptRow,
+    CheckoutLineRow,
+    CheckoutRow,
+    CommissionRow,
+    OrderLineRow,
+    OrderRow,
+    PaymentRow,
+    PayoutRow,
+    StockHoldRow,
+)
 from shoppable.storage.tables.content import (
     CreatorRow,
     FollowRow,
@@ -25,8 +39,15 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiKeyRow",
+    "CartLineRow",
+    "CartRow",
+    "CartTouchRow",
     "CatalogImportErrorRow",
     "CatalogImportRow",
+    "CheckoutAttemptRow",
+    "CheckoutLineRow",
+    "CheckoutRow",
+    "CommissionRow",
     "CreatorRow",
     "EventRow",
     "FeedHideRow",
@@ -40,6 +61,10 @@ __all__ = [
     "MerchantMemberRow",
     "MerchantRow",
     "ModerationDecisionRow",
+    "OrderLineRow",
+    "OrderRow",
+    "PaymentRow",
+    "PayoutRow",
     "PostMediaRow",
     "PostReportRow",
     "PostRow",
@@ -48,6 +73,7 @@ __all__ = [
     "ProductTagRow",
     "SaveRow",
     "SkuRow",
+    "StockHoldRow",
     "UploadRow",
     "UserRow",
     "metadata",

@@ -35,6 +35,11 @@ class MerchantRow(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(120), nullable=False))
     currency: str = Field(default="USD", sa_column=Column(String(3), nullable=False, default="USD"))
     low_stock_threshold: int = 5
+    # Commerce settings (see domain/commerce/merchants.py for their limits and meaning).
+    commission_rate_bps: int = 1000
+    return_window_days: int = 30
+    attribution_window_days: int = 7
+    order_sequence: int = 0  # the last order number given; taken with a row-locking UPDATE
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 

@@ -18,6 +18,7 @@ from shoppable.graphql.core.ids import encode_id
 from shoppable.graphql.core.node import Node, node_type
 
 if TYPE_CHECKING:
+    from shoppable.graphql.commerce.types import Earnings
     from shoppable.graphql.content.types.posts import Post
 
 
@@ -49,6 +50,19 @@ class Creator(Node):
             self.record.avatar_media_id,
             lambda media: _avatar(info, media, self.record.display_name),
         )
+
+    @strawberry.field(
+        description="Commissions earned: only for the creator themself (null for everyone else)."
+    )
+    async def earnings(
+        self, info: Info
+    ) -> Annotated[Earnings, strawberry.lazy("shoppable.graphql.commerce.types")] | None:
+        from shoppable.domain.commerce.commissions import earnings
+        from shoppable.graphql.commerce.types import Earnings
+
+        if info.context.actor.user_id != self.record.user_id:
+            return None
+        return Earnings.of(self.record.id, await earnings(info.context.uow, self.record.id))
 
     @strawberry.field(description="Whether the signed-in viewer follows this creator (false when anonymous).")
     def viewer_follows(self, info: Info) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -23,6 +23,9 @@ from shoppable.graphql.context import Info
 from shoppable.graphql.core.dataloader import MISSING, now_or_later, then
 from shoppable.graphql.core.ids import encode_id
 from shoppable.graphql.core.node import Node, node_type
+
+if TYPE_CHECKING:
+    from shoppable.graphql.commerce.types import PostInsights
 
 PostStatus = strawberry.enum(records.PostStatus, name="PostStatus")
 DisclosureKind = strawberry.enum(records.DisclosureKind, name="DisclosureKind")
@@ -171,6 +174,25 @@ class Post(Node):
 
         return now_or_later(  # type: ignore[return-value]  # strawberry awaits an awaitable result
             info.context.loaders.catalog.merchant_by_id, found.partner_id, build
+        )
+
+    @strawberry.field(
+        description="Impressions, clicks, adds to cart, orders, revenue and commission: the creator only."
+    )
+    def insights(
+        self, info: Info
+    ) -> Annotated[PostInsights, strawberry.lazy("shoppable.graphql.commerce.types")] | None:
+        from shoppable.graphql.commerce.types import PostInsights
+
+        def build(creator: records.Creator | None) -> Any:
+            if creator is None or creator.user_id != info.context.actor.user_id:
+                return None
+            return then(
+                info.context.loaders.commerce.insights_by_post_id.load(self.record.id), PostInsights.of
+            )
+
+        return now_or_later(  # type: ignore[return-value]  # strawberry awaits an awaitable result
+            info.context.loaders.content.creator_by_id, self.record.creator_id, build
         )
 
     @strawberry.field(description="How many people saved the post; only its creator sees it.")
