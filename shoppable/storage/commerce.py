@@ -66,6 +66,7 @@ from shoppable.storage.tables import (
     SkuRow,
     StockHoldRow,
 )
+from shoppable.storage.types import utcnow
 
 if TYPE_CHECKING:
     from shoppable.domain.commerce.orders import NewOrderLine
@@ -255,7 +256,7 @@ class SqlCommerceRepository:
                     added_at=added_at,
                 )
             )
-        await self.uow.execute(update(carts).where(carts.c.id == cart_id).values(updated_at=func.now()))
+        await self.uow.execute(update(carts).where(carts.c.id == cart_id).values(updated_at=utcnow()))
 
     async def delete_lines(self, cart_id: int, line_ids: Sequence[int]) -> None:
         await self.uow.execute(
@@ -578,7 +579,7 @@ class SqlCommerceRepository:
                     attempt_key=attempt_key,
                     order_ids=[],
                     lease_until=lease_until,
-                    created_at=func.now(),
+                    created_at=utcnow(),
                 )
                 .returning(*attempts.c)
             )
@@ -621,7 +622,7 @@ class SqlCommerceRepository:
                         currency=amount.currency,
                         amount_minor=amount.amount_minor,
                         captured_minor=amount.amount_minor,
-                        created_at=func.now(),
+                        created_at=utcnow(),
                     )
                     .returning(payments.c.id)
                 )
@@ -926,7 +927,7 @@ class SqlCommerceRepository:
                     "amount_minor": c.amount.amount_minor,
                     "rate_bps": c.rate_bps,
                     "locks_at": c.locks_at,
-                    "created_at": func.now(),
+                    "created_at": utcnow(),
                 }
                 for c in new
             ],
@@ -966,7 +967,7 @@ class SqlCommerceRepository:
                 amount_minor=amount_minor,
                 rate_bps=earned.rate_bps,
                 locks_at=earned.locks_at,
-                created_at=func.now(),
+                created_at=utcnow(),
             )
         )
 
