@@ -354,7 +354,15 @@ async def complete_checkout(
         )
     touches = await attribution.touches_for(uow, owner, checkout, now)
     orders = await place_orders(
-        uow, owner, checkout, gateway.name, authorization.reference, states, touches, now
+        uow,
+        owner,
+        checkout,
+        gateway.name,
+        authorization.reference,
+        states,
+        touches,
+        now,
+        record_events=actor.analytics_consent or actor.personalization_consent,
     )
     await refresh_availability(uow, {line.product_id for line in checkout.lines}, now)
     await uow.commerce.finish_attempt(attempt.id, [order.id for order in orders])

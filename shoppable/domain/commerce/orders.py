@@ -70,8 +70,13 @@ async def place_orders(
     states: dict[int, SkuState],
     touches: Touches,
     now: datetime,
+    *,
+    record_events: bool,
 ) -> list[Order]:
-    """Write the checkout's orders (one per merchant) and everything that follows from them."""
+    """Write the checkout's orders (one per merchant) and everything that follows from them.
+
+    `record_events`: the buyer lets us keep behavioural data (analytics or personalization consent),
+    so each line is also an `ORDERED` event for ranking; the order itself is kept either way."""
     payment_id = await uow.commerce.add_payment(checkout.id, gateway, reference, checkout.total)
     by_merchant: dict[int, list] = defaultdict(list)
     for line in checkout.lines:
@@ -111,7 +116,7 @@ async def place_orders(
             if c
         ]
         await uow.commerce.add_commissions(earned)
-        if owner.user_id is not None:
+        if owner.user_id is not None and record_events:
             # The server's record of a purchase, for ranking and insights (a client's PURCHASE event
             # is only a claim). Orders themselves are what "never recommend what you bought" reads.
             await uow.commerce.record_purchases(
