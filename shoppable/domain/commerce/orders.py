@@ -27,7 +27,7 @@ from shoppable.domain.commerce.records import (
     Owner,
     SkuState,
 )
-from shoppable.domain.commerce.stock import refresh_availability
+from shoppable.domain.commerce.stock import lock_stock, refresh_availability
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
@@ -259,6 +259,7 @@ async def cancel(
             ("orderId",), ErrorCode.CONFLICT, "Part of this order has shipped: refund its lines instead."
         )
     left = order.total.amount_minor - order.refunded_minor
+    await lock_stock(uow, {order.merchant_id}, [line.sku_id for line in lines])
     for line in lines:
         back = line.quantity - line.refunded_quantity
         if back:
@@ -315,6 +316,7 @@ async def refund(
         raise DomainError(*errors)
     amount = 0
     touched = set()
+    await lock_stock(uow, {order.merchant_id}, [lines[line_id].sku_id for line_id in asked])
     for line_id, quantity in asked.items():
         line = lines[line_id]
         refunded_after = line.refunded_quantity + quantity
