@@ -11,6 +11,7 @@ from sqlalchemy import text
 from shoppable.storage.db import Database
 from tests.commerce_world import CREATE, QUANTITY, Caller, device_shoppers, make_shop
 from tests.conftest import GraphQL
+from tests.factories import create_api_key
 
 
 async def _race(shop: Any, shoppers: list[Caller], lines: int) -> list[dict[str, Any]]:
@@ -88,3 +89,41 @@ async def test_one_key_places_one_order_however_often_it_is_sent(
     reused = await shopper.buy(key="same-key", checkoutId=checkout["id"])
     assert reused["orders"] == []
     assert [(e["field"], e["code"]) for e in reused["userErrors"]] == [(["idempotencyKey"], "CONFLICT")]
+
+
+async def test_checkouts_racing_stock_updates_never_fail_or_oversell(
+    gql: GraphQL, client: AsyncTestClient[Any], database: Database
+) -> None:
+    """Carts of two SKUs and merchant stock updates naming them in the other order, all at once."""
+    shop = await make_shop(gql, client, jacket_stock=20)
+    key = await create_api_key(gql, shop.owner["token"], shop.merchant["id"])
+    shoppers = await device_shoppers(client, 20, "mixed")
+    carts = []
+    for shopper in shoppers:
+        await shopper.add(shop.skus["jacket-0"], 1)
+        carts.append((await shopper.add(shop.skus["boots-0"], 1))["cart"]["id"])
+
+    async def restock(n: int) -> int:
+        items = [{"sku": "boots-0", "delta": 1}, {"sku": "jacket-0", "delta": 0}]
+        response = await client.post(
+            "/v1/catalog/inventory", json={"items": items}, headers={"Authorization": f"Bearer {key}"}
+        )
+        return response.status_code
+
+    results = await asyncio.gather(
+        *(s.buy(cartId=c) for s, c in zip(shoppers, carts, strict=True)), *(restock(n) for n in range(10))
+    )
+    assert all(code == 200 for code in results[20:])
+    placed = len([r for r in results[:20] if r["orders"]])
+    refused = {e["code"] for r in results[:20] if not r["orders"] for e in r["userErrors"]}
+    assert refused <= {"INSUFFICIENT_STOCK"}
+    assert 10 <= placed <= 20  # the boots' 10 units, plus the restocks that landed in time
+    async with database.engine.connect() as conn:
+        left = dict(
+            (
+                await conn.execute(
+                    text("SELECT sku, quantity FROM skus WHERE sku IN ('jacket-0', 'boots-0')")
+                )
+            ).all()
+        )
+    assert left == {"jacket-0": 20 - placed, "boots-0": 20 - placed}
