@@ -24,7 +24,15 @@ from shoppable.domain.catalog.service import merchant_for
 from shoppable.domain.commerce import orders
 from shoppable.domain.commerce.limits import MAX_LINES_PER_CALL
 from shoppable.domain.commerce.order_feed import FeedPosition, order_feed
-from shoppable.domain.commerce.records import Order, OrderLine, OrderStatus, format_rate, order_number
+from shoppable.domain.commerce.records import (
+    FinancialStatus,
+    FulfillmentStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    format_rate,
+    order_number,
+)
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.idempotency import run_once
 from shoppable.domain.identity.actor import Actor
@@ -105,8 +113,8 @@ class OrderBody(msgspec.Struct, rename="camel"):
     number: str
     merchant_id: str
     status: OrderStatus
-    financial_status: str
-    fulfillment_status: str
+    financial_status: FinancialStatus
+    fulfillment_status: FulfillmentStatus
     total: Money
     refunded: Money
     cancel_reason: str | None
@@ -121,8 +129,8 @@ class OrderBody(msgspec.Struct, rename="camel"):
             number=order_number(order.number),
             merchant_id=encode_id("Merchant", order.merchant_id),
             status=order.status,
-            financial_status=order.financial_status.value,
-            fulfillment_status=order.fulfillment_status.value,
+            financial_status=order.financial_status,
+            fulfillment_status=order.fulfillment_status,
             total=Money.of(order.total),
             refunded=Money.of(MoneyRecord(order.refunded_minor, order.total.currency)),
             cancel_reason=order.cancel_reason or None,
@@ -399,10 +407,12 @@ def _since(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        parsed = datetime.fromisoformat(value.strip())
+        # Without an offset, which zone is meant cannot be known: refused rather than guessed.
+        moment = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    except (ValueError, OverflowError):  # OverflowError: an offset past year 1 or 9999
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None:
         raise _query_problem(
             [
                 FieldError(
@@ -412,7 +422,7 @@ def _since(value: str | None) -> datetime | None:
                 )
             ]
         )
-    return moment.astimezone(UTC)
+    return moment
 
 
 def _query_problem(errors: list[FieldError] | tuple[FieldError, ...]) -> Problem:

@@ -267,6 +267,23 @@ async def test_newest_first_pages(gql: GraphQL, client: AsyncTestClient[Any]) ->
     assert rest["pageInfo"] == {"hasNextPage": False, "endCursor": None}
 
 
+async def test_a_page_costs_the_same_statements_whatever_its_size(
+    gql: GraphQL, client: AsyncTestClient[Any], count_statements: Any
+) -> None:
+    shop, api = await shop_with_key(gql, client)
+    shopper = Caller(client, (await sign_up(gql))["token"])
+    for _ in range(6):
+        await buy(shopper, (shop.skus["scarf-0"], 1, None), (shop.skus["boots-0"], 1, None))
+    counts = {}
+    for first in (2, 6):
+        for params in ({}, {"updatedSince": "2000-01-01T00:00:00Z"}):
+            count_statements.count = 0
+            page = (await api.get("/v1/orders", first=first, **params)).json()
+            assert len(page["orders"]) == first and all(len(o["lines"]) == 2 for o in page["orders"])
+            counts[(first, bool(params))] = count_statements.count
+    assert counts[(2, False)] == counts[(6, False)] and counts[(2, True)] == counts[(6, True)], counts
+
+
 async def test_only_the_merchants_own_orders(gql: GraphQL, client: AsyncTestClient[Any]) -> None:
     shop, api = await shop_with_key(gql, client)
     shopper_account = await sign_up(gql)
@@ -317,6 +334,7 @@ async def test_bad_input_is_a_problem_never_a_500(gql: GraphQL, client: AsyncTes
         {"status": "SHIPPED"},
         {"updatedSince": "yesterday"},
         {"updatedSince": "2026-01-31T09:00:00"},  # no time zone
+        {"updatedSince": "0001-01-01T00:00:00+05:00"},  # before year 1 in UTC
         {"after": "not-a-cursor"},
         {"after": "eyJ4IjoxfQ.c2ln"},
         {"first": "0"},
