@@ -12,6 +12,7 @@ from shoppable.api.catalog import CatalogController
 from shoppable.api.graphql import graphql_controller
 from shoppable.api.health import health
 from shoppable.api.media import receive_media_upload, serve_media
+from shoppable.api.orders import OrdersController
 from shoppable.api.problems import EXCEPTION_HANDLERS
 from shoppable.api.request_ids import configure_logging, request_id_middleware
 from shoppable.api.security_headers import security_headers_middleware
@@ -30,7 +31,8 @@ def openapi_config(settings: Settings) -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Shoppable merchant API",
         version="1",
-        description="Catalog imports and fast stock and price updates for merchants' systems.",
+        description="Catalog imports, fast stock and price updates, and orders (polling, fulfilment, "
+        "cancellation, refunds) for merchants' systems.",
         path="/v1",
         render_plugins=plugins,
         use_handler_docstrings=True,
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             graphql_controller(services),
             CatalogController,
+            OrdersController,
             receive_media_upload,
             serve_media,
         ],

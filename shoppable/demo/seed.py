@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from shoppable.demo.catalog import DEMO_OWNER_EMAIL, DEMO_PASSWORD, seed_catalog
-from shoppable.demo.content import seed_content
+from shoppable.demo.content import DEMO_CREATORS, seed_content
+from shoppable.demo.orders import seed_orders
 from shoppable.demo.shoppers import seed_shoppers
 from shoppable.jobs.recs_train import recs_train
 from shoppable.services import build_services
@@ -23,10 +24,13 @@ async def seed_all(settings: Settings) -> list[str]:
         await seed_content(services)
         report.append("creators and posts: ready")
         report.append(f"shopper events stored: {await seed_shoppers(services.database)}")
+        report.extend(await seed_orders(services))
         trained = await recs_train(services)
         report.append(f"feed ranker: {trained['version'] if trained else 'not trained (no events)'}")
         report.append(f"demo merchant login: {DEMO_OWNER_EMAIL} / {DEMO_PASSWORD}")
         report.append(f"demo shopper logins: shopper@shoppable.dev, private@shoppable.dev / {DEMO_PASSWORD}")
+        creators = ", ".join(c.email for c in DEMO_CREATORS)
+        report.append(f"demo creator logins (earnings): {creators} / {DEMO_PASSWORD}")
     finally:
         await services.close()
     return report
