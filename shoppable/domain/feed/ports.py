@@ -33,6 +33,8 @@ class ProductInfo:
     title: str
     category: str | None
     created_at: datetime
+    tagged_by: str | None = None
+    """The handle of the creator of the latest published post that tags it (filled by `unserved_products`)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class HistoryEvent:
     product_id: int
     weight: float
     occurred_at: datetime
+    type: str = "VIEW"
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,16 @@ class CandidateReads(Protocol):
     async def hidden(self, user_id: int) -> set[tuple[str, int]]: ...
 
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]: ...
+
+    async def unserved_posts(self, session_id: str, user_id: int | None, limit: int) -> list[PostInfo]:
+        """Published posts the session has not served and the user did not hide (nor their creator),
+        newest first: the archive the feed widens to once the ranked candidates run out."""
+        ...
+
+    async def unserved_products(self, session_id: str, user_id: int | None, limit: int) -> list[ProductInfo]:
+        """Sellable products the session has not served and the user did not hide (nor their merchant),
+        newest first, each with `tagged_by` set when a published post tags it: the long tail."""
+        ...
 
 
 class TrendingReads(Protocol):

@@ -13,7 +13,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from shoppable.domain.feed import filters
-from shoppable.domain.feed.candidates import following_candidate, personal_candidates, public_candidates
+from shoppable.domain.feed.candidates import (
+    following_candidate,
+    personal_candidates,
+    public_candidates,
+    widened_posts,
+    widened_products,
+)
 from shoppable.domain.feed.config import FeedConfig
 from shoppable.domain.feed.mixing import DIVERSITY_WINDOW, mix
 from shoppable.domain.feed.model import (
@@ -21,6 +27,7 @@ from shoppable.domain.feed.model import (
     FeedMode,
     FeedPage,
     FeedSession,
+    FeedSource,
     ServedItem,
     actor_key,
 )
@@ -127,11 +134,12 @@ async def _build_page(page: _Page) -> FeedPage:
         return FeedPage(session, replayed[: request.first], has_next=True, restarted=restarted)
     start = position + len(replayed)
     need = request.first - len(replayed)
-    posts, products = await _candidates(page, session, is_new)
+    posts, products, excluded = await _candidates(page, session, is_new)
     recent = [] if is_new else await feed.tail(session.id, DIVERSITY_WINDOW - 1)
     if request.mode is FeedMode.FOLLOWING:
         chosen = posts[: need + 1]  # strictly newest first: the viewer chose these creators
     else:
+        posts, products = await _widened(page, session, excluded, posts, products, need + 1)
         chosen = mix(
             posts, products, count=need + 1, start_position=start, recent=recent, pattern=page.config.pattern
         )
@@ -147,9 +155,37 @@ async def _build_page(page: _Page) -> FeedPage:
     return FeedPage(session, replayed + new_items, has_next=len(chosen) > need, restarted=restarted)
 
 
+async def _widened(
+    page: _Page,
+    session: FeedSession,
+    excluded: filters.Excluded,
+    posts: list[Candidate],
+    products: list[Candidate],
+    wanted: int,
+) -> tuple[list[Candidate], list[Candidate]]:
+    """Top up a kind whose ranked candidates cannot fill `wanted` items with what the session has not
+    served yet (the archive, the long tail of the catalog), so the feed ends only when nothing eligible
+    is left. Enough are read that, after dropping those already queued and those bought, `wanted`
+    remain whenever that many exist."""
+    feed, user_id = page.uow.feed, page.actor.user_id
+    source = FeedSource.PERSONALIZED if session.personalized else FeedSource.NON_PERSONALIZED
+    if len(posts) < wanted:
+        found = await feed.unserved_posts(session.id, user_id, wanted + len(posts))
+        queued = {c.item_id for c in posts}
+        extra = widened_posts([p for p in found if p.id not in queued], page.now, source)
+        posts = posts + [c for c in extra if excluded.allows_post(c)]
+    if len(products) < wanted:
+        limit = wanted + len(products) + len(excluded.purchased)
+        found_products = await feed.unserved_products(session.id, user_id, limit)
+        queued = {c.item_id for c in products}
+        extra = widened_products([p for p in found_products if p.id not in queued], page.now, source)
+        products = products + [c for c in extra if excluded.allows_product(c)]
+    return posts, products
+
+
 async def _candidates(
     page: _Page, session: FeedSession, is_new: bool
-) -> tuple[list[Candidate], list[Candidate]]:
+) -> tuple[list[Candidate], list[Candidate], filters.Excluded]:
     """Posts and product cards, best first, with everything the viewer must not see removed."""
     feed, request, user_id = page.uow.feed, page.request, page.actor.user_id
     personal = personalized(page.actor, request.mode)
@@ -165,7 +201,7 @@ async def _candidates(
     if request.mode is FeedMode.FOLLOWING:
         followed = await feed.followed_creator_ids(user_id) if user_id is not None else []
         found = await feed.recent_posts_of(followed, len(served) + request.first + 100) if followed else []
-        return [c for c in map(following_candidate, found) if excluded.allows_post(c)], []
+        return [c for c in map(following_candidate, found) if excluded.allows_post(c)], [], excluded
     # Keyed by consent too: personalization switched off mid-session must never reuse a personal plan.
     plan_key = f"{session.id}:{'personal' if personal else 'public'}"
     planned = None if is_new else page.services.plans.get(plan_key)
@@ -188,4 +224,4 @@ async def _candidates(
         head = products[: 3 * (request.first + 1) + 20]
         sellable = await feed.sellable_products(c.item_id for c in head)
         products = [c for c in head if c.item_id in sellable]
-    return posts, products
+    return posts, products, excluded

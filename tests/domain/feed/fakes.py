@@ -136,7 +136,10 @@ class FakeFeedRepository:
             and EVENT_WEIGHTS.get(e.type, 0) > 0
         ]
         mine.sort(key=lambda e: e.occurred_at, reverse=True)
-        return [HistoryEvent(e.subject_id or 0, EVENT_WEIGHTS[e.type], e.occurred_at) for e in mine[:limit]]
+        return [
+            HistoryEvent(e.subject_id or 0, EVENT_WEIGHTS[e.type], e.occurred_at, e.type.value)
+            for e in mine[:limit]
+        ]
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
         return set(self.bought.get(user_id, set()))  # never from PURCHASE events: those are claims
@@ -150,6 +153,38 @@ class FakeFeedRepository:
             for pk in set(product_ids)
             if pk in self.products_by_id and pk not in self.sold_out
         }
+
+    async def unserved_posts(self, session_id: str, user_id: int | None, limit: int) -> list[PostInfo]:
+        served = {i.item_id for i in self.served.get(session_id, []) if i.kind is ItemKind.POST}
+        hidden = await self.hidden(user_id) if user_id is not None else set()
+        found = [
+            p
+            for p in self.posts_by_id.values()
+            if p.id not in served and ("Post", p.id) not in hidden and ("Creator", p.creator_id) not in hidden
+        ]
+        return sorted(found, key=lambda p: (p.published_at, p.id), reverse=True)[:limit]
+
+    async def unserved_products(self, session_id: str, user_id: int | None, limit: int) -> list[ProductInfo]:
+        served = {i.item_id for i in self.served.get(session_id, []) if i.kind is ItemKind.PRODUCT}
+        hidden = await self.hidden(user_id) if user_id is not None else set()
+        found = [
+            p
+            for p in self.products_by_id.values()
+            if p.id not in served
+            and p.id not in self.sold_out
+            and ("Product", p.id) not in hidden
+            and ("Merchant", p.merchant_id) not in hidden
+        ]
+        taggers = {
+            product: self.posts_by_id[post]
+            for post, products in sorted(self.tags.items(), key=lambda t: self.posts_by_id[t[0]].published_at)
+            if post in self.posts_by_id
+            for product in products
+        }  # the latest tagging post wins
+        return [
+            replace(p, tagged_by=taggers[p.id].creator_handle if p.id in taggers else None)
+            for p in sorted(found, key=lambda p: -p.id)[:limit]
+        ]
 
     # -- TrendingReads ------------------------------------------------------------------------------
 
