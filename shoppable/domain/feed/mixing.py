@@ -10,14 +10,17 @@ and the feed ends only when nothing eligible remains.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from shoppable.domain.feed.model import Candidate, ItemKind, ServedItem
+from shoppable.domain.feed.model import Candidate, ItemKind, ServedItem, ServedRef
 
 DEFAULT_PATTERN = "PPRPPPR"  # a product card after every 2-3 posts
 DIVERSITY_WINDOW = 10
 REPEAT_DECAY = 0.3
 """Each recent appearance of an author multiplies their next item's score by this much."""
+SESSION_DECAY = 0.85
+"""Each item of an author served earlier in the session (anywhere) multiplies their next item's score by
+this much: authors take turns over the whole scroll, not only within the window."""
 REPEAT_FLOOR = 0.01
 """The penalty never goes below this: a far better item by a repeated author can still win."""
 MAX_PER_AUTHOR = 2
@@ -26,15 +29,16 @@ MAX_PER_AUTHOR = 2
 AuthorKey = tuple[ItemKind, int]
 
 
-def _author_key(item: Candidate | ServedItem) -> AuthorKey:
+def _author_key(item: Candidate | ServedItem | ServedRef) -> AuthorKey:
     return item.kind, item.author_id
 
 
-def repeat_penalty(appearances: int, decay: float = REPEAT_DECAY, floor: float = REPEAT_FLOOR) -> float:
-    """The factor on the score of an item whose author appeared `appearances` times in the window."""
-    if appearances <= 0:
+def repeat_penalty(appearances: int, served: int = 0) -> float:
+    """The factor on the score of an item whose author appeared `appearances` times in the window and
+    `served` times in the whole session so far (window included)."""
+    if appearances <= 0 and served <= 0:
         return 1.0
-    return max(floor, decay**appearances)
+    return max(REPEAT_FLOOR, REPEAT_DECAY ** max(appearances, 0) * SESSION_DECAY ** max(served, 0))
 
 
 def mix(
@@ -43,7 +47,8 @@ def mix(
     *,
     count: int,
     start_position: int,
-    recent: Sequence[ServedItem],
+    recent: Sequence[Candidate | ServedItem | ServedRef],
+    served: Mapping[AuthorKey, int] | None = None,
     pattern: str = DEFAULT_PATTERN,
     window: int = DIVERSITY_WINDOW,
 ) -> list[Candidate]:
@@ -52,7 +57,8 @@ def mix(
 
     Within the slot's kind the item with the best score times its author's repeat penalty wins, counting
     the authors of the last `window - 1` items, including those served before `start_position`
-    (`recent`, oldest first). Among equal products, the author shown longest ago goes first, then the
+    (`recent`, oldest first), and each earlier item of the author in the whole session (`served`: per
+    author, how many items the session served before `start_position`). Among equal products, the author shown longest ago goes first, then the
     one with the most items left, so that a prolific author does not end up bunched at the end.
     """
     pattern = pattern.upper() or DEFAULT_PATTERN
@@ -60,6 +66,7 @@ def mix(
     queues = {ItemKind.POST: sorted(posts, key=by_score), ItemKind.PRODUCT: sorted(products, key=by_score)}
     left = Counter(_author_key(c) for queue in queues.values() for c in queue)
     history: list[AuthorKey] = [_author_key(i) for i in recent[-(window - 1) :]] if window > 1 else []
+    totals = Counter(served) if served is not None else Counter(history)
     chosen: list[Candidate] = []
     while len(chosen) < count:
         slot = pattern[(start_position + len(chosen)) % len(pattern)]
@@ -70,8 +77,9 @@ def mix(
                 break
         shown = history[-(window - 1) :] if window > 1 else []
         since = {key: len(shown) - index for index, key in enumerate(shown)}  # 1 = the last item
-        picked = _take(queues[wanted], Counter(shown), since, left, window)
+        picked = _take(queues[wanted], Counter(shown), totals, since, left, window)
         left[_author_key(picked)] -= 1
+        totals[_author_key(picked)] += 1
         chosen.append(picked)
         history.append(_author_key(picked))
     return chosen
@@ -80,6 +88,7 @@ def mix(
 def _take(
     queue: list[Candidate],
     recent: Counter[AuthorKey],
+    totals: Counter[AuthorKey],
     since: dict[AuthorKey, int],
     left: Counter[AuthorKey],
     window: int,
@@ -92,7 +101,8 @@ def _take(
         if candidate.score < best_rank[0]:
             break  # sorted by score and penalties only lower it: nothing further can win
         key = _author_key(candidate)
-        rank = (candidate.score * repeat_penalty(recent[key]), since.get(key, window), left[key])
+        penalty = repeat_penalty(recent[key], totals[key])
+        rank = (candidate.score * penalty, since.get(key, window), left[key])
         if rank > best_rank:
             best_index, best_rank = index, rank
     return queue.pop(best_index)

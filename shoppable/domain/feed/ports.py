@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shoppable.domain.feed.model import Candidate, FeedSession, ItemKind, NewEvent, ServedItem
+from shoppable.domain.feed.model import Candidate, FeedSession, ItemKind, NewEvent, ServedItem, ServedRef
 from shoppable.domain.ports import Transaction
 
 
@@ -172,9 +172,9 @@ class FeedSessions(Protocol):
 
     async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]: ...
 
-    async def served_keys(self, session_id: str) -> set[tuple[ItemKind, int]]: ...
-
-    async def tail(self, session_id: str, count: int) -> list[ServedItem]: ...
+    async def served_history(self, session_id: str) -> list[ServedRef]:
+        """What the session served so far, by position (what, and by whom; not why)."""
+        ...
 
     async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
         """Store a new session or extend one; raises SessionConflict if another request extended it first."""

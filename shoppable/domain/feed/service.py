@@ -9,6 +9,7 @@ is posted, liked or sold out in between.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -29,6 +30,7 @@ from shoppable.domain.feed.model import (
     FeedSession,
     FeedSource,
     ServedItem,
+    ServedRef,
     actor_key,
 )
 from shoppable.domain.feed.ports import (
@@ -134,14 +136,20 @@ async def _build_page(page: _Page) -> FeedPage:
         return FeedPage(session, replayed[: request.first], has_next=True, restarted=restarted)
     start = position + len(replayed)
     need = request.first - len(replayed)
-    posts, products, excluded = await _candidates(page, session, is_new)
-    recent = [] if is_new else await feed.tail(session.id, DIVERSITY_WINDOW - 1)
+    history = [] if is_new else await feed.served_history(session.id)
+    posts, products, excluded = await _candidates(page, session, is_new, history)
     if request.mode is FeedMode.FOLLOWING:
         chosen = posts[: need + 1]  # strictly newest first: the viewer chose these creators
     else:
         posts, products = await _widened(page, session, excluded, posts, products, need + 1)
         chosen = mix(
-            posts, products, count=need + 1, start_position=start, recent=recent, pattern=page.config.pattern
+            posts,
+            products,
+            count=need + 1,
+            start_position=start,
+            recent=history[-(DIVERSITY_WINDOW - 1) :],
+            served=Counter((item.kind, item.author_id) for item in history),
+            pattern=page.config.pattern,
         )
     new_items = [
         ServedItem(start + i, c.kind, c.item_id, c.author_id, c.source, c.reasons)
@@ -184,12 +192,12 @@ async def _widened(
 
 
 async def _candidates(
-    page: _Page, session: FeedSession, is_new: bool
+    page: _Page, session: FeedSession, is_new: bool, history: list[ServedRef]
 ) -> tuple[list[Candidate], list[Candidate], filters.Excluded]:
     """Posts and product cards, best first, with everything the viewer must not see removed."""
     feed, request, user_id = page.uow.feed, page.request, page.actor.user_id
     personal = personalized(page.actor, request.mode)
-    served = set() if is_new else await feed.served_keys(session.id)
+    served = {(item.kind, item.item_id) for item in history}
     hidden: set[tuple[str, int]] = set()
     purchased: set[int] = set()
     if user_id is not None:

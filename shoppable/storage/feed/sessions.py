@@ -19,6 +19,7 @@ from shoppable.domain.feed.model import (
     Reason,
     ReasonCode,
     ServedItem,
+    ServedRef,
 )
 from shoppable.domain.feed.ports import SessionConflict
 from shoppable.storage.feed.queries import RepositoryPart, served, sessions
@@ -64,20 +65,13 @@ class SqlFeedSessions(RepositoryPart):
         )
         return [_served_item(r) for r in rows]
 
-    async def served_keys(self, session_id: str) -> set[tuple[ItemKind, int]]:
+    async def served_history(self, session_id: str) -> list[ServedRef]:
         rows = await self.tx.execute(
-            select(served.c.kind, served.c.item_id).where(served.c.session_id == session_id)
-        )
-        return {(ItemKind(row.kind), row.item_id) for row in rows}
-
-    async def tail(self, session_id: str, count: int) -> list[ServedItem]:
-        rows = await self.tx.execute(
-            select(served)
+            select(served.c.position, served.c.kind, served.c.item_id, served.c.author_id)
             .where(served.c.session_id == session_id)
-            .order_by(served.c.position.desc())
-            .limit(count)
+            .order_by(served.c.position)
         )
-        return [_served_item(r) for r in reversed(rows.all())]
+        return [ServedRef(r.position, ItemKind(r.kind), r.item_id, r.author_id or 0) for r in rows]
 
     async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
         """Create the session when new, and add its items; fails if another request took those positions."""

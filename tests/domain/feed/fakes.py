@@ -12,7 +12,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
-from shoppable.domain.feed.model import Channel, EventType, FeedSession, ItemKind, NewEvent, ServedItem
+from shoppable.domain.feed.model import (
+    Channel,
+    EventType,
+    FeedSession,
+    ItemKind,
+    NewEvent,
+    ServedItem,
+    ServedRef,
+)
 from shoppable.domain.feed.ports import (
     CatalogItem,
     EngagementCount,
@@ -227,11 +235,8 @@ class FakeFeedRepository:
     async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]:
         return [i for i in self.served.get(session_id, []) if i.position >= position][:limit]
 
-    async def served_keys(self, session_id: str) -> set[tuple[ItemKind, int]]:
-        return {(i.kind, i.item_id) for i in self.served.get(session_id, [])}
-
-    async def tail(self, session_id: str, count: int) -> list[ServedItem]:
-        return self.served.get(session_id, [])[-count:] if count else []
+    async def served_history(self, session_id: str) -> list[ServedRef]:
+        return [ServedRef(i.position, i.kind, i.item_id, i.author_id) for i in self.served.get(session_id, [])]
 
     async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
         stored = self.sessions.get(session.id)

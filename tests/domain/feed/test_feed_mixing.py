@@ -67,6 +67,9 @@ def test_penalties_decay_with_each_appearance_down_to_a_floor() -> None:
     assert penalties[0] == 1.0
     assert all(a >= b for a, b in zip(penalties, penalties[1:], strict=False))
     assert penalties[-1] > 0
+    # Earlier items of the author anywhere in the session weigh too, less than recent ones.
+    assert repeat_penalty(1, 1) < repeat_penalty(0, 1) < 1.0
+    assert repeat_penalty(0, 1) > repeat_penalty(1, 1) and repeat_penalty(0, 100) > 0
 
 
 def test_diversity_holds_counts_kinds_separately() -> None:
@@ -111,6 +114,7 @@ def test_the_mix_serves_everything_once_in_pattern_and_as_spread_as_the_rest_all
     assert sorted(c.item_id for c in chosen) == sorted(c.item_id for c in pool)
     remaining = list(pool)
     history: list[tuple[ItemKind, int]] = []
+    totals: Counter[tuple[ItemKind, int]] = Counter()
     for offset, picked in enumerate(chosen):
         kinds_left = {c.kind for c in remaining}
         slot = ItemKind.PRODUCT if pattern[(start + offset) % len(pattern)] == "R" else ItemKind.POST
@@ -118,38 +122,44 @@ def test_the_mix_serves_everything_once_in_pattern_and_as_spread_as_the_rest_all
             assert picked.kind is slot, "the slot pattern holds while both kinds remain"
         window = Counter(history[-(DIVERSITY_WINDOW - 1) :])
         rivals = [c for c in remaining if c.kind is picked.kind and c is not picked]
-        mine = window[(picked.kind, picked.author_id)]
+        mine = repeat_penalty(window[(picked.kind, picked.author_id)], totals[(picked.kind, picked.author_id)])
         for rival in rivals:
-            theirs = window[(rival.kind, rival.author_id)]
-            # Soft diversity: an at-least-as-good item by a less recently shown author always wins,
+            theirs = repeat_penalty(window[(rival.kind, rival.author_id)], totals[(rival.kind, rival.author_id)])
+            # Soft diversity: an at-least-as-good item by a less shown author always wins,
             if rival.score >= picked.score:
-                assert repeat_penalty(theirs) <= repeat_penalty(mine), (offset, picked, rival)
+                assert theirs <= mine, (offset, picked, rival)
             # and a repeated author wins only with a score that outweighs the penalty.
-            assert picked.score * repeat_penalty(mine) >= rival.score * repeat_penalty(theirs) - 1e-12
+            assert picked.score * mine >= rival.score * theirs - 1e-12
         remaining.remove(picked)
         history.append((picked.kind, picked.author_id))
+        totals[(picked.kind, picked.author_id)] += 1
 
 
 @settings(max_examples=300, deadline=None)
 @given(post_authors=st.lists(st.integers(1, 4), max_size=30))
 def test_equal_items_are_spread_as_far_as_the_remaining_items_allow(post_authors: list[int]) -> None:
-    """With equal scores, no creator repeats within the window while another creator is left; among
-    equally recent ones the creator shown longest ago, then the one with the most posts left, goes first."""
+    """With equal scores, the creator shown least (in the window, then in the whole scroll) goes next;
+    among equals the one shown longest ago, then the one with the most posts left."""
     posts = [Candidate(ItemKind.POST, n, a, 1.0, FeedSource.PERSONALIZED, ()) for n, a in enumerate(post_authors)]
     chosen = mix(posts, [], count=len(posts), start_position=0, recent=[], pattern="P")
     left = Counter(c.author_id for c in posts)
     for offset, picked in enumerate(chosen):
         window = Counter(c.author_id for c in chosen[max(0, offset - DIVERSITY_WINDOW + 1) : offset])
+        totals = Counter(c.author_id for c in chosen[:offset])
         others = [a for a in left if left[a] > 0]
-        best = max(repeat_penalty(window[a]) for a in others)
-        assert repeat_penalty(window[picked.author_id]) == best
+
+        def penalty(author: int) -> float:
+            return repeat_penalty(window[author], totals[author])
+
+        best = max(penalty(a) for a in others)
+        assert penalty(picked.author_id) == best
         shown = [c.author_id for c in chosen[max(0, offset - DIVERSITY_WINDOW + 1) : offset]]
         since = {a: len(shown) - i for i, a in enumerate(shown)}
 
         def order(author: int) -> tuple[int, int]:
             return since.get(author, DIVERSITY_WINDOW), left[author]
 
-        tied = [a for a in others if repeat_penalty(window[a]) == best]
+        tied = [a for a in others if penalty(a) == best]
         assert order(picked.author_id) == max(order(a) for a in tied)
         left[picked.author_id] -= 1
     # Hence: two creators with as many posts alternate perfectly.
