@@ -119,7 +119,7 @@ async def test_a_personalized_walk_serves_every_eligible_item_once_minus_what_wa
 ) -> None:
     world = small_world
     shopper = await world.user(consent=True)
-    prolific, occasional, rare = world.creator_ids[-3:]
+    _prolific, occasional, rare = world.creator_ids[-3:]
     await world.follow(shopper["id"], occasional)
     await world.like(shopper["id"], world.post_ids[0])
     hidden = {("Product", world.product_ids[4]), ("Creator", rare)}
@@ -166,8 +166,12 @@ async def test_reasons_say_saved_when_the_viewer_saved_and_liked_when_they_liked
     await world._insert(SaveRow, user_id=saver["id"], post_id=saved_post, created_at=datetime.now(UTC))
     await world.like(liker["id"], liked_post)
 
-    saver_texts = {r["text"] for e in await walk_to_the_end(gql, first=10, token=saver["token"]) for r in e["reasons"]}
-    liker_texts = {r["text"] for e in await walk_to_the_end(gql, first=10, token=liker["token"]) for r in e["reasons"]}
+    saver_texts = {
+        r["text"] for e in await walk_to_the_end(gql, first=10, token=saver["token"]) for r in e["reasons"]
+    }
+    liker_texts = {
+        r["text"] for e in await walk_to_the_end(gql, first=10, token=liker["token"]) for r in e["reasons"]
+    }
     saved_handle, liked_handle = world.creator_handles[saved_creator], world.creator_handles[liked_creator]
     assert f"You saved a post by @{saved_handle}" in saver_texts
     assert "Tagged in a post you saved" in saver_texts

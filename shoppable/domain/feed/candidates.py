@@ -164,7 +164,9 @@ async def personal_candidates(
         why = [_trending(t, now)]
         if liked_creator:
             creator = t.post.creator_id
-            why.insert(0, reasons.engaged_with(t.post.creator_handle, actions[creator], len(engaged_posts[creator])))
+            why.insert(
+                0, reasons.engaged_with(t.post.creator_handle, actions[creator], len(engaged_posts[creator]))
+            )
         posts.append(
             Candidate(
                 ItemKind.POST,
@@ -232,9 +234,7 @@ async def _with_anchors(
         anchor = anchors.get(info.category or "")
         if anchor and any(r.code is reasons.ReasonCode.PICKED_FOR_YOU for r in why):
             # The ranker picked it and the viewer acted on a product of its category: name that one.
-            why = reasons.ordered(
-                anchor if r.code is reasons.ReasonCode.PICKED_FOR_YOU else r for r in why
-            )
+            why = reasons.ordered(anchor if r.code is reasons.ReasonCode.PICKED_FOR_YOU else r for r in why)
         enriched.append(
             Candidate(
                 candidate.kind, candidate.item_id, info.merchant_id, candidate.score, candidate.source, why

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shoppable.domain.feed.model import Candidate, FeedSession, ItemKind, NewEvent, ServedItem, ServedRef
+from shoppable.domain.feed.model import Candidate, FeedSession, NewEvent, ServedItem, ServedRef
 from shoppable.domain.ports import Transaction
 
 

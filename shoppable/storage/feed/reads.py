@@ -4,9 +4,8 @@ the trending snapshot is scored from."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import case, exists, func, literal, select
@@ -110,14 +109,15 @@ class SqlCandidateReads(RepositoryPart):
         rows = await self.tx.execute(sellable_product_query().where(products.c.id.in_(ids)))
         return {row.id: product_info(row) for row in rows}
 
-
     async def unserved_posts(self, session_id: str, user_id: int | None, limit: int) -> list[PostInfo]:
         query = post_query().where(~_served_in(session_id, ItemKind.POST, posts.c.id))
         if user_id is not None:
             query = query.where(
                 ~_hidden_by(user_id, "Post", posts.c.id), ~_hidden_by(user_id, "Creator", posts.c.creator_id)
             )
-        rows = await self.tx.execute(query.order_by(posts.c.published_at.desc(), posts.c.id.desc()).limit(limit))
+        rows = await self.tx.execute(
+            query.order_by(posts.c.published_at.desc(), posts.c.id.desc()).limit(limit)
+        )
         return [post_info(row) for row in rows]
 
     async def unserved_products(self, session_id: str, user_id: int | None, limit: int) -> list[ProductInfo]:
@@ -151,7 +151,9 @@ class SqlCandidateReads(RepositoryPart):
 
 
 def _served_in(session_id: str, kind: ItemKind, item_id: Any) -> Any:
-    return exists().where(served.c.session_id == session_id, served.c.kind == kind.value, served.c.item_id == item_id)
+    return exists().where(
+        served.c.session_id == session_id, served.c.kind == kind.value, served.c.item_id == item_id
+    )
 
 
 def _hidden_by(user_id: int, subject_type: str, subject_id: Any) -> Any:

@@ -236,7 +236,9 @@ class FakeFeedRepository:
         return [i for i in self.served.get(session_id, []) if i.position >= position][:limit]
 
     async def served_history(self, session_id: str) -> list[ServedRef]:
-        return [ServedRef(i.position, i.kind, i.item_id, i.author_id) for i in self.served.get(session_id, [])]
+        return [
+            ServedRef(i.position, i.kind, i.item_id, i.author_id) for i in self.served.get(session_id, [])
+        ]
 
     async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
         stored = self.sessions.get(session.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -65,7 +66,7 @@ def test_a_much_better_item_beats_a_fresh_author_but_a_close_one_does_not() -> N
 def test_penalties_decay_with_each_appearance_down_to_a_floor() -> None:
     penalties = [repeat_penalty(n) for n in range(8)]
     assert penalties[0] == 1.0
-    assert all(a >= b for a, b in zip(penalties, penalties[1:], strict=False))
+    assert all(a >= b for a, b in pairwise(penalties))
     assert penalties[-1] > 0
     # Earlier items of the author anywhere in the session weigh too, less than recent ones.
     assert repeat_penalty(1, 1) < repeat_penalty(0, 1) < 1.0
@@ -122,9 +123,13 @@ def test_the_mix_serves_everything_once_in_pattern_and_as_spread_as_the_rest_all
             assert picked.kind is slot, "the slot pattern holds while both kinds remain"
         window = Counter(history[-(DIVERSITY_WINDOW - 1) :])
         rivals = [c for c in remaining if c.kind is picked.kind and c is not picked]
-        mine = repeat_penalty(window[(picked.kind, picked.author_id)], totals[(picked.kind, picked.author_id)])
+        mine = repeat_penalty(
+            window[(picked.kind, picked.author_id)], totals[(picked.kind, picked.author_id)]
+        )
         for rival in rivals:
-            theirs = repeat_penalty(window[(rival.kind, rival.author_id)], totals[(rival.kind, rival.author_id)])
+            theirs = repeat_penalty(
+                window[(rival.kind, rival.author_id)], totals[(rival.kind, rival.author_id)]
+            )
             # Soft diversity: an at-least-as-good item by a less shown author always wins,
             if rival.score >= picked.score:
                 assert theirs <= mine, (offset, picked, rival)
@@ -140,7 +145,9 @@ def test_the_mix_serves_everything_once_in_pattern_and_as_spread_as_the_rest_all
 def test_equal_items_are_spread_as_far_as_the_remaining_items_allow(post_authors: list[int]) -> None:
     """With equal scores, the creator shown least (in the window, then in the whole scroll) goes next;
     among equals the one shown longest ago, then the one with the most posts left."""
-    posts = [Candidate(ItemKind.POST, n, a, 1.0, FeedSource.PERSONALIZED, ()) for n, a in enumerate(post_authors)]
+    posts = [
+        Candidate(ItemKind.POST, n, a, 1.0, FeedSource.PERSONALIZED, ()) for n, a in enumerate(post_authors)
+    ]
     chosen = mix(posts, [], count=len(posts), start_position=0, recent=[], pattern="P")
     left = Counter(c.author_id for c in posts)
     for offset, picked in enumerate(chosen):
@@ -148,7 +155,7 @@ def test_equal_items_are_spread_as_far_as_the_remaining_items_allow(post_authors
         totals = Counter(c.author_id for c in chosen[:offset])
         others = [a for a in left if left[a] > 0]
 
-        def penalty(author: int) -> float:
+        def penalty(author: int, window: Counter[int] = window, totals: Counter[int] = totals) -> float:
             return repeat_penalty(window[author], totals[author])
 
         best = max(penalty(a) for a in others)
@@ -156,7 +163,7 @@ def test_equal_items_are_spread_as_far_as_the_remaining_items_allow(post_authors
         shown = [c.author_id for c in chosen[max(0, offset - DIVERSITY_WINDOW + 1) : offset]]
         since = {a: len(shown) - i for i, a in enumerate(shown)}
 
-        def order(author: int) -> tuple[int, int]:
+        def order(author: int, since: dict[int, int] = since) -> tuple[int, int]:
             return since.get(author, DIVERSITY_WINDOW), left[author]
 
         tied = [a for a in others if penalty(a) == best]
@@ -164,4 +171,4 @@ def test_equal_items_are_spread_as_far_as_the_remaining_items_allow(post_authors
         left[picked.author_id] -= 1
     # Hence: two creators with as many posts alternate perfectly.
     if set(post_authors) == {1, 2} and post_authors.count(1) == post_authors.count(2):
-        assert all(a.author_id != b.author_id for a, b in zip(chosen, chosen[1:], strict=False))
+        assert all(a.author_id != b.author_id for a, b in pairwise(chosen))
