@@ -105,6 +105,17 @@ class CatalogItem:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class Plan:
+    """A session's ranked candidates (`key` says for which consent state), stored with the session so
+    that any server process can continue it without ranking again."""
+
+    key: str
+    posts: list[Candidate]
+    products: list[Candidate]
+    planned_at: datetime
+
+
 class SessionConflict(Exception):
     """Another request extended the same feed session at the same time."""
 
@@ -176,9 +187,14 @@ class FeedSessions(Protocol):
         """What the session served so far, by position (what, and by whom; not why)."""
         ...
 
-    async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
-        """Store a new session or extend one; raises SessionConflict if another request extended it first."""
+    async def append(
+        self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None
+    ) -> None:
+        """Store a new session or extend one (with a new `plan` when given); raises SessionConflict if
+        another request extended it first."""
         ...
+
+    async def saved_plan(self, session_id: str) -> Plan | None: ...
 
     async def delete_expired_sessions(self, now: datetime) -> int: ...
 

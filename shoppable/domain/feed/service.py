@@ -36,6 +36,7 @@ from shoppable.domain.feed.model import (
 from shoppable.domain.feed.ports import (
     FeedServices,
     FeedUnitOfWork,
+    Plan,
     Ranker,
     SessionConflict,
     Snapshot,
@@ -137,7 +138,7 @@ async def _build_page(page: _Page) -> FeedPage:
     start = position + len(replayed)
     need = request.first - len(replayed)
     history = [] if is_new else await feed.served_history(session.id)
-    posts, products, excluded = await _candidates(page, session, is_new, history)
+    posts, products, excluded, new_plan = await _candidates(page, session, is_new, history)
     if request.mode is FeedMode.FOLLOWING:
         chosen = posts[: need + 1]  # strictly newest first: the viewer chose these creators
     else:
@@ -157,7 +158,7 @@ async def _build_page(page: _Page) -> FeedPage:
     ]
     if new_items or is_new:
         await page.uow.begin_write()
-        await feed.append(session, new_items)
+        await feed.append(session, new_items, new_plan)
         await page.uow.commit()
         session = replace(session, served=start + len(new_items))
     return FeedPage(session, replayed + new_items, has_next=len(chosen) > need, restarted=restarted)
@@ -193,8 +194,9 @@ async def _widened(
 
 async def _candidates(
     page: _Page, session: FeedSession, is_new: bool, history: list[ServedRef]
-) -> tuple[list[Candidate], list[Candidate], filters.Excluded]:
-    """Posts and product cards, best first, with everything the viewer must not see removed."""
+) -> tuple[list[Candidate], list[Candidate], filters.Excluded, Plan | None]:
+    """Posts and product cards, best first, with everything the viewer must not see removed; and the
+    personal plan when one was ranked just now (stored with the session for other processes)."""
     feed, request, user_id = page.uow.feed, page.request, page.actor.user_id
     personal = personalized(page.actor, request.mode)
     served = {(item.kind, item.item_id) for item in history}
@@ -209,16 +211,27 @@ async def _candidates(
     if request.mode is FeedMode.FOLLOWING:
         followed = await feed.followed_creator_ids(user_id) if user_id is not None else []
         found = await feed.recent_posts_of(followed, len(served) + request.first + 100) if followed else []
-        return [c for c in map(following_candidate, found) if excluded.allows_post(c)], [], excluded
+        return [c for c in map(following_candidate, found) if excluded.allows_post(c)], [], excluded, None
     # Keyed by consent too: personalization switched off mid-session must never reuse a personal plan.
-    plan_key = f"{session.id}:{'personal' if personal else 'public'}"
+    kind = "personal" if personal else "public"
+    plan_key = f"{session.id}:{kind}"
     planned = None if is_new else page.services.plans.get(plan_key)
+    if planned is None and personal and not is_new:
+        # Another server process may have ranked this session: continue from its stored plan.
+        stored = await feed.saved_plan(session.id)
+        fresh = timedelta(seconds=page.config.plan_ttl_seconds)
+        if stored is not None and stored.key == kind and page.now - stored.planned_at < fresh:
+            planned = stored.posts, stored.products
+            page.services.plans.put(plan_key, *planned)
+    new_plan = None
     if planned is None:
         if personal and user_id is not None:
             posts, products = await personal_candidates(
                 feed, await page.snapshot(), page.ranker, user_id, page.config, page.now
             )
+            new_plan = Plan(kind, posts, products, page.now)
         else:
+            # The public plan is the process's shared snapshot re-read: cheap, so never stored.
             posts, products = public_candidates(await page.snapshot(), page.now)
         page.services.plans.put(plan_key, posts, products)
     else:
@@ -232,4 +245,4 @@ async def _candidates(
         head = products[: 3 * (request.first + 1) + 20]
         sellable = await feed.sellable_products(c.item_id for c in head)
         products = [c for c in head if c.item_id in sellable]
-    return posts, products, excluded
+    return posts, products, excluded, new_plan

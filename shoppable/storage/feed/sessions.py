@@ -12,6 +12,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from shoppable.domain.feed.model import (
+    Candidate,
     FeedMode,
     FeedSession,
     FeedSource,
@@ -21,7 +22,7 @@ from shoppable.domain.feed.model import (
     ServedItem,
     ServedRef,
 )
-from shoppable.domain.feed.ports import SessionConflict
+from shoppable.domain.feed.ports import Plan, SessionConflict
 from shoppable.storage.feed.queries import RepositoryPart, served, sessions
 from shoppable.storage.types import utcnow
 
@@ -39,6 +40,53 @@ def _served_item(row: Any) -> ServedItem:
         source=FeedSource(row.source),
         reasons=tuple(Reason(ReasonCode(code), text) for code, text in json.loads(row.reasons)),
     )
+
+
+def _candidates_json(candidates: Sequence[Candidate]) -> list[Any]:
+    return [
+        [c.item_id, c.author_id, c.score, c.source.value, [[r.code.value, r.text] for r in c.reasons]]
+        for c in candidates
+    ]
+
+
+def _plan_json(plan: Plan) -> str:
+    return json.dumps(
+        {
+            "key": plan.key,
+            "at": plan.planned_at.isoformat(),
+            "posts": _candidates_json(plan.posts),
+            "products": _candidates_json(plan.products),
+        },
+        separators=(",", ":"),
+    )
+
+
+def _candidates_of(kind: ItemKind, rows: list[Any]) -> list[Candidate]:
+    return [
+        Candidate(
+            kind,
+            item_id,
+            author_id,
+            score,
+            FeedSource(source),
+            tuple(Reason(ReasonCode(code), text) for code, text in why),
+        )
+        for item_id, author_id, score, source, why in rows
+    ]
+
+
+def _plan(text: str) -> Plan | None:
+    """The stored plan, or None when it cannot be read (say, written by a newer version): a cache."""
+    try:
+        data = json.loads(text)
+        return Plan(
+            data["key"],
+            _candidates_of(ItemKind.POST, data["posts"]),
+            _candidates_of(ItemKind.PRODUCT, data["products"]),
+            datetime.fromisoformat(data["at"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _session(row: Any) -> FeedSession:
@@ -73,9 +121,12 @@ class SqlFeedSessions(RepositoryPart):
         )
         return [ServedRef(r.position, ItemKind(r.kind), r.item_id, r.author_id or 0) for r in rows]
 
-    async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
+    async def append(
+        self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None
+    ) -> None:
         """Create the session when new, and add its items; fails if another request took those positions."""
         count = (items[-1].position + 1) if items else session.served
+        stored_plan = {"plan": _plan_json(plan)} if plan is not None else {}
         try:
             if session.served == 0 and not await self._exists(session.id):
                 await self.tx.execute(
@@ -87,13 +138,14 @@ class SqlFeedSessions(RepositoryPart):
                         served=count,
                         created_at=utcnow(),
                         expires_at=session.expires_at,
+                        **stored_plan,
                     )
                 )
             else:
                 result = await self.tx.execute(
                     update(sessions)
                     .where(sessions.c.id == session.id, sessions.c.served == session.served)
-                    .values(served=count)
+                    .values(served=count, **stored_plan)
                 )
                 if _rowcount(result) != 1:
                     raise SessionConflict(session.id)
@@ -116,6 +168,10 @@ class SqlFeedSessions(RepositoryPart):
                 )
         except IntegrityError as exc:
             raise SessionConflict(session.id) from exc
+
+    async def saved_plan(self, session_id: str) -> Plan | None:
+        row = (await self.tx.execute(select(sessions.c.plan).where(sessions.c.id == session_id))).first()
+        return _plan(row.plan) if row is not None and row.plan else None
 
     async def _exists(self, session_id: str) -> bool:
         query = select(sessions.c.id).where(sessions.c.id == session_id)

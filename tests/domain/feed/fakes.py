@@ -26,6 +26,7 @@ from shoppable.domain.feed.ports import (
     EngagementCount,
     FeedRepository,
     HistoryEvent,
+    Plan,
     PostInfo,
     ProductInfo,
     Ranker,
@@ -59,6 +60,7 @@ class FakeFeedRepository:
     hides: set[tuple[int, str, int]] = field(default_factory=set)
     sessions: dict[str, FeedSession] = field(default_factory=dict)
     served: dict[str, list[ServedItem]] = field(default_factory=dict)
+    plans: dict[str, Plan] = field(default_factory=dict)
     conflicts_to_raise: int = 0
 
     # -- building a world -------------------------------------------------------------------------
@@ -240,7 +242,9 @@ class FakeFeedRepository:
             ServedRef(i.position, i.kind, i.item_id, i.author_id) for i in self.served.get(session_id, [])
         ]
 
-    async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
+    async def append(
+        self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None
+    ) -> None:
         stored = self.sessions.get(session.id)
         if self.conflicts_to_raise or (stored is not None and stored.served != session.served):
             self.conflicts_to_raise = max(0, self.conflicts_to_raise - 1)
@@ -248,6 +252,11 @@ class FakeFeedRepository:
         served = items[-1].position + 1 if items else session.served
         self.sessions[session.id] = replace(session, served=served)
         self.served.setdefault(session.id, []).extend(items)
+        if plan is not None:
+            self.plans[session.id] = plan
+
+    async def saved_plan(self, session_id: str) -> Plan | None:
+        return self.plans.get(session_id)
 
     async def delete_expired_sessions(self, now: datetime) -> int:
         expired = [sid for sid, s in self.sessions.items() if s.expires_at <= now]
