@@ -347,13 +347,33 @@ def create_app() -> Any:
     def count(*_args: Any) -> None:
         counter["statements"] += 1
 
-    event.listen(app.state.services.database.engine.sync_engine, "before_cursor_execute", count)
+    engine = app.state.services.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    spent: dict[str, list[float]] = {}  # statement text -> [calls, seconds]
+
+    def started(conn: Any, _cursor: Any, _statement: Any, *_args: Any) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    def finished(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        entry = spent.setdefault(" ".join(statement.split())[:160], [0, 0.0])
+        entry[0] += 1
+        entry[1] += time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
+
+    event.listen(engine, "before_cursor_execute", started)
+    event.listen(engine, "after_cursor_execute", finished)
 
     @get("/bench/statements")
     async def statements(state: State) -> dict[str, int]:
         return dict(counter)
 
+    @get("/bench/statement-times")
+    async def statement_times(state: State) -> list[list[Any]]:
+        """Statements by the time spent in the driver (includes waiting for SQLite's write lock)."""
+        ranked = sorted(spent.items(), key=lambda item: -item[1][1])[:12]
+        return [[round(seconds * 1000), calls, text] for text, (calls, seconds) in ranked]
+
     app.register(statements)
+    app.register(statement_times)
     gc.collect()
     gc.freeze()  # start-up objects never need collecting again
     return app
@@ -499,7 +519,11 @@ async def statements_per_page(
                 assert len(feed["edges"]) == size, (size, len(feed["edges"]))
                 nodes = [edge["node"] for edge in feed["edges"]]
                 sellers = {node["merchant"]["id"] for node in nodes if "merchant" in node}
-                partners = {node["disclosure"]["partner"]["id"] for node in nodes if node.get("disclosure")}
+                partners = {
+                    node["disclosure"]["partner"]["id"]
+                    for node in nodes
+                    if node.get("disclosure") and node["disclosure"]["partner"]  # named once confirmed
+                }
                 pages.append(CountedPage(count, number == 0, bool(partners - sellers)))
                 after = feed["pageInfo"]["endCursor"]
             found[size] = pages
@@ -579,6 +603,10 @@ async def run(base: str, world: World, args: argparse.Namespace) -> list[str]:
     lines.append(row("products(first: 20) with their SKUs", products, baseline))
     again = await closed_loop(base, health, requests=args.requests * 4, concurrency=c)
     lines.append(row("/health again, after the rest (drift check)", again, baseline))
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        slowest = (await client.get("/bench/statement-times")).json()
+    lines.append("statements by time in the driver over the whole run (ms, calls, statement):")
+    lines += [f"  {ms:7d} ms {calls:6d}x  {text}" for ms, calls, text in slowest]
     return lines
 
 

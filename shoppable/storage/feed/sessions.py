@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from shoppable.domain.feed.model import (
@@ -24,6 +24,7 @@ from shoppable.domain.feed.model import (
 )
 from shoppable.domain.feed.ports import Plan, SessionConflict
 from shoppable.storage.feed.queries import RepositoryPart, served, sessions
+from shoppable.storage.sql import insert_if_absent
 from shoppable.storage.types import utcnow
 
 
@@ -124,58 +125,58 @@ class SqlFeedSessions(RepositoryPart):
     async def append(
         self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None
     ) -> None:
-        """Create the session when new, and add its items; fails if another request took those positions."""
+        """Create the session when new, and add its items; fails if another request took those positions.
+
+        Two or three statements in one burst (`write_at_once`): on SQLite the database's write lock is
+        held only while they run, not across event-loop turns."""
         count = (items[-1].position + 1) if items else session.served
         stored_plan = {"plan": _plan_json(plan)} if plan is not None else {}
+        create = insert_if_absent(self.tx, sessions).values(
+            id=session.id,
+            actor_key=session.actor_key,
+            mode=session.mode.value,
+            personalized=session.personalized,
+            served=count,
+            created_at=utcnow(),
+            expires_at=session.expires_at,
+            **stored_plan,
+        )
+        extend = (
+            update(sessions)
+            .where(sessions.c.id == session.id, sessions.c.served == session.served)
+            .values(served=count, **stored_plan)
+        )
+        rows = [
+            {
+                "session_id": session.id,
+                "position": i.position,
+                "kind": i.kind.value,
+                "item_id": i.item_id,
+                "author_id": i.author_id,
+                "source": i.source.value,
+                "reasons": _reasons_json(i.reasons),
+                "score": 0.0,
+            }
+            for i in items
+        ]
+
+        def write(connection: Connection) -> None:
+            # A new session is inserted; one that exists (a retry of its first page, or a later page)
+            # is extended only from the count this request read: otherwise another request was first.
+            created = session.served == 0 and _rowcount(connection.execute(create)) == 1
+            if not created and _rowcount(connection.execute(extend)) != 1:
+                raise SessionConflict(session.id)
+            if rows:
+                connection.execute(insert(served), rows)
+
         try:
-            if session.served == 0 and not await self._exists(session.id):
-                await self.tx.execute(
-                    insert(sessions).values(
-                        id=session.id,
-                        actor_key=session.actor_key,
-                        mode=session.mode.value,
-                        personalized=session.personalized,
-                        served=count,
-                        created_at=utcnow(),
-                        expires_at=session.expires_at,
-                        **stored_plan,
-                    )
-                )
-            else:
-                result = await self.tx.execute(
-                    update(sessions)
-                    .where(sessions.c.id == session.id, sessions.c.served == session.served)
-                    .values(served=count, **stored_plan)
-                )
-                if _rowcount(result) != 1:
-                    raise SessionConflict(session.id)
-            if items:
-                await self.tx.execute(
-                    insert(served),
-                    [
-                        {
-                            "session_id": session.id,
-                            "position": i.position,
-                            "kind": i.kind.value,
-                            "item_id": i.item_id,
-                            "author_id": i.author_id,
-                            "source": i.source.value,
-                            "reasons": _reasons_json(i.reasons),
-                            "score": 0.0,
-                        }
-                        for i in items
-                    ],
-                )
+            await self.tx.write_at_once(write)
         except IntegrityError as exc:
             raise SessionConflict(session.id) from exc
 
     async def saved_plan(self, session_id: str) -> Plan | None:
         row = (await self.tx.execute(select(sessions.c.plan).where(sessions.c.id == session_id))).first()
         return _plan(row.plan) if row is not None and row.plan else None
-
-    async def _exists(self, session_id: str) -> bool:
-        query = select(sessions.c.id).where(sessions.c.id == session_id)
-        return (await self.tx.execute(query)).first() is not None
 
     async def delete_expired_sessions(self, now: datetime) -> int:
         expired = select(sessions.c.id).where(sessions.c.expires_at <= now)
