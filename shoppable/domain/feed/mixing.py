@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from shoppable.domain.feed.model import Candidate, ItemKind, ServedItem, ServedRef
+from shoppable.domain.feed.model import Candidate, ItemKind, ServedItem
 
 DEFAULT_PATTERN = "PPRPPPR"  # a product card after every 2-3 posts
 DIVERSITY_WINDOW = 10
@@ -29,7 +29,7 @@ MAX_PER_AUTHOR = 2
 AuthorKey = tuple[ItemKind, int]
 
 
-def _author_key(item: Candidate | ServedItem | ServedRef) -> AuthorKey:
+def _author_key(item: Candidate | ServedItem) -> AuthorKey:
     return item.kind, item.author_id
 
 
@@ -47,7 +47,7 @@ def mix(
     *,
     count: int,
     start_position: int,
-    recent: Sequence[Candidate | ServedItem | ServedRef],
+    recent: Sequence[Candidate | ServedItem],
     served: Mapping[AuthorKey, int] | None = None,
     pattern: str = DEFAULT_PATTERN,
     window: int = DIVERSITY_WINDOW,

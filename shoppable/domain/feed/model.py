@@ -93,16 +93,6 @@ class ServedItem:
 
 
 @dataclass(frozen=True)
-class ServedRef:
-    """An item a session served, without its reasons: what filters and the mixer need of the history."""
-
-    position: int
-    kind: ItemKind
-    item_id: int
-    author_id: int
-
-
-@dataclass(frozen=True)
 class FeedSession:
     id: str
     actor_key: str

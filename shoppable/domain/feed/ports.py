@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shoppable.domain.feed.model import Candidate, FeedSession, NewEvent, ServedItem, ServedRef
+from shoppable.domain.feed.model import Candidate, FeedSession, NewEvent, ServedItem
 from shoppable.domain.ports import Transaction
 
 
@@ -179,12 +179,9 @@ class TrendingReads(Protocol):
 
 
 class FeedSessions(Protocol):
-    async def session(self, session_id: str) -> FeedSession | None: ...
-
-    async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]: ...
-
-    async def served_history(self, session_id: str) -> list[ServedRef]:
-        """What the session served so far, by position (what, and by whom; not why)."""
+    async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
+        """The session and everything it served, by position, in one read; the reasons only of the items
+        from position `replay_from` on (those a page may replay), the others' are left empty."""
         ...
 
     async def append(

@@ -30,7 +30,6 @@ from shoppable.domain.feed.model import (
     FeedSession,
     FeedSource,
     ServedItem,
-    ServedRef,
     actor_key,
 )
 from shoppable.domain.feed.ports import (
@@ -111,7 +110,8 @@ async def delete_expired_sessions(uow: FeedUnitOfWork, now: datetime) -> int:
 async def _build_page(page: _Page) -> FeedPage:
     request, feed = page.request, page.uow.feed
     key = actor_key(page.actor)
-    session = await feed.session(request.session_id) if request.session_id else None
+    found = await feed.session(request.session_id, request.position) if request.session_id else None
+    session, history = found if found is not None else (None, [])
     restarted = request.session_id is not None and (
         session is None
         or session.expires_at <= page.now
@@ -132,12 +132,13 @@ async def _build_page(page: _Page) -> FeedPage:
     else:
         is_new = False
     position = 0 if is_new else min(request.position, session.served)
-    replayed = [] if is_new else await feed.served_from(session.id, position, request.first + 1)
+    if is_new:
+        history = []
+    replayed = [item for item in history if item.position >= position][: request.first + 1]
     if len(replayed) > request.first:
         return FeedPage(session, replayed[: request.first], has_next=True, restarted=restarted)
     start = position + len(replayed)
     need = request.first - len(replayed)
-    history = [] if is_new else await feed.served_history(session.id)
     posts, products, excluded, new_plan = await _candidates(page, session, is_new, history)
     if request.mode is FeedMode.FOLLOWING:
         chosen = posts[: need + 1]  # strictly newest first: the viewer chose these creators
@@ -193,7 +194,7 @@ async def _widened(
 
 
 async def _candidates(
-    page: _Page, session: FeedSession, is_new: bool, history: list[ServedRef]
+    page: _Page, session: FeedSession, is_new: bool, history: list[ServedItem]
 ) -> tuple[list[Candidate], list[Candidate], filters.Excluded, Plan | None]:
     """Posts and product cards, best first, with everything the viewer must not see removed; and the
     personal plan when one was ranked just now (stored with the session for other processes)."""

@@ -20,7 +20,6 @@ from shoppable.domain.feed.model import (
     Reason,
     ReasonCode,
     ServedItem,
-    ServedRef,
 )
 from shoppable.domain.feed.ports import Plan, SessionConflict
 from shoppable.storage.feed.queries import RepositoryPart, served, sessions
@@ -32,14 +31,15 @@ def _reasons_json(reasons: Sequence[Reason]) -> str:
     return json.dumps([[r.code.value, r.text] for r in reasons], separators=(",", ":"))
 
 
-def _served_item(row: Any) -> ServedItem:
+def _served_item(row: Any, *, with_reasons: bool) -> ServedItem:
+    why = json.loads(row.reasons) if with_reasons else ()
     return ServedItem(
         position=row.position,
         kind=ItemKind(row.kind),
         item_id=row.item_id,
         author_id=row.author_id or 0,
         source=FeedSource(row.source),
-        reasons=tuple(Reason(ReasonCode(code), text) for code, text in json.loads(row.reasons)),
+        reasons=tuple(Reason(ReasonCode(code), text) for code, text in why),
     )
 
 
@@ -101,26 +101,32 @@ def _rowcount(result: Any) -> int:
 
 
 class SqlFeedSessions(RepositoryPart):
-    async def session(self, session_id: str) -> FeedSession | None:
-        row = (await self.tx.execute(select(sessions).where(sessions.c.id == session_id))).first()
-        return _session(row) if row else None
-
-    async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]:
-        rows = await self.tx.execute(
-            select(served)
-            .where(served.c.session_id == session_id, served.c.position >= position)
-            .order_by(served.c.position)
-            .limit(limit)
-        )
-        return [_served_item(r) for r in rows]
-
-    async def served_history(self, session_id: str) -> list[ServedRef]:
-        rows = await self.tx.execute(
-            select(served.c.position, served.c.kind, served.c.item_id, served.c.author_id)
-            .where(served.c.session_id == session_id)
-            .order_by(served.c.position)
-        )
-        return [ServedRef(r.position, ItemKind(r.kind), r.item_id, r.author_id or 0) for r in rows]
+    async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
+        rows = (
+            await self.tx.execute(
+                select(
+                    sessions.c.id,
+                    sessions.c.actor_key,
+                    sessions.c.mode,
+                    sessions.c.personalized,
+                    sessions.c.served,
+                    sessions.c.expires_at,
+                    served.c.position,
+                    served.c.kind,
+                    served.c.item_id,
+                    served.c.author_id,
+                    served.c.source,
+                    served.c.reasons,
+                )
+                .select_from(sessions.outerjoin(served, served.c.session_id == sessions.c.id))
+                .where(sessions.c.id == session_id)
+                .order_by(served.c.position)
+            )
+        ).all()
+        if not rows:
+            return None
+        items = [_served_item(row, with_reasons=row.position >= replay_from) for row in rows if row.kind]
+        return _session(rows[0]), items
 
     async def append(
         self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None

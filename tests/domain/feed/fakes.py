@@ -19,7 +19,6 @@ from shoppable.domain.feed.model import (
     ItemKind,
     NewEvent,
     ServedItem,
-    ServedRef,
 )
 from shoppable.domain.feed.ports import (
     CatalogItem,
@@ -231,15 +230,13 @@ class FakeFeedRepository:
 
     # -- FeedSessions -------------------------------------------------------------------------------
 
-    async def session(self, session_id: str) -> FeedSession | None:
-        return self.sessions.get(session_id)
-
-    async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]:
-        return [i for i in self.served.get(session_id, []) if i.position >= position][:limit]
-
-    async def served_history(self, session_id: str) -> list[ServedRef]:
-        return [
-            ServedRef(i.position, i.kind, i.item_id, i.author_id) for i in self.served.get(session_id, [])
+    async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
+        found = self.sessions.get(session_id)
+        if found is None:
+            return None
+        return found, [
+            i if i.position >= replay_from else replace(i, reasons=())
+            for i in self.served.get(session_id, [])
         ]
 
     async def append(
