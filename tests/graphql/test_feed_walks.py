@@ -136,6 +136,24 @@ async def test_a_personalized_walk_serves_every_eligible_item_once_minus_what_wa
             assert codes[0] in PERSONAL, codes
 
 
+async def test_a_catalog_larger_than_the_ranked_candidates_is_served_to_its_long_tail(
+    gql: GraphQL, database: Database
+) -> None:
+    world = World(database)
+    await world.catalog(merchants=2, products_each=60)  # more than the snapshot's newest 100
+    creator = (await world.creators(1))[0]
+    await world.posts(creator, 2, tag=world.product_ids[:2])  # the oldest products, tagged in posts
+    edges = await walk_to_the_end(gql, first=40)
+    assert_exactly_once(edges, await eligible(database))
+    reasons = {parse_id(e["node"]["id"]): e["reasons"] for e in edges}
+    tagged = reasons[("Product", world.product_ids[0])]
+    assert tagged[0] == {
+        "code": "SEEN_IN_POST",
+        "text": f"Seen in a post by @{world.creator_handles[creator]}",
+    }
+    assert "EXPLORE" in {r["code"] for why in reasons.values() for r in why}
+
+
 async def test_a_walk_started_before_new_posts_arrive_still_ends_with_everything_once(
     gql: GraphQL, database: Database, small_world: World
 ) -> None:

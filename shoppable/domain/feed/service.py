@@ -178,7 +178,9 @@ async def _widened(
     is left. Enough are read that, after dropping those already queued and those bought, `wanted`
     remain whenever that many exist."""
     feed, user_id = page.uow.feed, page.actor.user_id
-    source = FeedSource.PERSONALIZED if session.personalized else FeedSource.NON_PERSONALIZED
+    # Widened items use nothing about the viewer but hides; the source follows the consent of now.
+    personal = personalized(page.actor, page.request.mode)
+    source = FeedSource.PERSONALIZED if personal else FeedSource.NON_PERSONALIZED
     if len(posts) < wanted:
         found = await feed.unserved_posts(session.id, user_id, wanted + len(posts))
         queued = {c.item_id for c in posts}

@@ -92,12 +92,20 @@ async def test_without_consent_for_you_is_the_non_personalized_feed() -> None:
 
 
 async def test_consent_withdrawn_mid_session_never_reuses_the_personal_plan() -> None:
-    uow, services = world(), FakeServices()
+    # More products than the snapshot's newest 100: the walk widens to the long tail too.
+    uow, services = world(merchants=3, products_each=40), FakeServices()
     uow.feed.follows[SHOPPER.user_id or 0] = [101]
     first = await page(uow, services, SHOPPER)
     withdrawn = Actor(user_id=SHOPPER.user_id, personalization_consent=False)
     second = await page(uow, services, withdrawn, first=10, after=first)
     assert {i.source for i in second.items} == {FeedSource.NON_PERSONALIZED}
+    rest = [second]
+    while rest[-1].has_next:  # to the end, through the widened archive and long tail too
+        rest.append(await page(uow, services, withdrawn, first=10, after=rest[-1]))
+    later = [i for p in rest for i in p.items]
+    assert len(later) > 100 and {i.source for i in later} == {FeedSource.NON_PERSONALIZED}
+    assert "EXPLORE" in {r.code.value for i in later for r in i.reasons}  # the long tail was reached
+    assert not {r.code for i in later for r in i.reasons} & PERSONAL_REASONS
 
 
 async def test_hidden_posts_creators_products_and_merchants_never_show() -> None:
