@@ -72,6 +72,18 @@ def _trending(t: TrendingPost, now: datetime) -> Reason:
     return reasons.trending(t.likes_this_week, t.post.creator_handle, recent=recent)
 
 
+_last_public: tuple[Snapshot, tuple[list[Candidate], list[Candidate]]] | None = None
+
+
+def public_plan(snapshot: Snapshot) -> tuple[list[Candidate], list[Candidate]]:
+    """`public_candidates` as of the snapshot's own time, built once per snapshot and shared by every
+    non-personal session of the process (the lists are never changed by their users)."""
+    global _last_public
+    if _last_public is None or _last_public[0] is not snapshot:
+        _last_public = snapshot, public_candidates(snapshot, snapshot.computed_at)
+    return _last_public[1]
+
+
 def public_candidates(snapshot: Snapshot, now: datetime) -> tuple[list[Candidate], list[Candidate]]:
     """Trending and new items: the same for everyone, using nothing about the viewer."""
     post_scores = normalize({t.post.id: t.score for t in snapshot.trending_posts})

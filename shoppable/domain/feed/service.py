@@ -17,7 +17,7 @@ from shoppable.domain.feed import filters
 from shoppable.domain.feed.candidates import (
     following_candidate,
     personal_candidates,
-    public_candidates,
+    public_plan,
     widened_posts,
     widened_products,
 )
@@ -235,7 +235,7 @@ async def _candidates(
             new_plan = Plan(kind, posts, products, page.now)
         else:
             # The public plan is the process's shared snapshot re-read: cheap, so never stored.
-            posts, products = public_candidates(await page.snapshot(), page.now)
+            posts, products = public_plan(await page.snapshot())
         page.services.plans.put(plan_key, posts, products)
     else:
         posts, products = planned
