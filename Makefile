@@ -24,10 +24,11 @@ $(BIN)/shoppable: $(LOCK) pyproject.toml
 lock:
 	$(UV) pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o $(LOCK)
 
+# WORKERS=0 (the default) starts one server process per CPU core; WORKERS=1 for a single process.
 run: $(BIN)/shoppable
 	DEBUG=$${DEBUG:-1} $(BIN)/shoppable migrate
 	DEBUG=$${DEBUG:-1} $(BIN)/shoppable seed
-	DEBUG=$${DEBUG:-1} $(BIN)/shoppable serve --host 127.0.0.1 --port 8000 --no-migrate
+	DEBUG=$${DEBUG:-1} $(BIN)/shoppable serve --host 127.0.0.1 --port 8000 --workers $${WORKERS:-0} --no-migrate
 
 test: $(BIN)/shoppable
 	$(BIN)/ruff check shoppable tests bench

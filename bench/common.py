@@ -68,8 +68,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(app_path: str, database_url: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `app_path` (an ASGI factory `module:function`) under uvicorn in its own process."""
+def server(
+    app_path: str, database_url: str, extra_env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[str]:
+    """Run `app_path` (an ASGI factory `module:function`) under uvicorn in its own process (`workers`
+    processes behind one socket when more than one)."""
     port = free_port()
     env = os.environ | {
         "DATABASE_URL": database_url,
@@ -90,6 +93,8 @@ def server(app_path: str, database_url: str, extra_env: dict[str, str] | None = 
             "--log-level",
             "warning",
             "--no-access-log",
+            "--workers",
+            str(workers),
         ],
         env=env,
         cwd=Path(__file__).resolve().parents[1],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 
 import typer
 from rich.console import Console
@@ -29,11 +30,22 @@ def migrate() -> None:
     console.print("[green]Database is up to date.[/green]")
 
 
+def default_workers() -> int:
+    """One worker process per CPU this process may run on: Python runs one request's code at a time
+    per process, so a single process leaves every other core idle under load."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    workers: int = 1,
+    workers: int = typer.Option(
+        0, help="Worker processes; 0 (the default) starts one per CPU core (see `default_workers`)."
+    ),
     no_migrate: bool = typer.Option(False, "--no-migrate", help="Skip migrations at start-up."),
 ) -> None:
     """Run the HTTP app (GraphQL at /graphql, REST under /v1)."""
@@ -43,7 +55,13 @@ def serve(
     settings.check_production_safety()
     if not no_migrate:
         migrate()
-    uvicorn.run("shoppable.api.main:app", host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        "shoppable.api.main:app",
+        host=host,
+        port=port,
+        workers=workers if workers > 0 else default_workers(),
+        log_level="info",
+    )
 
 
 @app.command()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shoppable.domain.commerce.checkout import HoldDurations
-from shoppable.domain.commerce.payments import BuiltinTestGateway, PaymentGateway
+from shoppable.domain.commerce.payments import PaymentGateway
 from shoppable.domain.content.media import MediaLimits
 from shoppable.domain.content.ports import ImageProcessor, MediaStore
 from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
@@ -21,6 +21,7 @@ from shoppable.storage.db import Database
 from shoppable.storage.imaging import ImageRenderer
 from shoppable.storage.media_stores import media_store_for
 from shoppable.storage.models import ModelStore
+from shoppable.storage.payment_gateways import payment_gateways
 from shoppable.storage.rate_limits import LimitsRateLimiter
 
 if TYPE_CHECKING:
@@ -94,13 +95,3 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
     )
     services.jobs = make_queue(services)
     return services
-
-
-def payment_gateways(settings: Settings) -> dict[str, PaymentGateway]:
-    """The gateways settings enable. Only the built-in `test` one exists so far; a provider adapter
-    (Stripe) is added here by name."""
-    known: dict[str, Callable[[], PaymentGateway]] = {"test": BuiltinTestGateway}
-    unknown = [name for name in settings.enabled_payment_gateways if name not in known]
-    if unknown:
-        raise ValueError(f"Unknown payment gateways in PAYMENT_GATEWAYS: {unknown}")
-    return {name: known[name]() for name in settings.enabled_payment_gateways}

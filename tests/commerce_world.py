@@ -153,3 +153,11 @@ async def make_shop(gql: Any, client: AsyncTestClient[Any], *, jacket_stock: int
     assert created["userErrors"] == [], created
     await publish_post(gql, creator["token"], created["post"]["id"])
     return Shop(merchant, owner, skus, products, creator, profile, created["post"]["id"])
+
+
+async def device_shoppers(client: AsyncTestClient[Any], count: int, prefix: str) -> list[Caller]:
+    return [Caller(client, device=f"{prefix}-{i:04d}-device-0123456789") for i in range(count)]
+
+
+TRACK = """mutation($i: TrackEventsInput!) { trackEvents(input: $i) { accepted userErrors { field code message } } }"""
+CONSENT = """mutation { updateConsent(input: {analytics: true, personalization: true}) { consent { analytics } } }"""

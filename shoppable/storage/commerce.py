@@ -287,8 +287,9 @@ class SqlCommerceRepository:
 
     # -- stock -----------------------------------------------------------------------------------
 
-    def _held(self, now: datetime, excluding_checkout: int | None = None) -> Any:
-        conditions = [holds.c.expires_at > now]
+    def _held(self, now: datetime, scope: ColumnElement[bool], excluding_checkout: int | None = None) -> Any:
+        """Units in unexpired holds per SKU, for the SKUs `scope` selects (an index range, not a scan)."""
+        conditions = [holds.c.expires_at > now, scope]
         if excluding_checkout is not None:
             conditions.append(holds.c.checkout_id != excluding_checkout)
         return (
@@ -304,7 +305,7 @@ class SqlCommerceRepository:
         ids = sorted(set(sku_ids))
         if not ids:
             return {}
-        held = self._held(now, excluding_checkout)
+        held = self._held(now, holds.c.sku_id.in_(ids), excluding_checkout)
         rows = await self.uow.execute(
             select(
                 skus.c.id,
@@ -356,7 +357,7 @@ class SqlCommerceRepository:
         await self._lock(skus, sku_ids)
 
     async def stock_of_products(self, product_ids: Sequence[int], now: datetime) -> list[SkuStock]:
-        held = self._held(now)
+        held = self._held(now, holds.c.product_id.in_(list(product_ids)))
         rows = await self.uow.execute(
             select(
                 skus.c.id,

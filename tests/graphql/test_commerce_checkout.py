@@ -60,3 +60,28 @@ async def test_a_shopper_buys_from_a_post_and_the_creator_earns(
     )
     # Nobody else sees a creator's earnings.
     assert (await shopper(EARNINGS, {"id": shop.creator_profile["id"]}))["node"]["earnings"] is None
+
+
+FEED = """query($after: String) { feed(first: 50, after: $after) {
+  edges { node { __typename ... on Product { id } } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def test_what_a_shopper_bought_leaves_their_feed(gql: GraphQL, client: AsyncTestClient[Any]) -> None:
+    shop = await make_shop(gql, client)
+    shopper = Caller(client, (await sign_up(gql))["token"])
+
+    async def products_in_feed() -> set[str]:
+        seen: set[str] = set()
+        after = None
+        for _ in range(10):
+            page = (await shopper(FEED, {"after": after}))["feed"]
+            seen |= {e["node"]["id"] for e in page["edges"] if e["node"]["__typename"] == "Product"}
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        return seen
+
+    assert shop.products["boots"] in await products_in_feed()
+    await shopper.add(shop.skus["boots-0"])
+    assert len((await shopper.buy())["orders"]) == 1
+    assert shop.products["boots"] not in await products_in_feed()

@@ -214,6 +214,7 @@ async def apply_inventory(
     """Apply each change on its own: one that a guard refuses does not stop the others. The caller
     commits (with the idempotency record, see `shoppable.domain.idempotency.run_once`)."""
     await uow.begin_write()
+    await uow.catalog.lock_catalog(merchant.id)  # the order checkouts take it in: no deadlock
     skus = {s.sku: s for s in await uow.catalog.skus_by_codes(merchant.id, [c.sku for c in changes])}
     results: list[ItemResult] = []
     touched: dict[int, Sku] = {}
@@ -274,6 +275,7 @@ async def apply_prices(
 ) -> list[ItemResult]:
     """Prices stay in the SKU's currency (a currency change is a catalog import); the caller commits."""
     await uow.begin_write()
+    await uow.catalog.lock_catalog(merchant.id)  # the order checkouts take it in: no deadlock
     skus = {s.sku: s for s in await uow.catalog.skus_by_codes(merchant.id, [c.sku for c in changes])}
     results: list[ItemResult] = []
     updates: list[tuple[int, int, int | None]] = []

@@ -41,7 +41,7 @@ from shoppable.domain.commerce.records import (
     Owner,
     SkuState,
 )
-from shoppable.domain.commerce.stock import refresh_availability
+from shoppable.domain.commerce.stock import lock_stock, refresh_availability
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.identity.actor import Actor
 
@@ -120,7 +120,9 @@ async def _hold(
         raise DomainError.single(("cartId",), ErrorCode.INVALID, "The cart is empty.")
     released = await uow.commerce.release_open_checkouts(cart.id)  # a new checkout replaces the old
     sku_ids = sorted({line.sku_id for line in cart.lines})
-    await uow.commerce.lock_skus(sku_ids)
+    await lock_stock(
+        uow, {s.merchant_id for s in (await uow.commerce.sku_states(sku_ids, now)).values()}, sku_ids
+    )
     states = await uow.commerce.sku_states(sku_ids, now)
     errors = _stock_errors(cart, states)
     currencies = {states[line.sku_id].price.currency for line in cart.lines if line.sku_id in states}
@@ -334,7 +336,7 @@ async def complete_checkout(
         await uow.rollback()
         raise DomainError.single(("idempotencyKey",), ErrorCode.CONFLICT, "Retry with the same key.")
     sku_ids = sorted({line.sku_id for line in checkout.lines})
-    await uow.commerce.lock_skus(sku_ids)
+    await lock_stock(uow, {line.merchant_id for line in checkout.lines}, sku_ids)
     states = await uow.commerce.sku_states(sku_ids, now, excluding_checkout=checkout.id)
     short = [
         sku_id
@@ -354,7 +356,15 @@ async def complete_checkout(
         )
     touches = await attribution.touches_for(uow, owner, checkout, now)
     orders = await place_orders(
-        uow, owner, checkout, gateway.name, authorization.reference, states, touches, now
+        uow,
+        owner,
+        checkout,
+        gateway.name,
+        authorization.reference,
+        states,
+        touches,
+        now,
+        record_events=actor.analytics_consent or actor.personalization_consent,
     )
     await refresh_availability(uow, {line.product_id for line in checkout.lines}, now)
     await uow.commerce.finish_attempt(attempt.id, [order.id for order in orders])

@@ -27,7 +27,7 @@ from shoppable.domain.commerce.records import (
     Owner,
     SkuState,
 )
-from shoppable.domain.commerce.stock import refresh_availability
+from shoppable.domain.commerce.stock import lock_stock, refresh_availability
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
@@ -70,8 +70,13 @@ async def place_orders(
     states: dict[int, SkuState],
     touches: Touches,
     now: datetime,
+    *,
+    record_events: bool,
 ) -> list[Order]:
-    """Write the checkout's orders (one per merchant) and everything that follows from them."""
+    """Write the checkout's orders (one per merchant) and everything that follows from them.
+
+    `record_events`: the buyer lets us keep behavioural data (analytics or personalization consent),
+    so each line is also an `ORDERED` event for ranking; the order itself is kept either way."""
     payment_id = await uow.commerce.add_payment(checkout.id, gateway, reference, checkout.total)
     by_merchant: dict[int, list] = defaultdict(list)
     for line in checkout.lines:
@@ -111,7 +116,7 @@ async def place_orders(
             if c
         ]
         await uow.commerce.add_commissions(earned)
-        if owner.user_id is not None:
+        if owner.user_id is not None and record_events:
             # The server's record of a purchase, for ranking and insights (a client's PURCHASE event
             # is only a claim). Orders themselves are what "never recommend what you bought" reads.
             await uow.commerce.record_purchases(
@@ -254,6 +259,7 @@ async def cancel(
             ("orderId",), ErrorCode.CONFLICT, "Part of this order has shipped: refund its lines instead."
         )
     left = order.total.amount_minor - order.refunded_minor
+    await lock_stock(uow, {order.merchant_id}, [line.sku_id for line in lines])
     for line in lines:
         back = line.quantity - line.refunded_quantity
         if back:
@@ -310,6 +316,7 @@ async def refund(
         raise DomainError(*errors)
     amount = 0
     touched = set()
+    await lock_stock(uow, {order.merchant_id}, [lines[line_id].sku_id for line_id in asked])
     for line_id, quantity in asked.items():
         line = lines[line_id]
         refunded_after = line.refunded_quantity + quantity

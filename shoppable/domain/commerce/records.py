@@ -232,10 +232,10 @@ class Earnings:
 
 
 def format_rate(bps: int) -> str:
-    """Basis points as a decimal fraction string: 1000 -> "0.10", 1250 -> "0.125"."""
+    """Basis points as a decimal fraction with at least two decimals: 1000 -> "0.10", 1250 -> "0.125"."""
     whole, rest = divmod(bps, 10000)
-    text = f"{whole}.{rest:04d}".rstrip("0")
-    return text + "0" if text.endswith(".") or len(text.split(".")[1]) < 2 else text
+    decimals = f"{rest:04d}".rstrip("0").ljust(2, "0")
+    return f"{whole}.{decimals}"
 
 
 def order_number(number: int) -> str:

@@ -39,6 +39,14 @@ def availability_of(stock: SkuStock) -> Availability:
     return sku_availability(free, stock.policy, stock.low_stock_at)
 
 
+async def lock_stock(uow: UnitOfWork, merchant_ids: set[int], sku_ids: list[int]) -> None:
+    """Lock the merchants' catalogs, then the SKUs, each in id order: the order every writer of stock
+    takes them in (imports and stock updates lock the catalog first), so none can deadlock another."""
+    for merchant_id in sorted(merchant_ids):
+        await uow.catalog.lock_catalog(merchant_id)
+    await uow.commerce.lock_skus(sorted(sku_ids))
+
+
 async def refresh_availability(uow: UnitOfWork, product_ids: Iterable[int], now: datetime) -> None:
     """Recompute stored availability of these products and all their SKUs, holds included."""
     ids = sorted(set(product_ids))

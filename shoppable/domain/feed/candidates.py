@@ -18,9 +18,16 @@ from shoppable.domain.feed.ports import (
     ProductInfo,
     Ranker,
     Snapshot,
+    TrendingPost,
     TrendingProduct,
 )
 from shoppable.domain.feed.ranking import decay, normalize
+from shoppable.domain.feed.trending import WINDOW as TRENDING_WINDOW
+
+NEW_ARRIVAL_AGE = timedelta(days=30)
+"""A product is a new arrival for this long after it was created."""
+TAIL_SCORE = 1e-3
+"""Widened candidates score below every ranked one (the first of them this much, the next less)."""
 
 
 def _disclosed(post: PostInfo) -> tuple[Reason, ...]:
@@ -40,7 +47,8 @@ def following_candidate(post: PostInfo) -> Candidate:
 
 
 def _merge(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """One candidate per item: the best score, the reasons of every source that proposed it (best first)."""
+    """One candidate per item: the best score, the reasons of every source that proposed it (most
+    specific first)."""
     best: dict[tuple[ItemKind, int], Candidate] = {}
     for candidate in sorted(candidates, key=lambda c: -c.score):
         key = (candidate.kind, candidate.item_id)
@@ -48,11 +56,32 @@ def _merge(candidates: Sequence[Candidate]) -> list[Candidate]:
             best[key] = candidate
             continue
         kept = best[key]
-        extra = tuple(r for r in candidate.reasons if r not in kept.reasons)
         best[key] = Candidate(
-            kept.kind, kept.item_id, kept.author_id, kept.score, kept.source, kept.reasons + extra
+            kept.kind,
+            kept.item_id,
+            kept.author_id,
+            kept.score,
+            kept.source,
+            reasons.ordered(kept.reasons + candidate.reasons),
         )
     return sorted(best.values(), key=lambda c: -c.score)
+
+
+def _trending(t: TrendingPost, now: datetime) -> Reason:
+    recent = now - t.post.published_at < TRENDING_WINDOW
+    return reasons.trending(t.likes_this_week, t.post.creator_handle, recent=recent)
+
+
+_last_public: tuple[Snapshot, tuple[list[Candidate], list[Candidate]]] | None = None
+
+
+def public_plan(snapshot: Snapshot) -> tuple[list[Candidate], list[Candidate]]:
+    """`public_candidates` as of the snapshot's own time, built once per snapshot and shared by every
+    non-personal session of the process (the lists are never changed by their users)."""
+    global _last_public
+    if _last_public is None or _last_public[0] is not snapshot:
+        _last_public = snapshot, public_candidates(snapshot, snapshot.computed_at)
+    return _last_public[1]
 
 
 def public_candidates(snapshot: Snapshot, now: datetime) -> tuple[list[Candidate], list[Candidate]]:
@@ -65,7 +94,7 @@ def public_candidates(snapshot: Snapshot, now: datetime) -> tuple[list[Candidate
             t.post.creator_id,
             post_scores[t.post.id],
             FeedSource.NON_PERSONALIZED,
-            (reasons.trending(t.likes_this_week, t.post.creator_handle), *_disclosed(t.post)),
+            (_trending(t, now), *_disclosed(t.post)),
         )
         for t in snapshot.trending_posts
     ]
@@ -96,7 +125,11 @@ def _public_products(
             p.merchant_id,
             0.5 * decay((now - p.created_at).total_seconds() / 3600, half_life_hours=7 * 24),
             source,
-            (reasons.new_from(p.merchant_name),),
+            (
+                reasons.new_from(p.merchant_name)
+                if now - p.created_at < NEW_ARRIVAL_AGE
+                else reasons.from_catalog(p.merchant_name),
+            ),
         )
         for p in new
     ]
@@ -116,10 +149,12 @@ async def personal_candidates(
     followed = set(await reader.followed_creator_ids(user_id))
     engaged = await reader.engaged_posts(user_id, 50)
     affinity: dict[int, int] = {}
-    handles: dict[int, str] = {}
-    for post, _how in engaged:
+    actions: dict[int, set[str]] = {}  # per creator: what the viewer did to their posts
+    engaged_posts: dict[int, set[int]] = {}
+    for post, how in engaged:
         affinity[post.creator_id] = affinity.get(post.creator_id, 0) + 1
-        handles[post.creator_id] = post.creator_handle
+        actions.setdefault(post.creator_id, set()).add(how)
+        engaged_posts.setdefault(post.creator_id, set()).add(post.id)
     top_affinity = max(affinity.values(), default=1)
 
     posts: list[Candidate] = []
@@ -138,9 +173,12 @@ async def personal_candidates(
     trend = normalize({t.post.id: t.score for t in snapshot.trending_posts})
     for t in snapshot.trending_posts:
         liked_creator = affinity.get(t.post.creator_id, 0) / top_affinity
-        why = [reasons.trending(t.likes_this_week, t.post.creator_handle)]
+        why = [_trending(t, now)]
         if liked_creator:
-            why.insert(0, reasons.engaged_with(t.post.creator_handle))
+            creator = t.post.creator_id
+            why.insert(
+                0, reasons.engaged_with(t.post.creator_handle, actions[creator], len(engaged_posts[creator]))
+            )
         posts.append(
             Candidate(
                 ItemKind.POST,
@@ -163,6 +201,7 @@ async def personal_candidates(
             )
     history = await reader.product_history(user_id, now - timedelta(days=config.history_days), 200)
     if ranker is not None:
+        picked = reasons.picked_for_you([h.type for h in history] + [how for _, how in engaged])
         ranked = ranker.recommend(
             str(user_id),
             config.ranker_candidates,
@@ -178,7 +217,7 @@ async def personal_candidates(
                     0,
                     1.0 - rank / (2 * max(len(ranked), 1)),
                     FeedSource.PERSONALIZED,
-                    (reasons.picked_for_you(),),
+                    (picked,),
                 )
             )
     products += _public_products(
@@ -193,11 +232,11 @@ async def _with_anchors(
 ) -> list[Candidate]:
     """Fill in each product's merchant, and name a viewed product of the same category as the reason."""
     infos = await reader.sellable_products([c.item_id for c in products] + [h.product_id for h in history])
-    anchors: dict[str, str] = {}
-    for event in history:  # newest first: the most recent view of a category names it
+    anchors: dict[str, Reason] = {}
+    for event in history:  # newest first: the most recent activity in a category names it
         info = infos.get(event.product_id)
         if info is not None and info.category and info.category not in anchors:
-            anchors[info.category] = info.title
+            anchors[info.category] = reasons.similar_to(info.title, event.type)
     enriched = []
     for candidate in products:
         info = infos.get(candidate.item_id)
@@ -205,11 +244,51 @@ async def _with_anchors(
             continue  # not sellable right now
         why = candidate.reasons
         anchor = anchors.get(info.category or "")
-        if anchor and why and why[0].code is reasons.ReasonCode.PICKED_FOR_YOU:
-            why = (reasons.similar_to(anchor), *why[1:])
+        if anchor and any(r.code is reasons.ReasonCode.PICKED_FOR_YOU for r in why):
+            # The ranker picked it and the viewer acted on a product of its category: name that one.
+            why = reasons.ordered(anchor if r.code is reasons.ReasonCode.PICKED_FOR_YOU else r for r in why)
         enriched.append(
             Candidate(
                 candidate.kind, candidate.item_id, info.merchant_id, candidate.score, candidate.source, why
             )
         )
     return enriched
+
+
+def widened_posts(found: Sequence[PostInfo], now: datetime, source: FeedSource) -> list[Candidate]:
+    """Posts from beyond the ranked candidates (newest first): older ones as the archive, recent
+    ones with little activity as something to explore. They score below every ranked candidate."""
+    return [
+        Candidate(
+            ItemKind.POST,
+            post.id,
+            post.creator_id,
+            TAIL_SCORE / (1 + rank),
+            source,
+            (
+                reasons.explore_post(post.creator_handle)
+                if now - post.published_at < TRENDING_WINDOW
+                else reasons.from_archive(post.creator_handle),
+                *_disclosed(post),
+            ),
+        )
+        for rank, post in enumerate(found)
+    ]
+
+
+def widened_products(found: Sequence[ProductInfo], now: datetime, source: FeedSource) -> list[Candidate]:
+    """The long tail of the catalog (newest first): tagged in a post, new, or from the catalog."""
+    widened = []
+    for rank, product in enumerate(found):
+        if product.tagged_by:
+            why = reasons.seen_in_post(product.tagged_by)
+        elif now - product.created_at < NEW_ARRIVAL_AGE:
+            why = reasons.explore_product(product.merchant_name)
+        else:
+            why = reasons.from_catalog(product.merchant_name)
+        widened.append(
+            Candidate(
+                ItemKind.PRODUCT, product.id, product.merchant_id, TAIL_SCORE / (1 + rank), source, (why,)
+            )
+        )
+    return widened

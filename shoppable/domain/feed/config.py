@@ -15,6 +15,8 @@ class FeedConfig:
     purchase_window_days: int = 90
     history_days: int = 60
     ranker_candidates: int = 200
+    plan_ttl_seconds: int = 300
+    """How long a session's ranked candidates are reused before ranking again (as `CandidatePlanCache`)."""
 
     @classmethod
     def from_settings(cls, settings: FeedSettings) -> FeedConfig:

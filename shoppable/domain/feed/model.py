@@ -23,18 +23,25 @@ class FeedSource(StrEnum):
 
 
 class ReasonCode(StrEnum):
-    """Why an item is in the feed. Codes marked * use the viewer's own activity (personalized only)."""
+    """Why an item is in the feed. Codes marked * use the viewer's own activity (personalized only).
+
+    Declared most specific first: an item's reasons are listed in this order, so the first one is the
+    one that placed it (`reasons.ordered`); disclosures, which are labels rather than causes, come last.
+    """
 
     FOLLOWS_CREATOR = "FOLLOWS_CREATOR"  # * "Because you follow @ana"
-    ENGAGED_WITH_CREATOR = "ENGAGED_WITH_CREATOR"  # * "You liked posts by @ana"
-    TAGGED_IN_LIKED_POST = "TAGGED_IN_LIKED_POST"  # * "Tagged in a post you liked"
     TAGGED_IN_SAVED_POST = "TAGGED_IN_SAVED_POST"  # * "Tagged in a post you saved"
+    TAGGED_IN_LIKED_POST = "TAGGED_IN_LIKED_POST"  # * "Tagged in a post you liked"
     SIMILAR_TO_VIEWED = "SIMILAR_TO_VIEWED"  # * "Because you viewed Merino Crew"
-    PICKED_FOR_YOU = "PICKED_FOR_YOU"  # * "Picked from what you viewed, liked and saved"
+    ENGAGED_WITH_CREATOR = "ENGAGED_WITH_CREATOR"  # * "You liked posts by @ana" / "You saved a post by @ana"
+    PICKED_FOR_YOU = "PICKED_FOR_YOU"  # * "Picked from products you viewed"
     TRENDING_POST = "TRENDING_POST"  # "Trending: 42 likes this week"
     POPULAR_IN_CATEGORY = "POPULAR_IN_CATEGORY"  # "Popular in Shoes this week"
     NEW_ARRIVAL = "NEW_ARRIVAL"  # "New from Northwind"
     LATEST_POST = "LATEST_POST"  # "New from @ana"
+    SEEN_IN_POST = "SEEN_IN_POST"  # "Seen in a post by @ana"
+    EXPLORE = "EXPLORE"  # "Explore: not many shoppers have seen this yet"
+    FROM_THE_ARCHIVE = "FROM_THE_ARCHIVE"  # "From @ana's archive" / "From Northwind's catalog"
     PAID_PARTNERSHIP = "PAID_PARTNERSHIP"  # "Paid partnership with Northwind"
     AFFILIATE = "AFFILIATE"  # "Affiliate link: Northwind"
     GIFTED = "GIFTED"  # "Gifted by Northwind"
@@ -43,10 +50,10 @@ class ReasonCode(StrEnum):
 PERSONAL_REASONS = frozenset(
     {
         ReasonCode.FOLLOWS_CREATOR,
-        ReasonCode.ENGAGED_WITH_CREATOR,
-        ReasonCode.TAGGED_IN_LIKED_POST,
         ReasonCode.TAGGED_IN_SAVED_POST,
+        ReasonCode.TAGGED_IN_LIKED_POST,
         ReasonCode.SIMILAR_TO_VIEWED,
+        ReasonCode.ENGAGED_WITH_CREATOR,
         ReasonCode.PICKED_FOR_YOU,
     }
 )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shoppable.domain.feed.model import Candidate, FeedSession, ItemKind, NewEvent, ServedItem
+from shoppable.domain.feed.model import Candidate, FeedSession, NewEvent, ServedItem
 from shoppable.domain.ports import Transaction
 
 
@@ -33,6 +33,8 @@ class ProductInfo:
     title: str
     category: str | None
     created_at: datetime
+    tagged_by: str | None = None
+    """The handle of the creator of the latest published post that tags it (filled by `unserved_products`)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class HistoryEvent:
     product_id: int
     weight: float
     occurred_at: datetime
+    type: str = "VIEW"
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,17 @@ class CatalogItem:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class Plan:
+    """A session's ranked candidates (`key` says for which consent state), stored with the session so
+    that any server process can continue it without ranking again."""
+
+    key: str
+    posts: list[Candidate]
+    products: list[Candidate]
+    planned_at: datetime
+
+
 class SessionConflict(Exception):
     """Another request extended the same feed session at the same time."""
 
@@ -127,6 +141,16 @@ class CandidateReads(Protocol):
     async def hidden(self, user_id: int) -> set[tuple[str, int]]: ...
 
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]: ...
+
+    async def unserved_posts(self, session_id: str, user_id: int | None, limit: int) -> list[PostInfo]:
+        """Published posts the session has not served and the user did not hide (nor their creator),
+        newest first: the archive the feed widens to once the ranked candidates run out."""
+        ...
+
+    async def unserved_products(self, session_id: str, user_id: int | None, limit: int) -> list[ProductInfo]:
+        """Sellable products the session has not served and the user did not hide (nor their merchant),
+        newest first, each with `tagged_by` set when a published post tags it: the long tail."""
+        ...
 
 
 class TrendingReads(Protocol):
@@ -155,17 +179,19 @@ class TrendingReads(Protocol):
 
 
 class FeedSessions(Protocol):
-    async def session(self, session_id: str) -> FeedSession | None: ...
-
-    async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]: ...
-
-    async def served_keys(self, session_id: str) -> set[tuple[ItemKind, int]]: ...
-
-    async def tail(self, session_id: str, count: int) -> list[ServedItem]: ...
-
-    async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
-        """Store a new session or extend one; raises SessionConflict if another request extended it first."""
+    async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
+        """The session and everything it served, by position, in one read; the reasons only of the items
+        from position `replay_from` on (those a page may replay), the others' are left empty."""
         ...
+
+    async def append(
+        self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None
+    ) -> None:
+        """Store a new session or extend one (with a new `plan` when given); raises SessionConflict if
+        another request extended it first."""
+        ...
+
+    async def saved_plan(self, session_id: str) -> Plan | None: ...
 
     async def delete_expired_sessions(self, now: datetime) -> int: ...
 

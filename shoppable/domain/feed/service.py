@@ -9,11 +9,18 @@ is posted, liked or sold out in between.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from shoppable.domain.feed import filters
-from shoppable.domain.feed.candidates import following_candidate, personal_candidates, public_candidates
+from shoppable.domain.feed.candidates import (
+    following_candidate,
+    personal_candidates,
+    public_plan,
+    widened_posts,
+    widened_products,
+)
 from shoppable.domain.feed.config import FeedConfig
 from shoppable.domain.feed.mixing import DIVERSITY_WINDOW, mix
 from shoppable.domain.feed.model import (
@@ -21,12 +28,14 @@ from shoppable.domain.feed.model import (
     FeedMode,
     FeedPage,
     FeedSession,
+    FeedSource,
     ServedItem,
     actor_key,
 )
 from shoppable.domain.feed.ports import (
     FeedServices,
     FeedUnitOfWork,
+    Plan,
     Ranker,
     SessionConflict,
     Snapshot,
@@ -101,7 +110,8 @@ async def delete_expired_sessions(uow: FeedUnitOfWork, now: datetime) -> int:
 async def _build_page(page: _Page) -> FeedPage:
     request, feed = page.request, page.uow.feed
     key = actor_key(page.actor)
-    session = await feed.session(request.session_id) if request.session_id else None
+    found = await feed.session(request.session_id, request.position) if request.session_id else None
+    session, history = found if found is not None else (None, [])
     restarted = request.session_id is not None and (
         session is None
         or session.expires_at <= page.now
@@ -122,18 +132,26 @@ async def _build_page(page: _Page) -> FeedPage:
     else:
         is_new = False
     position = 0 if is_new else min(request.position, session.served)
-    replayed = [] if is_new else await feed.served_from(session.id, position, request.first + 1)
+    if is_new:
+        history = []
+    replayed = [item for item in history if item.position >= position][: request.first + 1]
     if len(replayed) > request.first:
         return FeedPage(session, replayed[: request.first], has_next=True, restarted=restarted)
     start = position + len(replayed)
     need = request.first - len(replayed)
-    posts, products = await _candidates(page, session, is_new)
-    recent = [] if is_new else await feed.tail(session.id, DIVERSITY_WINDOW - 1)
+    posts, products, excluded, new_plan = await _candidates(page, session, is_new, history)
     if request.mode is FeedMode.FOLLOWING:
         chosen = posts[: need + 1]  # strictly newest first: the viewer chose these creators
     else:
+        posts, products = await _widened(page, session, excluded, posts, products, need + 1)
         chosen = mix(
-            posts, products, count=need + 1, start_position=start, recent=recent, pattern=page.config.pattern
+            posts,
+            products,
+            count=need + 1,
+            start_position=start,
+            recent=history[-(DIVERSITY_WINDOW - 1) :],
+            served=Counter((item.kind, item.author_id) for item in history),
+            pattern=page.config.pattern,
         )
     new_items = [
         ServedItem(start + i, c.kind, c.item_id, c.author_id, c.source, c.reasons)
@@ -141,19 +159,50 @@ async def _build_page(page: _Page) -> FeedPage:
     ]
     if new_items or is_new:
         await page.uow.begin_write()
-        await feed.append(session, new_items)
+        await feed.append(session, new_items, new_plan)
         await page.uow.commit()
         session = replace(session, served=start + len(new_items))
     return FeedPage(session, replayed + new_items, has_next=len(chosen) > need, restarted=restarted)
 
 
-async def _candidates(
-    page: _Page, session: FeedSession, is_new: bool
+async def _widened(
+    page: _Page,
+    session: FeedSession,
+    excluded: filters.Excluded,
+    posts: list[Candidate],
+    products: list[Candidate],
+    wanted: int,
 ) -> tuple[list[Candidate], list[Candidate]]:
-    """Posts and product cards, best first, with everything the viewer must not see removed."""
+    """Top up a kind whose ranked candidates cannot fill `wanted` items with what the session has not
+    served yet (the archive, the long tail of the catalog), so the feed ends only when nothing eligible
+    is left. Enough are read that, after dropping those already queued and those bought, `wanted`
+    remain whenever that many exist."""
+    feed, user_id = page.uow.feed, page.actor.user_id
+    # Widened items use nothing about the viewer but hides; the source follows the consent of now.
+    personal = personalized(page.actor, page.request.mode)
+    source = FeedSource.PERSONALIZED if personal else FeedSource.NON_PERSONALIZED
+    if len(posts) < wanted:
+        found = await feed.unserved_posts(session.id, user_id, wanted + len(posts))
+        queued = {c.item_id for c in posts}
+        extra = widened_posts([p for p in found if p.id not in queued], page.now, source)
+        posts = posts + [c for c in extra if excluded.allows_post(c)]
+    if len(products) < wanted:
+        limit = wanted + len(products) + len(excluded.purchased)
+        found_products = await feed.unserved_products(session.id, user_id, limit)
+        queued = {c.item_id for c in products}
+        extra = widened_products([p for p in found_products if p.id not in queued], page.now, source)
+        products = products + [c for c in extra if excluded.allows_product(c)]
+    return posts, products
+
+
+async def _candidates(
+    page: _Page, session: FeedSession, is_new: bool, history: list[ServedItem]
+) -> tuple[list[Candidate], list[Candidate], filters.Excluded, Plan | None]:
+    """Posts and product cards, best first, with everything the viewer must not see removed; and the
+    personal plan when one was ranked just now (stored with the session for other processes)."""
     feed, request, user_id = page.uow.feed, page.request, page.actor.user_id
     personal = personalized(page.actor, request.mode)
-    served = set() if is_new else await feed.served_keys(session.id)
+    served = {(item.kind, item.item_id) for item in history}
     hidden: set[tuple[str, int]] = set()
     purchased: set[int] = set()
     if user_id is not None:
@@ -165,17 +214,28 @@ async def _candidates(
     if request.mode is FeedMode.FOLLOWING:
         followed = await feed.followed_creator_ids(user_id) if user_id is not None else []
         found = await feed.recent_posts_of(followed, len(served) + request.first + 100) if followed else []
-        return [c for c in map(following_candidate, found) if excluded.allows_post(c)], []
+        return [c for c in map(following_candidate, found) if excluded.allows_post(c)], [], excluded, None
     # Keyed by consent too: personalization switched off mid-session must never reuse a personal plan.
-    plan_key = f"{session.id}:{'personal' if personal else 'public'}"
+    kind = "personal" if personal else "public"
+    plan_key = f"{session.id}:{kind}"
     planned = None if is_new else page.services.plans.get(plan_key)
+    if planned is None and personal and not is_new:
+        # Another server process may have ranked this session: continue from its stored plan.
+        stored = await feed.saved_plan(session.id)
+        fresh = timedelta(seconds=page.config.plan_ttl_seconds)
+        if stored is not None and stored.key == kind and page.now - stored.planned_at < fresh:
+            planned = stored.posts, stored.products
+            page.services.plans.put(plan_key, *planned)
+    new_plan = None
     if planned is None:
         if personal and user_id is not None:
             posts, products = await personal_candidates(
                 feed, await page.snapshot(), page.ranker, user_id, page.config, page.now
             )
+            new_plan = Plan(kind, posts, products, page.now)
         else:
-            posts, products = public_candidates(await page.snapshot(), page.now)
+            # The public plan is the process's shared snapshot re-read: cheap, so never stored.
+            posts, products = public_plan(await page.snapshot())
         page.services.plans.put(plan_key, posts, products)
     else:
         posts, products = planned
@@ -188,4 +248,4 @@ async def _candidates(
         head = products[: 3 * (request.first + 1) + 20]
         sellable = await feed.sellable_products(c.item_id for c in head)
         products = [c for c in head if c.item_id in sellable]
-    return posts, products
+    return posts, products, excluded, new_plan

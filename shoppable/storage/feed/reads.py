@@ -4,15 +4,21 @@ the trending snapshot is scored from."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, exists, func, literal, select
+from sqlalchemy.orm import aliased
 
+from shoppable.domain.feed.model import ItemKind
 from shoppable.domain.feed.ports import EngagementCount, HistoryEvent, PostInfo, ProductInfo
 from shoppable.domain.feed.ranking import EVENT_WEIGHTS
+from shoppable.domain.feed.visibility import PUBLISHED
 from shoppable.storage.commerce import SqlCommerceRepository
 from shoppable.storage.feed.queries import (
     RepositoryPart,
+    creators,
     events,
     follows,
     hides,
@@ -24,6 +30,7 @@ from shoppable.storage.feed.queries import (
     products,
     saves,
     sellable_product_query,
+    served,
     tags,
     utc_day,
 )
@@ -85,7 +92,7 @@ class SqlCandidateReads(RepositoryPart):
             .order_by(events.c.occurred_at.desc())
             .limit(limit)
         )
-        return [HistoryEvent(r.subject_id, EVENT_WEIGHTS[r.type], r.occurred_at) for r in rows]
+        return [HistoryEvent(r.subject_id, EVENT_WEIGHTS[r.type], r.occurred_at, r.type) for r in rows]
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
         return await SqlCommerceRepository(self.tx).purchased_product_ids(user_id, since)
@@ -102,6 +109,58 @@ class SqlCandidateReads(RepositoryPart):
             return {}
         rows = await self.tx.execute(sellable_product_query().where(products.c.id.in_(ids)))
         return {row.id: product_info(row) for row in rows}
+
+    async def unserved_posts(self, session_id: str, user_id: int | None, limit: int) -> list[PostInfo]:
+        query = post_query().where(~_served_in(session_id, ItemKind.POST, posts.c.id))
+        if user_id is not None:
+            query = query.where(
+                ~_hidden_by(user_id, "Post", posts.c.id), ~_hidden_by(user_id, "Creator", posts.c.creator_id)
+            )
+        rows = await self.tx.execute(
+            query.order_by(posts.c.published_at.desc(), posts.c.id.desc()).limit(limit)
+        )
+        return [post_info(row) for row in rows]
+
+    async def unserved_products(self, session_id: str, user_id: int | None, limit: int) -> list[ProductInfo]:
+        tagger = aliased(posts)
+        tagged_by = (
+            select(creators.c.handle)
+            .select_from(tags)
+            .join(tagger, tagger.c.id == tags.c.post_id)
+            .join(creators, creators.c.id == tagger.c.creator_id)
+            .where(
+                tags.c.product_id == products.c.id,
+                tagger.c.status == PUBLISHED,
+                tagger.c.deleted_at.is_(None),
+            )
+            .order_by(tagger.c.published_at.desc(), tagger.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = (
+            sellable_product_query()
+            .add_columns(tagged_by.label("tagged_by"))
+            .where(~_served_in(session_id, ItemKind.PRODUCT, products.c.id))
+        )
+        if user_id is not None:
+            query = query.where(
+                ~_hidden_by(user_id, "Product", products.c.id),
+                ~_hidden_by(user_id, "Merchant", products.c.merchant_id),
+            )
+        rows = await self.tx.execute(query.order_by(products.c.id.desc()).limit(limit))
+        return [replace(product_info(row), tagged_by=row.tagged_by) for row in rows]
+
+
+def _served_in(session_id: str, kind: ItemKind, item_id: Any) -> Any:
+    return exists().where(
+        served.c.session_id == session_id, served.c.kind == kind.value, served.c.item_id == item_id
+    )
+
+
+def _hidden_by(user_id: int, subject_type: str, subject_id: Any) -> Any:
+    return exists().where(
+        hides.c.user_id == user_id, hides.c.subject_type == subject_type, hides.c.subject_id == subject_id
+    )
 
 
 class SqlTrendingReads(RepositoryPart):

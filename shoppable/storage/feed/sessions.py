@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from shoppable.domain.feed.model import (
+    Candidate,
     FeedMode,
     FeedSession,
     FeedSource,
@@ -20,8 +21,9 @@ from shoppable.domain.feed.model import (
     ReasonCode,
     ServedItem,
 )
-from shoppable.domain.feed.ports import SessionConflict
+from shoppable.domain.feed.ports import Plan, SessionConflict
 from shoppable.storage.feed.queries import RepositoryPart, served, sessions
+from shoppable.storage.sql import insert_if_absent
 from shoppable.storage.types import utcnow
 
 
@@ -29,15 +31,63 @@ def _reasons_json(reasons: Sequence[Reason]) -> str:
     return json.dumps([[r.code.value, r.text] for r in reasons], separators=(",", ":"))
 
 
-def _served_item(row: Any) -> ServedItem:
+def _served_item(row: Any, *, with_reasons: bool) -> ServedItem:
+    why = json.loads(row.reasons) if with_reasons else ()
     return ServedItem(
         position=row.position,
         kind=ItemKind(row.kind),
         item_id=row.item_id,
         author_id=row.author_id or 0,
         source=FeedSource(row.source),
-        reasons=tuple(Reason(ReasonCode(code), text) for code, text in json.loads(row.reasons)),
+        reasons=tuple(Reason(ReasonCode(code), text) for code, text in why),
     )
+
+
+def _candidates_json(candidates: Sequence[Candidate]) -> list[Any]:
+    return [
+        [c.item_id, c.author_id, c.score, c.source.value, [[r.code.value, r.text] for r in c.reasons]]
+        for c in candidates
+    ]
+
+
+def _plan_json(plan: Plan) -> str:
+    return json.dumps(
+        {
+            "key": plan.key,
+            "at": plan.planned_at.isoformat(),
+            "posts": _candidates_json(plan.posts),
+            "products": _candidates_json(plan.products),
+        },
+        separators=(",", ":"),
+    )
+
+
+def _candidates_of(kind: ItemKind, rows: list[Any]) -> list[Candidate]:
+    return [
+        Candidate(
+            kind,
+            item_id,
+            author_id,
+            score,
+            FeedSource(source),
+            tuple(Reason(ReasonCode(code), text) for code, text in why),
+        )
+        for item_id, author_id, score, source, why in rows
+    ]
+
+
+def _plan(text: str) -> Plan | None:
+    """The stored plan, or None when it cannot be read (say, written by a newer version): a cache."""
+    try:
+        data = json.loads(text)
+        return Plan(
+            data["key"],
+            _candidates_of(ItemKind.POST, data["posts"]),
+            _candidates_of(ItemKind.PRODUCT, data["products"]),
+            datetime.fromisoformat(data["at"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _session(row: Any) -> FeedSession:
@@ -51,81 +101,88 @@ def _rowcount(result: Any) -> int:
 
 
 class SqlFeedSessions(RepositoryPart):
-    async def session(self, session_id: str) -> FeedSession | None:
-        row = (await self.tx.execute(select(sessions).where(sessions.c.id == session_id))).first()
-        return _session(row) if row else None
+    async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
+        rows = (
+            await self.tx.execute(
+                select(
+                    sessions.c.id,
+                    sessions.c.actor_key,
+                    sessions.c.mode,
+                    sessions.c.personalized,
+                    sessions.c.served,
+                    sessions.c.expires_at,
+                    served.c.position,
+                    served.c.kind,
+                    served.c.item_id,
+                    served.c.author_id,
+                    served.c.source,
+                    served.c.reasons,
+                )
+                .select_from(sessions.outerjoin(served, served.c.session_id == sessions.c.id))
+                .where(sessions.c.id == session_id)
+                .order_by(served.c.position)
+            )
+        ).all()
+        if not rows:
+            return None
+        items = [_served_item(row, with_reasons=row.position >= replay_from) for row in rows if row.kind]
+        return _session(rows[0]), items
 
-    async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]:
-        rows = await self.tx.execute(
-            select(served)
-            .where(served.c.session_id == session_id, served.c.position >= position)
-            .order_by(served.c.position)
-            .limit(limit)
-        )
-        return [_served_item(r) for r in rows]
+    async def append(
+        self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None
+    ) -> None:
+        """Create the session when new, and add its items; fails if another request took those positions.
 
-    async def served_keys(self, session_id: str) -> set[tuple[ItemKind, int]]:
-        rows = await self.tx.execute(
-            select(served.c.kind, served.c.item_id).where(served.c.session_id == session_id)
-        )
-        return {(ItemKind(row.kind), row.item_id) for row in rows}
-
-    async def tail(self, session_id: str, count: int) -> list[ServedItem]:
-        rows = await self.tx.execute(
-            select(served)
-            .where(served.c.session_id == session_id)
-            .order_by(served.c.position.desc())
-            .limit(count)
-        )
-        return [_served_item(r) for r in reversed(rows.all())]
-
-    async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
-        """Create the session when new, and add its items; fails if another request took those positions."""
+        Two or three statements in one burst (`write_at_once`): on SQLite the database's write lock is
+        held only while they run, not across event-loop turns."""
         count = (items[-1].position + 1) if items else session.served
+        stored_plan = {"plan": _plan_json(plan)} if plan is not None else {}
+        create = insert_if_absent(self.tx, sessions).values(
+            id=session.id,
+            actor_key=session.actor_key,
+            mode=session.mode.value,
+            personalized=session.personalized,
+            served=count,
+            created_at=utcnow(),
+            expires_at=session.expires_at,
+            **stored_plan,
+        )
+        extend = (
+            update(sessions)
+            .where(sessions.c.id == session.id, sessions.c.served == session.served)
+            .values(served=count, **stored_plan)
+        )
+        rows = [
+            {
+                "session_id": session.id,
+                "position": i.position,
+                "kind": i.kind.value,
+                "item_id": i.item_id,
+                "author_id": i.author_id,
+                "source": i.source.value,
+                "reasons": _reasons_json(i.reasons),
+                "score": 0.0,
+            }
+            for i in items
+        ]
+
+        def write(connection: Connection) -> None:
+            # A new session is inserted; one that exists (a retry of its first page, or a later page)
+            # is extended only from the count this request read: otherwise another request was first.
+            created = session.served == 0 and _rowcount(connection.execute(create)) == 1
+            if not created and _rowcount(connection.execute(extend)) != 1:
+                raise SessionConflict(session.id)
+            if rows:
+                connection.execute(insert(served), rows)
+
         try:
-            if session.served == 0 and not await self._exists(session.id):
-                await self.tx.execute(
-                    insert(sessions).values(
-                        id=session.id,
-                        actor_key=session.actor_key,
-                        mode=session.mode.value,
-                        personalized=session.personalized,
-                        served=count,
-                        created_at=utcnow(),
-                        expires_at=session.expires_at,
-                    )
-                )
-            else:
-                result = await self.tx.execute(
-                    update(sessions)
-                    .where(sessions.c.id == session.id, sessions.c.served == session.served)
-                    .values(served=count)
-                )
-                if _rowcount(result) != 1:
-                    raise SessionConflict(session.id)
-            if items:
-                await self.tx.execute(
-                    insert(served),
-                    [
-                        {
-                            "session_id": session.id,
-                            "position": i.position,
-                            "kind": i.kind.value,
-                            "item_id": i.item_id,
-                            "author_id": i.author_id,
-                            "source": i.source.value,
-                            "reasons": _reasons_json(i.reasons),
-                            "score": 0.0,
-                        }
-                        for i in items
-                    ],
-                )
+            await self.tx.write_at_once(write)
         except IntegrityError as exc:
             raise SessionConflict(session.id) from exc
 
-    async def _exists(self, session_id: str) -> bool:
-        query = select(sessions.c.id).where(sessions.c.id == session_id)
-        return (await self.tx.execute(query)).first() is not None
+    async def saved_plan(self, session_id: str) -> Plan | None:
+        row = (await self.tx.execute(select(sessions.c.plan).where(sessions.c.id == session_id))).first()
+        return _plan(row.plan) if row is not None and row.plan else None
 
     async def delete_expired_sessions(self, now: datetime) -> int:
         expired = select(sessions.c.id).where(sessions.c.expires_at <= now)

@@ -88,6 +88,7 @@ class StockHoldRow(SQLModel, table=True):
         Index("ix_stock_holds_sku_expires", "sku_id", "expires_at"),
         Index("ix_stock_holds_expires", "expires_at"),
         Index("ix_stock_holds_checkout", "checkout_id"),
+        Index("ix_stock_holds_product", "product_id"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shoppable.storage.types import BigId, UTCDateTime, utcnow
@@ -59,6 +59,8 @@ class FeedSessionRow(SQLModel, table=True):
     served: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    plan: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The ranked candidates (JSON), so that another server process can continue the session."""
 
 
 class FeedServedRow(SQLModel, table=True):

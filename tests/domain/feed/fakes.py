@@ -12,12 +12,20 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
-from shoppable.domain.feed.model import Channel, EventType, FeedSession, ItemKind, NewEvent, ServedItem
+from shoppable.domain.feed.model import (
+    Channel,
+    EventType,
+    FeedSession,
+    ItemKind,
+    NewEvent,
+    ServedItem,
+)
 from shoppable.domain.feed.ports import (
     CatalogItem,
     EngagementCount,
     FeedRepository,
     HistoryEvent,
+    Plan,
     PostInfo,
     ProductInfo,
     Ranker,
@@ -51,6 +59,7 @@ class FakeFeedRepository:
     hides: set[tuple[int, str, int]] = field(default_factory=set)
     sessions: dict[str, FeedSession] = field(default_factory=dict)
     served: dict[str, list[ServedItem]] = field(default_factory=dict)
+    plans: dict[str, Plan] = field(default_factory=dict)
     conflicts_to_raise: int = 0
 
     # -- building a world -------------------------------------------------------------------------
@@ -136,7 +145,10 @@ class FakeFeedRepository:
             and EVENT_WEIGHTS.get(e.type, 0) > 0
         ]
         mine.sort(key=lambda e: e.occurred_at, reverse=True)
-        return [HistoryEvent(e.subject_id or 0, EVENT_WEIGHTS[e.type], e.occurred_at) for e in mine[:limit]]
+        return [
+            HistoryEvent(e.subject_id or 0, EVENT_WEIGHTS[e.type], e.occurred_at, e.type.value)
+            for e in mine[:limit]
+        ]
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
         return set(self.bought.get(user_id, set()))  # never from PURCHASE events: those are claims
@@ -150,6 +162,38 @@ class FakeFeedRepository:
             for pk in set(product_ids)
             if pk in self.products_by_id and pk not in self.sold_out
         }
+
+    async def unserved_posts(self, session_id: str, user_id: int | None, limit: int) -> list[PostInfo]:
+        served = {i.item_id for i in self.served.get(session_id, []) if i.kind is ItemKind.POST}
+        hidden = await self.hidden(user_id) if user_id is not None else set()
+        found = [
+            p
+            for p in self.posts_by_id.values()
+            if p.id not in served and ("Post", p.id) not in hidden and ("Creator", p.creator_id) not in hidden
+        ]
+        return sorted(found, key=lambda p: (p.published_at, p.id), reverse=True)[:limit]
+
+    async def unserved_products(self, session_id: str, user_id: int | None, limit: int) -> list[ProductInfo]:
+        served = {i.item_id for i in self.served.get(session_id, []) if i.kind is ItemKind.PRODUCT}
+        hidden = await self.hidden(user_id) if user_id is not None else set()
+        found = [
+            p
+            for p in self.products_by_id.values()
+            if p.id not in served
+            and p.id not in self.sold_out
+            and ("Product", p.id) not in hidden
+            and ("Merchant", p.merchant_id) not in hidden
+        ]
+        taggers = {
+            product: self.posts_by_id[post]
+            for post, products in sorted(self.tags.items(), key=lambda t: self.posts_by_id[t[0]].published_at)
+            if post in self.posts_by_id
+            for product in products
+        }  # the latest tagging post wins
+        return [
+            replace(p, tagged_by=taggers[p.id].creator_handle if p.id in taggers else None)
+            for p in sorted(found, key=lambda p: -p.id)[:limit]
+        ]
 
     # -- TrendingReads ------------------------------------------------------------------------------
 
@@ -186,19 +230,18 @@ class FakeFeedRepository:
 
     # -- FeedSessions -------------------------------------------------------------------------------
 
-    async def session(self, session_id: str) -> FeedSession | None:
-        return self.sessions.get(session_id)
+    async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
+        found = self.sessions.get(session_id)
+        if found is None:
+            return None
+        return found, [
+            i if i.position >= replay_from else replace(i, reasons=())
+            for i in self.served.get(session_id, [])
+        ]
 
-    async def served_from(self, session_id: str, position: int, limit: int) -> list[ServedItem]:
-        return [i for i in self.served.get(session_id, []) if i.position >= position][:limit]
-
-    async def served_keys(self, session_id: str) -> set[tuple[ItemKind, int]]:
-        return {(i.kind, i.item_id) for i in self.served.get(session_id, [])}
-
-    async def tail(self, session_id: str, count: int) -> list[ServedItem]:
-        return self.served.get(session_id, [])[-count:] if count else []
-
-    async def append(self, session: FeedSession, items: Sequence[ServedItem]) -> None:
+    async def append(
+        self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None
+    ) -> None:
         stored = self.sessions.get(session.id)
         if self.conflicts_to_raise or (stored is not None and stored.served != session.served):
             self.conflicts_to_raise = max(0, self.conflicts_to_raise - 1)
@@ -206,6 +249,11 @@ class FakeFeedRepository:
         served = items[-1].position + 1 if items else session.served
         self.sessions[session.id] = replace(session, served=served)
         self.served.setdefault(session.id, []).extend(items)
+        if plan is not None:
+            self.plans[session.id] = plan
+
+    async def saved_plan(self, session_id: str) -> Plan | None:
+        return self.plans.get(session_id)
 
     async def delete_expired_sessions(self, now: datetime) -> int:
         expired = [sid for sid, s in self.sessions.items() if s.expires_at <= now]

@@ -92,12 +92,20 @@ async def test_without_consent_for_you_is_the_non_personalized_feed() -> None:
 
 
 async def test_consent_withdrawn_mid_session_never_reuses_the_personal_plan() -> None:
-    uow, services = world(), FakeServices()
+    # More products than the snapshot's newest 100: the walk widens to the long tail too.
+    uow, services = world(merchants=3, products_each=40), FakeServices()
     uow.feed.follows[SHOPPER.user_id or 0] = [101]
     first = await page(uow, services, SHOPPER)
     withdrawn = Actor(user_id=SHOPPER.user_id, personalization_consent=False)
     second = await page(uow, services, withdrawn, first=10, after=first)
     assert {i.source for i in second.items} == {FeedSource.NON_PERSONALIZED}
+    rest = [second]
+    while rest[-1].has_next:  # to the end, through the widened archive and long tail too
+        rest.append(await page(uow, services, withdrawn, first=10, after=rest[-1]))
+    later = [i for p in rest for i in p.items]
+    assert len(later) > 100 and {i.source for i in later} == {FeedSource.NON_PERSONALIZED}
+    assert "EXPLORE" in {r.code.value for i in later for r in i.reasons}  # the long tail was reached
+    assert not {r.code for i in later for r in i.reasons} & PERSONAL_REASONS
 
 
 async def test_hidden_posts_creators_products_and_merchants_never_show() -> None:
@@ -195,3 +203,59 @@ async def test_expired_sessions_are_deleted() -> None:
     assert await delete_expired_sessions(uow, NOW) == 0
     assert await delete_expired_sessions(uow, NOW + timedelta(hours=2)) == 1
     assert uow.feed.sessions == {} and uow.feed.served == {}
+
+
+async def test_a_personal_session_continues_on_another_process_from_its_stored_plan() -> None:
+    uow = world()
+    uow.feed.follows[SHOPPER.user_id or 0] = [101]
+    first = await page(uow, FakeServices(), SHOPPER)
+    other_process = FakeServices(snapshots=CountingSnapshots())  # its own, empty plan cache
+    second = await page(uow, other_process, SHOPPER, after=first)
+    assert other_process.snapshots.computed == 0, "ranked again instead of reading the stored plan"
+    assert second.items and not {(i.kind, i.item_id) for i in second.items} & set(keys(first))
+    # A stored plan older than the plan lifetime is ranked again, like an expired in-process one.
+    later = FakeServices(snapshots=CountingSnapshots())
+    later.clock = lambda: NOW + timedelta(minutes=10)
+    await page(uow, later, SHOPPER, after=second)
+    assert later.snapshots.computed == 1
+
+
+async def test_walks_to_the_end_serve_every_eligible_item_exactly_once() -> None:
+    for actor in (ANONYMOUS, SHOPPER):
+        uow, services = world(creators=2, posts_each=9, merchants=2, products_each=7), FakeServices()
+        products = list(uow.feed.products_by_id)
+        uow.feed.sold_out.add(products[0])
+        uow.feed.bought[SHOPPER.user_id or 0] = {products[1]}
+        uow.feed.hides.add((SHOPPER.user_id or 0, "Creator", 101))
+        uow.feed.follows[SHOPPER.user_id or 0] = [102]
+        pages = await walk(uow, services, actor, pages=100, first=4)
+        assert not pages[-1].has_next and all(len(p.items) == 4 for p in pages[:-1])
+        served = [(i.kind, i.item_id) for p in pages for i in p.items]
+        expected = {(ItemKind.PRODUCT, pk) for pk in products[1:]} | {
+            (ItemKind.POST, post.id) for post in uow.feed.posts_by_id.values()
+        }
+        if actor is SHOPPER:
+            expected -= {(ItemKind.PRODUCT, products[1])}
+            expected -= {(ItemKind.POST, p.id) for p in uow.feed.posts_by_id.values() if p.creator_id == 101}
+        assert len(served) == len(set(served)) and set(served) == expected, actor
+
+
+async def test_personal_reasons_come_first_and_say_what_the_viewer_did() -> None:
+    uow = world()
+    products = list(uow.feed.products_by_id.values())
+    popular = products[3]
+    for n in range(3):  # other shoppers make it popular this week
+        uow.feed.record(900 + n, "ADD_TO_CART", ("Product", popular.id), at=NOW - timedelta(hours=2))
+    saved_post = next(iter(uow.feed.posts_by_id.values()))
+    uow.feed.like(SHOPPER.user_id or 0, saved_post.id, how="SAVE")
+    services = FakeServices()
+    services.models.ranker = StaticRanker([popular.id])
+    items = [i for p in await walk(uow, services, SHOPPER, pages=20, first=10) for i in p.items]
+    by_id = {(i.kind, i.item_id): i for i in items}
+    card = by_id[(ItemKind.PRODUCT, popular.id)]
+    # Every source that proposed it is named, the personal one first (the complaint was
+    # POPULAR_IN_CATEGORY, NEW_ARRIVAL, PICKED_FOR_YOU on a personal pick).
+    assert [r.code.value for r in card.reasons] == ["PICKED_FOR_YOU", "POPULAR_IN_CATEGORY", "NEW_ARRIVAL"]
+    assert card.reasons[0].text == "Picked from what you saved"  # the only thing this viewer did
+    engaged = [r for i in items for r in i.reasons if r.code.value == "ENGAGED_WITH_CREATOR"]
+    assert engaged and {r.text for r in engaged} == {f"You saved a post by @{saved_post.creator_handle}"}

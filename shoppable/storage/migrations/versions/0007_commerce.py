@@ -214,6 +214,7 @@ def upgrade() -> None:
     with op.batch_alter_table("stock_holds", schema=None) as batch_op:
         batch_op.create_index("ix_stock_holds_checkout", ["checkout_id"], unique=False)
         batch_op.create_index("ix_stock_holds_expires", ["expires_at"], unique=False)
+        batch_op.create_index("ix_stock_holds_product", ["product_id"], unique=False)
         batch_op.create_index("ix_stock_holds_sku_expires", ["sku_id", "expires_at"], unique=False)
 
     op.create_table(
@@ -380,6 +381,7 @@ def downgrade() -> None:
     op.drop_table("orders")
     with op.batch_alter_table("stock_holds", schema=None) as batch_op:
         batch_op.drop_index("ix_stock_holds_sku_expires")
+        batch_op.drop_index("ix_stock_holds_product")
         batch_op.drop_index("ix_stock_holds_expires")
         batch_op.drop_index("ix_stock_holds_checkout")
 
