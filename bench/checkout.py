@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -302,6 +303,7 @@ def main() -> None:
     parser.add_argument("--scenario", choices=["one-line", "two-lines", "both"], default="both")
     args = parser.parse_args()
     scenarios = ["one-line", "two-lines"] if args.scenario == "both" else [args.scenario]
+    load = os.getloadavg()
     lines = []
     for scenario in scenarios:
         lines += run_scenario(args.database_url, scenario, args)
@@ -309,7 +311,8 @@ def main() -> None:
     print(f"$ {command_line()}")
     print(
         f"backend: {backend}; one uvicorn process; {args.shoppers} shoppers (half signed in, half anonymous "
-        f"devices), one SKU with {args.units} units (DENY); a fresh database per scenario"
+        f"devices), one SKU with {args.units} units (DENY); a fresh database per scenario; "
+        f"{os.cpu_count()} cores, load average {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     )
     for line in lines:
         print(line)

@@ -181,6 +181,30 @@ async def test_idempotency_keys_replay_the_first_answer(gql: GraphQL, client: As
     ).json() == fulfilled.json()
 
 
+async def test_racing_fulfilments_and_cancellations_apply_one(
+    gql: GraphQL, client: AsyncTestClient[Any]
+) -> None:
+    shop, api = await shop_with_key(gql, client)
+    shopper = Caller(client, (await sign_up(gql))["token"])
+    order = await buy(shopper, (shop.skus["jacket-0"], 1, shop.post_id))
+
+    def call(operation: str) -> int:
+        path = f"/v1/orders/{order['id']}/{operation}"
+        request = client.build_request("POST", path, json={}, headers=api.headers())
+        response = client._transport.handle_request(request)  # type: ignore[attr-defined]  # private, untyped
+        response.read()
+        return int(response.status_code)
+
+    operations = ["fulfillments", "cancellation"] * 5
+    statuses = await asyncio.gather(*(asyncio.to_thread(call, operation) for operation in operations))
+    assert sorted(statuses) == [200] + [409] * 9, statuses
+    final = (await api.get(f"/v1/orders/{order['id']}")).json()
+    assert (final["status"], final["fulfillmentStatus"]) in {
+        ("COMPLETED", "FULFILLED"),
+        ("CANCELLED", "UNFULFILLED"),
+    }
+
+
 async def test_polling_by_updated_since_resumes_and_misses_nothing(
     gql: GraphQL, client: AsyncTestClient[Any]
 ) -> None:
