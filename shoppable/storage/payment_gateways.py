@@ -16,6 +16,9 @@ from shoppable.domain.catalog.money import Money
 from shoppable.domain.commerce.payments import Authorization, PaymentError, PaymentGateway, PaymentOutcome
 from shoppable.settings import Settings
 
+REFERENCE_PREFIX = "test_pay_"
+UNKNOWN_AMOUNT = 10**15
+
 
 class ChargeState(StrEnum):
     AUTHORIZED = "AUTHORIZED"
@@ -58,7 +61,7 @@ class BuiltinTestGateway:
             elif not token.startswith("tok_") or amount.amount_minor <= 0:
                 answer = Authorization(PaymentOutcome.DECLINED, None, "This payment token is not valid.")
             else:
-                reference = "test_pay_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+                reference = REFERENCE_PREFIX + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
                 self._charges[reference] = _Charge(amount)
                 answer = Authorization(PaymentOutcome.AUTHORIZED, reference, "Authorized.")
             self._answers[idempotency_key] = answer
@@ -66,6 +69,12 @@ class BuiltinTestGateway:
 
     def _charge(self, reference: str) -> _Charge:
         charge = self._charges.get(reference)
+        if charge is None and reference.startswith(REFERENCE_PREFIX):
+            # Made by this gateway in a process since restarted (the seeded demo orders): its amount
+            # is forgotten, so it is taken as captured and the caller's own ledger bounds refunds.
+            charge = self._charges[reference] = _Charge(
+                Money(UNKNOWN_AMOUNT, "XXX"), ChargeState.CAPTURED, UNKNOWN_AMOUNT
+            )
         if charge is None:
             raise PaymentError(f"No payment {reference!r} at the test gateway.")
         return charge

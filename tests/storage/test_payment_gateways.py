@@ -47,3 +47,13 @@ async def test_test_tokens_decline_and_fail_as_documented() -> None:
     assert (
         await gateway.authorize(EUR, "4242424242424242", idempotency_key="x")
     ).outcome is PaymentOutcome.DECLINED
+
+
+async def test_a_charge_from_before_a_restart_can_still_be_refunded() -> None:
+    before = BuiltinTestGateway()
+    auth = await before.authorize(EUR, "tok_visa", idempotency_key="seeded")
+    await before.capture(auth.reference or "", EUR, idempotency_key="seeded:capture")
+    after = BuiltinTestGateway()  # a new process: its memory is empty
+    await after.refund(auth.reference or "", Money(2_500, "EUR"), idempotency_key="r")
+    with pytest.raises(PaymentError):
+        await after.refund("ch_not_ours", Money(1, "EUR"), idempotency_key="r2")
