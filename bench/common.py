@@ -101,7 +101,7 @@ def server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # several workers on a busy machine start slowly
         while time.monotonic() < deadline:
             try:
                 if httpx.get(base + "/health", timeout=1).status_code == 200:
