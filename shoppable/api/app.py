@@ -18,6 +18,7 @@ from shoppable.api.security_headers import security_headers_middleware
 from shoppable.jobs.catalog_import import resume_interrupted_imports
 from shoppable.jobs.queue import InProcessQueue
 from shoppable.jobs.registry import PERIODIC
+from shoppable.jobs.webhooks import WebhookDispatcher
 from shoppable.services import build_services
 from shoppable.settings import Settings, get_settings
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await resume_interrupted_imports(services)
             for name, (_cron, seconds) in PERIODIC.items():
                 services.jobs.every(seconds, name)
+            services.jobs.background("webhooks", WebhookDispatcher(services).run)
 
     return Litestar(
         route_handlers=[

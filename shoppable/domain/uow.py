@@ -15,6 +15,7 @@ from shoppable.domain.feed.ports import FeedRepository
 from shoppable.domain.idempotency import IdempotencyRepository
 from shoppable.domain.identity.ports import IdentityRepository
 from shoppable.domain.ports import Transaction
+from shoppable.domain.webhooks.ports import WebhookRepository
 
 
 class UnitOfWork(Transaction, Protocol):
@@ -41,3 +42,6 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def feed(self) -> FeedRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...

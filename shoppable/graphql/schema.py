@@ -29,12 +29,26 @@ from shoppable.graphql.feed.queries import FeedQueries
 from shoppable.graphql.identity import types as identity_types
 from shoppable.graphql.identity.mutations import IdentityMutations
 from shoppable.graphql.identity.queries import IdentityQueries
+from shoppable.graphql.webhooks import types as webhook_types
+from shoppable.graphql.webhooks.mutations import WebhookMutations
+from shoppable.graphql.webhooks.queries import WebhookQueries
 from shoppable.settings import Settings
 
 Query = merge_types(
-    "Query", (NodeQueries, IdentityQueries, CatalogQueries, CatalogImportQueries, ContentQueries, FeedQueries)
+    "Query",
+    (
+        NodeQueries,
+        IdentityQueries,
+        CatalogQueries,
+        CatalogImportQueries,
+        ContentQueries,
+        FeedQueries,
+        WebhookQueries,
+    ),
 )
-Mutation = merge_types("Mutation", (IdentityMutations, CatalogMutations, ContentMutations, FeedMutations))
+Mutation = merge_types(
+    "Mutation", (IdentityMutations, CatalogMutations, ContentMutations, FeedMutations, WebhookMutations)
+)
 
 # Types reachable only through the Node interface must be listed so the schema knows them.
 NODE_TYPES = [
@@ -48,6 +62,8 @@ NODE_TYPES = [
     content_types.Post,
     content_types.Media,
     content_types.PostReport,
+    webhook_types.WebhookEndpoint,
+    webhook_types.WebhookDelivery,
 ]
 
 

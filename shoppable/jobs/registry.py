@@ -10,6 +10,7 @@ from shoppable.jobs.feed_cleanup import feed_cleanup
 from shoppable.jobs.media_cleanup import media_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
 from shoppable.jobs.recs_train import recs_train
+from shoppable.jobs.webhooks import webhooks_deliver
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -21,6 +22,7 @@ JOBS: dict[str, JobFunction] = {
     "feed_cleanup": feed_cleanup,
     "media_cleanup": media_cleanup,
     "event_retention": event_retention,
+    "webhooks_deliver": webhooks_deliver,
 }
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).

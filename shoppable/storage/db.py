@@ -7,7 +7,7 @@ once, so every statement goes through `SqlTransaction.execute`, which holds a pe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -73,6 +73,8 @@ class Database:
         self.writer = (
             self.engine.execution_options(sqlite_immediate=True) if url.startswith("sqlite") else self.engine
         )
+        self.outbox_listeners: list[Callable[[], None]] = []
+        """Called after a commit that queued webhook deliveries (the in-process worker wakes up)."""
 
     @property
     def dialect(self) -> str:

@@ -27,6 +27,7 @@ from shoppable.graphql.core.node import Node, node_type
 
 if TYPE_CHECKING:
     from shoppable.graphql.content.types import Post
+    from shoppable.graphql.webhooks.types import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
 T = TypeVar("T")
 
@@ -124,6 +125,30 @@ class Merchant(Node):
         )
         await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
         return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)
+
+    @strawberry.field(description="Webhook endpoints; empty for anyone but the merchant's people and keys.")
+    async def webhook_endpoints(
+        self, info: Info
+    ) -> list[Annotated[WebhookEndpoint, strawberry.lazy("shoppable.graphql.webhooks.types")]]:
+        from shoppable.graphql.webhooks.types import endpoints_of_merchant
+
+        return await endpoints_of_merchant(info, self.pk)
+
+    @strawberry.field(
+        description="The webhook delivery log, newest first; empty for anyone but the merchant."
+    )
+    async def webhook_deliveries(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        endpoint_id: strawberry.ID | None = None,
+        status: Annotated[WebhookDeliveryStatus, strawberry.lazy("shoppable.graphql.webhooks.types")]
+        | None = None,
+    ) -> Connection[Annotated[WebhookDelivery, strawberry.lazy("shoppable.graphql.webhooks.types")]]:
+        from shoppable.graphql.webhooks.types import deliveries_of_merchant
+
+        return await deliveries_of_merchant(info, self.pk, first, after, endpoint_id, status)
 
     @strawberry.field(description="The merchant's API keys (never their secrets); only for its owners.")
     async def api_keys(self, info: Info) -> list[ApiKey] | None:
