@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     webhook_lease_seconds: float = 60.0
     """A delivery whose worker died mid-attempt is tried again after this; keep it above the timeout."""
     webhook_concurrency: int = 16
+    webhooks_in_process: bool = True
+    """Without REDIS_URL the web process delivers webhooks itself; turn off to leave it to separate
+    `shoppable webhooks deliver` processes."""
 
     model_dir: Path = Path("./var/models")
     feed_slot_pattern: str = "PPRPPPR"

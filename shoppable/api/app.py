@@ -50,7 +50,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await resume_interrupted_imports(services)
             for name, (_cron, seconds) in PERIODIC.items():
                 services.jobs.every(seconds, name)
-            services.jobs.background("webhooks", WebhookDispatcher(services).run)
+            if settings.webhooks_in_process:
+                services.jobs.background("webhooks", WebhookDispatcher(services).run)
 
     return Litestar(
         route_handlers=[

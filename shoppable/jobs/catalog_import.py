@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.formats import FeedError, parse_feed
-from shoppable.domain.catalog.importing import ImportJob, ImportStatus, claim, run_import
+from shoppable.domain.catalog.importing import ImportJob, ImportStatus, claim, finish_import, run_import
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -64,8 +64,8 @@ async def _run(
             stream = await asyncio.to_thread(path.open, "rb")
         except OSError:
             log.exception("import %s: file %s unreadable", import_id, path)
-            await jobs.finish(
-                job.id, ImportStatus.FAILED, job.counts, job.error_count, "The uploaded file is gone."
+            await finish_import(
+                uow, job.id, ImportStatus.FAILED, job.counts, job.error_count, "The uploaded file is gone."
             )
             await uow.commit()
             return await jobs.get(job.id)
@@ -73,7 +73,7 @@ async def _run(
             try:
                 items = parse_feed(stream, job.format, currency=merchant.currency)
             except FeedError as exc:
-                await jobs.finish(job.id, ImportStatus.FAILED, job.counts, job.error_count, str(exc))
+                await finish_import(uow, job.id, ImportStatus.FAILED, job.counts, job.error_count, str(exc))
                 await uow.commit()
                 return await jobs.get(job.id)
             try:
@@ -101,7 +101,7 @@ async def _fail_after_error(services: Services, job: ImportJob) -> ImportJob | N
         jobs = uow.imports
         current = await jobs.get(job.id) or job
         message = "The import stopped on an internal error (logged); products read before it were applied."
-        await jobs.finish(job.id, ImportStatus.FAILED, current.counts, current.error_count, message)
+        await finish_import(uow, job.id, ImportStatus.FAILED, current.counts, current.error_count, message)
         await uow.commit()
         return await jobs.get(job.id)
 
@@ -133,7 +133,8 @@ async def resume_interrupted_imports(services: Services) -> int:
             if now - (job.heartbeat_at or job.created_at) < STALE_AFTER:
                 continue  # running, alive
             if job.attempts >= MAX_ATTEMPTS:
-                await jobs.finish(
+                await finish_import(
+                    uow,
                     job.id,
                     ImportStatus.FAILED,
                     job.counts,
@@ -142,7 +143,8 @@ async def resume_interrupted_imports(services: Services) -> int:
                 )
                 continue
             if not await asyncio.to_thread(Path(job.file_path).exists):
-                await jobs.finish(
+                await finish_import(
+                    uow,
                     job.id,
                     ImportStatus.FAILED,
                     job.counts,

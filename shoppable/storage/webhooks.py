@@ -194,6 +194,14 @@ class SqlWebhookRepository:
 
     # -- the outbox ---------------------------------------------------------------------------------
 
+    async def has_subscribers(self, merchant_id: int, event: WebhookEvent) -> bool:
+        rows = await self.tx.execute(
+            select(endpoints.c.events).where(
+                endpoints.c.merchant_id == merchant_id, endpoints.c.enabled.is_(True)
+            )
+        )
+        return any(event.value in row.events for row in rows)
+
     async def add_events(
         self,
         merchant_id: int,

@@ -27,6 +27,7 @@ from shoppable.domain.errors import ErrorCode
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.webhooks import catalog_events
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
@@ -188,9 +189,8 @@ def _next_batch(items: Iterator[FeedItem]) -> tuple[list[ParsedProduct], list[Ro
     return batch, errors, True
 
 
-async def _apply_batch(
-    catalog: CatalogRepository, merchant: Merchant, batch: list[ParsedProduct], run: _Run
-) -> None:
+async def _apply_batch(uow: UnitOfWork, merchant: Merchant, batch: list[ParsedProduct], run: _Run) -> None:
+    catalog = uow.catalog
     drafts = [p.draft for p in batch]
     await catalog.lock_catalog(merchant.id)
     existing = await catalog.existing_products(merchant.id, [d.handle for d in drafts])
@@ -201,8 +201,15 @@ async def _apply_batch(
         sku_index = int(problem.field[2]) if len(problem.field) > 2 else 0
         line = parsed.lines[min(sku_index, len(parsed.lines) - 1)]
         run.error(RowError(line, parsed.external_id, "sku", problem.code, problem.message), failed_rows=0)
+    stock_before = await catalog_events.stock_before_writes(uow, merchant.id, [w.draft for w in plan.writes])
     written = await catalog.write_products(merchant.id, plan.writes)
     ids = dict(zip((w.index for w in plan.writes), written, strict=True))
+    await catalog_events.record_writes(
+        uow,
+        merchant,
+        [(ids[w.index], w.draft, plan.outcomes[w.index].value) for w in plan.writes],
+        stock_before,
+    )
     seen: list[int] = []
     for index, (parsed, outcome) in enumerate(zip(batch, plan.outcomes, strict=True)):
         run.counts.rows += len(parsed.lines)
@@ -262,7 +269,9 @@ async def _archive_missing(
             "import it again with force=true."
         )
     for start in range(0, len(to_archive), 1000):
-        await uow.catalog.archive(to_archive[start : start + 1000].tolist())
+        chunk = to_archive[start : start + 1000].tolist()
+        await uow.catalog.archive(chunk)
+        await catalog_events.record_products_changed(uow, merchant.id, [(pid, "archived") for pid in chunk])
     run.counts.archived = len(to_archive)
     await uow.commit()
     return None
@@ -305,7 +314,7 @@ async def run_import(
             if job.mode is ImportMode.FULL:
                 await _keep_failed(uow.catalog, merchant, row_errors, run)
             if batch:
-                await _apply_batch(uow.catalog, merchant, batch, run)
+                await _apply_batch(uow, merchant, batch, run)
             await jobs.save_progress(job.id, run.counts, position(), run.error_count, run.pending_errors)
             run.pending_errors = []
             await uow.commit()
@@ -326,8 +335,23 @@ async def run_import(
     if status is not ImportStatus.FAILED and run.error_count:
         status = ImportStatus.COMPLETED_WITH_ERRORS
     await jobs.save_progress(job.id, run.counts, position(), run.error_count, run.pending_errors)
-    await jobs.finish(job.id, status, run.counts, run.error_count, message)
+    finished = await finish_import(uow, job.id, status, run.counts, run.error_count, message)
     await uow.commit()
-    finished = await jobs.get(job.id)
+    return finished
+
+
+async def finish_import(
+    uow: UnitOfWork,
+    job_id: int,
+    status: ImportStatus,
+    counts: ImportCounts,
+    error_count: int,
+    message: str | None,
+) -> ImportJob:
+    """Every way an import ends, with its CATALOG_IMPORT_FINISHED event in the same transaction; the
+    caller commits."""
+    await uow.imports.finish(job_id, status, counts, error_count, message)
+    finished = await uow.imports.get(job_id)
     assert finished is not None
+    await catalog_events.record_import_finished(uow, finished)
     return finished

@@ -24,6 +24,7 @@ from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
 from shoppable.domain.identity.service import find_merchant
 from shoppable.domain.pagination import Page, PageRequest
+from shoppable.domain.webhooks import catalog_events
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
@@ -125,9 +126,16 @@ async def upsert_products(uow: UnitOfWork, actor: Actor, command: UpsertProducts
     sync = await plan(uow.catalog, merchant, drafts)
     if sync.errors:
         raise DomainError(*(e.under("products") for e in sync.errors))
+    stock_before = await catalog_events.stock_before_writes(uow, merchant.id, [w.draft for w in sync.writes])
     written = await uow.catalog.write_products(merchant.id, sync.writes)
-    await uow.commit()
     ids_by_index = {w.index: pid for w, pid in zip(sync.writes, written, strict=True)}
+    await catalog_events.record_writes(
+        uow,
+        merchant,
+        [(ids_by_index[w.index], w.draft, sync.outcomes[w.index].value) for w in sync.writes],
+        stock_before,
+    )
+    await uow.commit()
     existing = await uow.catalog.existing_products(merchant.id, [d.handle for d in drafts])
     product_ids = [ids_by_index.get(i) or existing[d.handle].id for i, d in enumerate(drafts)]
     by_id = {p.id: p for p in await uow.catalog.get_products(product_ids)}
@@ -148,6 +156,7 @@ async def set_product_status(
         )
     if product.status != status:
         await uow.catalog.set_status(product.id, status)
+        await catalog_events.record_products_changed(uow, product.merchant_id, [(product.id, "status")])
         await uow.commit()
         product = (await uow.catalog.get_products([product_id]))[0]
     return product

@@ -24,6 +24,7 @@ from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.catalog.records import Sku
 from shoppable.domain.errors import ErrorCode, FieldError, Path
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.webhooks import catalog_events
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
@@ -260,6 +261,9 @@ async def apply_inventory(
         touched[sku.id] = replace(sku, quantity=new_quantity)
         results.append(ItemResult(change.sku, ItemStatus.UPDATED, quantity=new_quantity))
     if touched:
+        await catalog_events.record_low_stock(
+            uow, merchant, [(skus[sku.sku], sku.quantity) for sku in touched.values()]
+        )
         states = await _refresh_availability(uow.catalog, merchant, touched)
         by_code = {sku.sku: states[sku_id] for sku_id, sku in touched.items()}
         results = [
@@ -310,4 +314,8 @@ async def apply_prices(
         results.append(ItemResult(change.sku, status, price=change.price, compare_at_price=compare_at))
     if updates:
         await uow.catalog.set_prices(updates)
+        product_ids = sorted({sku.product_id for sku in skus.values() if sku.id in {u[0] for u in updates}})
+        await catalog_events.record_products_changed(
+            uow, merchant.id, [(pid, "prices") for pid in product_ids]
+        )
     return results

@@ -50,6 +50,10 @@ class WebhookRepository(Protocol):
         """With its deliveries and their attempts."""
         ...
 
+    async def has_subscribers(self, merchant_id: int, event: WebhookEvent) -> bool:
+        """Whether an enabled endpoint of the merchant listens to `event` (payloads are built only then)."""
+        ...
+
     async def add_events(
         self,
         merchant_id: int,
