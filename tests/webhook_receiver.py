@@ -47,9 +47,11 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
-                got = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+                got = Received(
+                    self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length)
+                )
                 with receiver._lock:
                     receiver.received.append(got)
                 reply = receiver.answer(got)

@@ -31,6 +31,7 @@ from shoppable.domain.webhooks.schedule import (
 log = logging.getLogger("shoppable.webhooks")
 
 USER_AGENT = "Shoppable-Webhooks/1.0"
+SPENT_BY_INTERRUPTIONS = f"Not sent: all {MAX_ATTEMPTS} attempts were used, the last ones interrupted."
 
 
 def signed_headers(webhook_id: str, timestamp: datetime, body: str, secrets: Sequence[str]) -> dict[str, str]:
@@ -80,6 +81,10 @@ class DeliveryRunner:
         return claims
 
     async def attempt(self, claim: ClaimedDelivery) -> None:
+        if claim.attempt_number > MAX_ATTEMPTS:
+            # Its workers kept dying mid-attempt: the attempts are spent, so it is not sent again.
+            await self.record(claim, Answer(None, 0, error=SPENT_BY_INTERRUPTIONS))
+            return
         started = self.clock()
         headers = signed_headers(claim.webhook_id, started, claim.body, claim.secrets)
         answer = await self.sender.send(claim.url, headers, claim.body.encode())
@@ -118,6 +123,8 @@ class DeliveryRunner:
         """The delivery's new status, when to try next, and why to disable the endpoint (or None)."""
         if answer.delivered:
             return DeliveryStatus.SUCCEEDED, None, None
+        if answer.error == SPENT_BY_INTERRUPTIONS:
+            return DeliveryStatus.FAILED, None, None  # our workers' trouble, not the endpoint's
         when = now.strftime("%Y-%m-%d %H:%M UTC")
         if answer.gone:
             return DeliveryStatus.FAILED, None, f"The endpoint answered 410 Gone on {when}."
