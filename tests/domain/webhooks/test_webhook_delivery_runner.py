@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -172,10 +173,8 @@ async def test_crash_loops_send_at_most_max_attempts_times() -> None:
     await record(uow)
     for _ in range(100):
         for claim in await doomed.claim(10):
-            try:
+            with contextlib.suppress(WorkerDied):
                 await doomed.attempt(claim)
-            except WorkerDied:
-                pass
         clock.now += timedelta(minutes=2)
     assert dying.sent == MAX_ATTEMPTS
     # A healthy worker does not send it an eleventh time: it records why it gave up.
