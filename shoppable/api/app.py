@@ -15,6 +15,7 @@ from shoppable.api.media import receive_media_upload, serve_media
 from shoppable.api.problems import EXCEPTION_HANDLERS
 from shoppable.api.request_ids import configure_logging, request_id_middleware
 from shoppable.api.security_headers import security_headers_middleware
+from shoppable.api.webhooks import WebhooksController
 from shoppable.jobs.catalog_import import resume_interrupted_imports
 from shoppable.jobs.queue import InProcessQueue
 from shoppable.jobs.registry import PERIODIC
@@ -31,7 +32,7 @@ def openapi_config(settings: Settings) -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Shoppable merchant API",
         version="1",
-        description="Catalog imports and fast stock and price updates for merchants' systems.",
+        description="Catalog imports, fast stock and price updates, and webhooks for merchants' systems.",
         path="/v1",
         render_plugins=plugins,
         use_handler_docstrings=True,
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             graphql_controller(services),
             CatalogController,
+            WebhooksController,
             receive_media_upload,
             serve_media,
         ],
