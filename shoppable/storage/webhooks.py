@@ -292,7 +292,9 @@ class SqlWebhookRepository:
         found: dict[int, list[WebhookAttempt]] = {i: [] for i in delivery_ids}
         for batch in chunks(list(delivery_ids)):
             rows = await self.tx.execute(
-                select(attempts).where(attempts.c.delivery_id.in_(batch)).order_by(attempts.c.id)
+                select(attempts)
+                .where(attempts.c.delivery_id.in_(batch))
+                .order_by(attempts.c.number, attempts.c.id)
             )
             for r in rows:
                 found[r.delivery_id].append(

@@ -469,7 +469,10 @@ class InMemoryWebhooks:
         return page_from_rows(rows[: page.first + 1], page, lambda d: (d.id,))
 
     async def attempts_of(self, delivery_ids: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
-        return {i: [a for a in self.attempts if a.delivery_id == i] for i in delivery_ids}
+        return {
+            i: sorted((a for a in self.attempts if a.delivery_id == i), key=lambda a: (a.number, a.id))
+            for i in delivery_ids
+        }
 
     async def redeliver(self, delivery: WebhookDelivery, now: datetime) -> int:
         new = replace(

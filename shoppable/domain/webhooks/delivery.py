@@ -59,13 +59,15 @@ class DeliveryRunner:
 
     async def deliver_due(self, limit: int = 100) -> int:
         """Attempt due deliveries, `concurrency` at a time (so every claim is answered well within its
-        lease), until none is due or `limit` were attempted; returns how many were attempted."""
+        lease), until none is due or `limit` were attempted; returns how many were attempted. The
+        answers of one batch are recorded in one transaction."""
         attempted = 0
         while attempted < limit:
             claims = await self.claim(min(self.concurrency, limit - attempted))
             if not claims:
                 break
-            await asyncio.gather(*(self.attempt(c) for c in claims))
+            answers = await asyncio.gather(*(self.send(c) for c in claims))
+            await self.record_all(list(zip(claims, answers, strict=True)))
             attempted += len(claims)
         return attempted
 
@@ -81,41 +83,50 @@ class DeliveryRunner:
         return claims
 
     async def attempt(self, claim: ClaimedDelivery) -> None:
+        await self.record(claim, await self.send(claim))
+
+    async def send(self, claim: ClaimedDelivery) -> Answer:
         if claim.attempt_number > MAX_ATTEMPTS:
             # Its workers kept dying mid-attempt: the attempts are spent, so it is not sent again.
-            await self.record(claim, Answer(None, 0, error=SPENT_BY_INTERRUPTIONS))
-            return
+            return Answer(None, 0, error=SPENT_BY_INTERRUPTIONS)
         started = self.clock()
         headers = signed_headers(claim.webhook_id, started, claim.body, claim.secrets)
-        answer = await self.sender.send(claim.url, headers, claim.body.encode())
-        await self.record(claim, answer)
+        return await self.sender.send(claim.url, headers, claim.body.encode())
 
     async def record(self, claim: ClaimedDelivery, answer: Answer) -> None:
+        await self.record_all([(claim, answer)])
+
+    async def record_all(self, answered: list[tuple[ClaimedDelivery, Answer]]) -> None:
         now = self.clock()
-        status, next_at, disable_reason = self.outcome(claim, answer, now)
         uow = self.unit_of_work()
         try:
             await uow.begin_write()
-            if claim.interrupted_attempt is not None:
-                await uow.webhooks.record_interrupted(claim, now)
-            if not await uow.webhooks.record_attempt(claim, answer, now, status, next_at):
-                await uow.rollback()
-                log.warning("delivery %s: lease ran out before the answer was recorded", claim.delivery_id)
-                return
-            if answer.delivered:
-                await uow.webhooks.endpoint_succeeded(claim.endpoint_id, now)
-            elif disable_reason is not None:
-                endpoint = await uow.webhooks.get_endpoint(claim.endpoint_id)
-                succeeded_since = (
-                    endpoint is not None
-                    and endpoint.last_success_at is not None
-                    and endpoint.last_success_at > claim.created_at
-                )
-                if endpoint is not None and endpoint.enabled and (answer.gone or not succeeded_since):
-                    await uow.webhooks.disable_endpoint(claim.endpoint_id, disable_reason, now)
+            for claim, answer in answered:
+                await self._record_one(uow, claim, answer, now)
             await uow.commit()
         finally:
             await uow.close()
+
+    async def _record_one(
+        self, uow: UnitOfWork, claim: ClaimedDelivery, answer: Answer, now: datetime
+    ) -> None:
+        status, next_at, disable_reason = self.outcome(claim, answer, now)
+        if not await uow.webhooks.record_attempt(claim, answer, now, status, next_at):
+            log.warning("delivery %s: lease ran out before the answer was recorded", claim.delivery_id)
+            return
+        if claim.interrupted_attempt is not None:
+            await uow.webhooks.record_interrupted(claim, now)
+        if answer.delivered:
+            await uow.webhooks.endpoint_succeeded(claim.endpoint_id, now)
+        elif disable_reason is not None:
+            endpoint = await uow.webhooks.get_endpoint(claim.endpoint_id)
+            succeeded_since = (
+                endpoint is not None
+                and endpoint.last_success_at is not None
+                and endpoint.last_success_at > claim.created_at
+            )
+            if endpoint is not None and endpoint.enabled and (answer.gone or not succeeded_since):
+                await uow.webhooks.disable_endpoint(claim.endpoint_id, disable_reason, now)
 
     def outcome(
         self, claim: ClaimedDelivery, answer: Answer, now: datetime
