@@ -187,16 +187,18 @@ async def _fast_update(
     parse: Callable[[Any], tuple[list[Any], list[FieldError]]],
     apply_changes: Callable[[UnitOfWork, Merchant, list[Any]], Awaitable[list[stock.ItemResult]]],
 ) -> Response[Any]:
-    """Validate the whole body first (422 with every problem), then apply it at most once per Idempotency-Key."""
+    """A body that is not a list of items is refused whole (422); otherwise each item is answered in
+    its place (`invalid` ones with their field and reason) and the others applied, at most once per
+    Idempotency-Key."""
     body = await _json_body(request)
     changes, errors = parse(body)
-    if errors:
-        raise DomainError(*errors)
+    if refused := stock.body_errors(errors):
+        raise DomainError(*refused)
     target = await merchant_for(uow, actor, merchant)
 
     async def apply() -> tuple[int, Any]:
-        results = await apply_changes(uow, target, changes)
-        return 200, {"results": [r.to_json() for r in results]}
+        applied = await apply_changes(uow, target, changes) if changes else []
+        return 200, {"results": [r.to_json() for r in stock.answer_items(body, errors, applied)]}
 
     key = request.headers.get("idempotency-key")
     status, response, replayed = await run_once(uow, target.id, endpoint, key, body, apply)
