@@ -10,8 +10,9 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from graphql import GraphQLError
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
@@ -25,17 +26,20 @@ from shoppable.domain.catalog.importing import (
     ImportJob,
     ImportMode,
     ImportRequest,
+    cancel_import,
+    list_imports,
     start_import,
     visible_import,
 )
 from shoppable.domain.catalog.limits import INT64_MAX
 from shoppable.domain.catalog.service import merchant_for
-from shoppable.domain.errors import DomainError, FieldError
+from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.idempotency import run_once
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from shoppable.domain.uow import UnitOfWork
-from shoppable.graphql.core.ids import encode_id
+from shoppable.graphql.core.ids import CursorCodec, encode_id
 from shoppable.jobs.catalog_import import enqueue_import
 from shoppable.settings import Settings
 
@@ -67,6 +71,7 @@ def job_json(job: ImportJob, errors: list[RowError] | None = None) -> dict[str, 
         "createdAt": job.created_at.isoformat(),
         "startedAt": job.started_at.isoformat() if job.started_at else None,
         "finishedAt": job.finished_at.isoformat() if job.finished_at else None,
+        "cancelRequestedAt": job.cancel_requested_at.isoformat() if job.cancel_requested_at else None,
     }
     if errors is not None:
         body["errors"] = [
@@ -112,6 +117,44 @@ class CatalogController(Controller):
             raise
         await enqueue_import(services, job.id)
         return Response(job_json(job), status_code=202, headers={"Location": f"/v1/catalog/imports/{job.id}"})
+
+    @get("/imports")
+    async def list_imports(
+        self,
+        uow: RequestUnitOfWork,
+        actor: Actor,
+        services: AppServices,
+        merchant: str | None = None,
+        first: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> dict[str, Any]:
+        """The merchant's imports, newest first: `{"imports": [...], "nextCursor"}` (pass it as `after`)."""
+        target = await merchant_for(uow, actor, merchant)
+        codec = CursorCodec(services.settings.secret_key)
+        try:
+            key = tuple(codec.decode("rest:imports", after)) if after else None
+        except GraphQLError as exc:
+            raise Problem(400, "Invalid cursor", exc.message, slug="invalid-cursor") from None
+        page = await list_imports(uow, actor, target.id, PageRequest(first, key))
+        return {
+            "imports": [job_json(job) for job in page.items],
+            "nextCursor": codec.encode("rest:imports", list(page.keys[-1])) if page.has_next else None,
+        }
+
+    @post("/imports/{import_id:int}/cancel", status_code=200)
+    async def cancel(self, uow: RequestUnitOfWork, actor: Actor, import_id: int) -> dict[str, Any]:
+        """Cancel a queued import, or stop a running one after the batch it is writing (status stays
+        `running` until then). A finished import answers 409."""
+        if not 0 < import_id <= INT64_MAX:
+            raise Problem(404, "Import not found", f"No import {import_id} of yours.")
+        try:
+            job = await cancel_import(uow, actor, import_id)
+        except DomainError as exc:
+            first = exc.errors[0]
+            if first.code is ErrorCode.NOT_FOUND:
+                raise Problem(404, "Import not found", first.message) from None
+            raise Problem(409, "Import already ended", first.message, slug="import-finished") from None
+        return job_json(job)
 
     @get("/imports/{import_id:int}")
     async def get_import(self, uow: RequestUnitOfWork, actor: Actor, import_id: int) -> dict[str, Any]:

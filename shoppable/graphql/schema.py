@@ -15,7 +15,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from shoppable.graphql.catalog import types as catalog_types
-from shoppable.graphql.catalog.imports import CatalogImport, CatalogImportQueries
+from shoppable.graphql.catalog.imports import CatalogImport, CatalogImportMutations, CatalogImportQueries
 from shoppable.graphql.catalog.mutations import CatalogMutations
 from shoppable.graphql.catalog.queries import CatalogQueries
 from shoppable.graphql.content import types as content_types
@@ -47,7 +47,15 @@ Query = merge_types(
     ),
 )
 Mutation = merge_types(
-    "Mutation", (IdentityMutations, CatalogMutations, ContentMutations, FeedMutations, WebhookMutations)
+    "Mutation",
+    (
+        IdentityMutations,
+        CatalogMutations,
+        CatalogImportMutations,
+        ContentMutations,
+        FeedMutations,
+        WebhookMutations,
+    ),
 )
 
 # Types reachable only through the Node interface must be listed so the schema knows them.

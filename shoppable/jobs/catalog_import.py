@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.formats import FeedError, parse_feed
-from shoppable.domain.catalog.importing import ImportJob, ImportStatus, claim, finish_import, run_import
+from shoppable.domain.catalog.importing import (
+    CANCELLED_MESSAGE,
+    ImportJob,
+    ImportStatus,
+    claim,
+    finish_import,
+    run_import,
+)
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -132,6 +139,11 @@ async def resume_interrupted_imports(services: Services) -> int:
                 continue
             if now - (job.heartbeat_at or job.created_at) < STALE_AFTER:
                 continue  # running, alive
+            if job.cancel_requested_at is not None:
+                await finish_import(
+                    uow, job.id, ImportStatus.CANCELLED, job.counts, job.error_count, CANCELLED_MESSAGE
+                )
+                continue
             if job.attempts >= MAX_ATTEMPTS:
                 await finish_import(
                     uow,

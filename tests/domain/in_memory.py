@@ -318,6 +318,23 @@ class InMemoryImportJobs:
             finished_at=NOW,
         )
 
+    async def list_for_merchant(self, merchant_id: int, page: PageRequest) -> Page[ImportJob]:
+        rows = sorted(
+            (
+                j
+                for j in self.jobs.values()
+                if j.merchant_id == merchant_id and (page.after is None or j.id < int(page.after[0]))
+            ),
+            key=lambda j: -j.id,
+        )
+        return page_from_rows(rows[: page.first + 1], page, lambda j: (j.id,))
+
+    async def request_cancel(self, job_id: int, at: datetime) -> None:
+        self.jobs[job_id] = replace(self.jobs[job_id], cancel_requested_at=at)
+
+    async def cancel_requested(self, job_id: int) -> bool:
+        return self.jobs[job_id].cancel_requested_at is not None
+
     async def restart(self, job_id: int) -> None:
         job = self.jobs[job_id]
         self.jobs[job_id] = replace(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,10 +23,11 @@ from shoppable.domain.catalog.formats import FeedError, FeedItem, ParsedProduct,
 from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.catalog.service import managed_merchant
 from shoppable.domain.catalog.sync import Outcome, plan_sync
-from shoppable.domain.errors import ErrorCode
+from shoppable.domain.errors import DomainError, ErrorCode
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.pagination import Page, PageRequest
 from shoppable.domain.webhooks import catalog_events
 
 if TYPE_CHECKING:
@@ -48,10 +49,16 @@ class ImportStatus(StrEnum):
     SUCCEEDED = "succeeded"
     COMPLETED_WITH_ERRORS = "completed_with_errors"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @property
     def finished(self) -> bool:
-        return self in {ImportStatus.SUCCEEDED, ImportStatus.COMPLETED_WITH_ERRORS, ImportStatus.FAILED}
+        return self in {
+            ImportStatus.SUCCEEDED,
+            ImportStatus.COMPLETED_WITH_ERRORS,
+            ImportStatus.FAILED,
+            ImportStatus.CANCELLED,
+        }
 
 
 @dataclass
@@ -85,6 +92,7 @@ class ImportJob:
     finished_at: datetime | None
     heartbeat_at: datetime | None = None
     attempts: int = 0
+    cancel_requested_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,16 @@ class ImportJobRepository(Protocol):
         self, job_id: int, status: ImportStatus, counts: ImportCounts, error_count: int, message: str | None
     ) -> None: ...
 
+    async def list_for_merchant(self, merchant_id: int, page: PageRequest) -> Page[ImportJob]:
+        """Newest first, keyed by id."""
+        ...
+
+    async def request_cancel(self, job_id: int, at: datetime) -> None:
+        """Mark an unfinished job to stop: a queued one never starts, a running one stops after its batch."""
+        ...
+
+    async def cancel_requested(self, job_id: int) -> bool: ...
+
     async def restart(self, job_id: int) -> None:
         """Back to queued with fresh counts and errors: a resumed import re-reads its file from the start."""
         ...
@@ -152,6 +170,41 @@ async def visible_import(uow: UnitOfWork, actor: Actor, job_id: int) -> ImportJo
     if job is None or not policy.can_manage_catalog(actor, job.merchant_id):
         return None
     return job
+
+
+async def list_imports(uow: UnitOfWork, actor: Actor, merchant_id: int, page: PageRequest) -> Page[ImportJob]:
+    """The merchant's imports, newest first; NOT_FOUND for callers who do not manage it."""
+    merchant = await managed_merchant(uow, actor, merchant_id, ("merchant",))
+    return await uow.imports.list_for_merchant(merchant.id, page)
+
+
+CANCELLED_MESSAGE = "Cancelled on request; products of batches applied before it stay as they were written."
+
+
+async def cancel_import(uow: UnitOfWork, actor: Actor, job_id: int) -> ImportJob:
+    """Stop an import: a queued one is cancelled at once, a running one after the batch it is writing
+    (each batch is applied whole). A finished one cannot be cancelled (CONFLICT)."""
+    await uow.begin_write()
+    job = await visible_import(uow, actor, job_id)
+    if job is None:
+        raise DomainError.single(("importId",), ErrorCode.NOT_FOUND, "No such import.")
+    if job.status.finished:
+        raise DomainError.single(
+            ("importId",), ErrorCode.CONFLICT, f"The import already ended ({job.status.value})."
+        )
+    await uow.imports.request_cancel(job.id, datetime.now(UTC))
+    if job.status is ImportStatus.QUEUED:
+        await finish_import(
+            uow, job.id, ImportStatus.CANCELLED, job.counts, job.error_count, CANCELLED_MESSAGE
+        )
+    await uow.commit()
+    cancelled = await uow.imports.get(job.id)
+    assert cancelled is not None
+    return cancelled
+
+
+class _CancelRequested(Exception):
+    pass
 
 
 @dataclass
@@ -324,6 +377,8 @@ async def run_import(
                 )
                 if reported is not None:
                     await reported
+            if not done and await jobs.cancel_requested(job.id):
+                raise _CancelRequested
         if job.mode is ImportMode.FULL:
             message = await _archive_missing(uow, merchant, job, run, max_archive_share)
             if message is not None:  # not a row of the file, so no failed rows
@@ -332,7 +387,10 @@ async def run_import(
         await uow.rollback()
         status = ImportStatus.FAILED
         message = f"{exc} Products read before this point were applied; nothing was archived."
-    if status is not ImportStatus.FAILED and run.error_count:
+    except _CancelRequested:
+        status = ImportStatus.CANCELLED
+        message = CANCELLED_MESSAGE
+    if status is ImportStatus.SUCCEEDED and run.error_count:
         status = ImportStatus.COMPLETED_WITH_ERRORS
     await jobs.save_progress(job.id, run.counts, position(), run.error_count, run.pending_errors)
     finished = await finish_import(uow, job.id, status, run.counts, run.error_count, message)

@@ -26,6 +26,7 @@ from shoppable.graphql.core.lookahead import selected_below
 from shoppable.graphql.core.node import Node, node_type
 
 if TYPE_CHECKING:
+    from shoppable.graphql.catalog.imports import CatalogImport
     from shoppable.graphql.content.types import Post
     from shoppable.graphql.webhooks.types import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
@@ -125,6 +126,14 @@ class Merchant(Node):
         )
         await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
         return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)
+
+    @strawberry.field(description="Catalog imports, newest first; only for the merchant's people and keys.")
+    async def catalog_imports(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[CatalogImport, strawberry.lazy("shoppable.graphql.catalog.imports")]] | None:
+        from shoppable.graphql.catalog.imports import imports_of_merchant
+
+        return await imports_of_merchant(info, self.pk, first, after)
 
     @strawberry.field(description="Webhook endpoints; empty for anyone but the merchant's people and keys.")
     async def webhook_endpoints(
@@ -287,11 +296,23 @@ class Sku(Node):
     def image(self) -> Image | None:
         return Image(url=self.record.image_url, alt_text=None) if self.record.image_url else None
 
-    @strawberry.field(description="Units on hand; only the owning merchant sees it (null for everyone else).")
+    @strawberry.field(
+        description="Units on hand, for the owning merchant only. Null for everyone else, and for the "
+        "owner when stock is not tracked (`inventoryTracked: false`: the feed gave no quantity)."
+    )
     def quantity_available(self, info: Info) -> int | None:
         if not policy.can_see_quantity(info.context.actor, self.record.merchant_id):
             return None
         return self.record.quantity
+
+    @strawberry.field(
+        description="Whether stock of this SKU is counted (a quantity was given); for the owning "
+        "merchant only, null for everyone else."
+    )
+    def inventory_tracked(self, info: Info) -> bool | None:
+        if not policy.can_see_quantity(info.context.actor, self.record.merchant_id):
+            return None
+        return self.record.quantity is not None
 
     @strawberry.field
     async def product(self, info: Info) -> Product:
