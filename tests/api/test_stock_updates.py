@@ -183,7 +183,8 @@ async def test_prices_and_sale_handling(client: AsyncTestClient[Any], gql: Graph
         "currencyCode": "EUR",
     }  # the sale goes on
     assert results["TEE-M"]["status"] == "updated"
-    assert results["MUG"]["status"] == "conflict" and results["MUG"]["code"] == "INVALID"
+    assert results["MUG"]["status"] == "invalid" and results["MUG"]["code"] == "INVALID"
+    assert results["MUG"]["field"] == ["items", "2", "price", "currencyCode"], results["MUG"]
     assert results["BACK"]["status"] == "unchanged"
     ended = await post(
         client,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from shoppable.domain.catalog.drafts import HANDLE_RE
+from shoppable.domain.catalog.drafts import HANDLE_RE, currency_errors
 from shoppable.domain.catalog.formats import FeedError, FeedItem, ParsedProduct, RowError
 from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.catalog.service import managed_merchant
@@ -244,6 +244,19 @@ def _next_batch(items: Iterator[FeedItem]) -> tuple[list[ParsedProduct], list[Ro
 
 async def _apply_batch(uow: UnitOfWork, merchant: Merchant, batch: list[ParsedProduct], run: _Run) -> None:
     catalog = uow.catalog
+    in_currency = []
+    for parsed in batch:
+        if wrong := currency_errors(parsed.draft, merchant.currency):
+            sku_index = int(wrong[0].field[1])
+            line = parsed.lines[min(sku_index, len(parsed.lines) - 1)]
+            run.counts.rows += len(parsed.lines)
+            run.error(
+                RowError(line, parsed.external_id, "price", wrong[0].code, wrong[0].message),
+                failed_rows=len(parsed.lines),
+            )
+        else:
+            in_currency.append(parsed)
+    batch = in_currency
     drafts = [p.draft for p in batch]
     await catalog.lock_catalog(merchant.id)
     existing = await catalog.existing_products(merchant.id, [d.handle for d in drafts])

@@ -11,6 +11,7 @@ from shoppable.domain.catalog.drafts import (
     ProductDraft,
     ProductInput,
     ProductStatus,
+    currency_errors,
     drafts_from_input,
     validate_product,
 )
@@ -92,7 +93,9 @@ async def plan(catalog: CatalogRepository, merchant: Merchant, drafts: Sequence[
     return plan_sync(drafts, existing, owners, merchant.low_stock_threshold)
 
 
-def _batch_errors(drafts: Sequence[ProductDraft], money_errors: Sequence[FieldError]) -> list[FieldError]:
+def _batch_errors(
+    drafts: Sequence[ProductDraft], money_errors: Sequence[FieldError], currency: str
+) -> list[FieldError]:
     """Money that did not parse, every rule a draft breaks, and handles given twice, in input order."""
     errors = list(money_errors)
     # A SKU whose money could not be parsed carries a placeholder; do not report rules about it twice.
@@ -100,6 +103,9 @@ def _batch_errors(drafts: Sequence[ProductDraft], money_errors: Sequence[FieldEr
     seen: set[str] = set()
     for index, draft in enumerate(drafts):
         errors.extend(e for e in validate_product(draft, ("products", index)) if e.field[:4] not in unparsed)
+        errors.extend(
+            e for e in currency_errors(draft, currency, ("products", index)) if e.field[:4] not in unparsed
+        )
         if draft.handle in seen:
             errors.append(
                 FieldError(
@@ -120,7 +126,7 @@ async def upsert_products(uow: UnitOfWork, actor: Actor, command: UpsertProducts
     await uow.begin_write()
     merchant = await managed_merchant(uow, actor, command.merchant_id)
     drafts, money_errors = drafts_from_input(command.products, merchant.currency)
-    errors = _batch_errors(drafts, money_errors)
+    errors = _batch_errors(drafts, money_errors, merchant.currency)
     if errors:
         raise DomainError(*errors)
     sync = await plan(uow.catalog, merchant, drafts)

@@ -186,7 +186,10 @@ def answer_items(
     for index, item in enumerate(items):
         error = by_index.get(index)
         if error is None:
-            answered.append(next(results))
+            result = next(results)
+            if result.field is not None:  # a rule the item broke once applied: its path in the body
+                result = replace(result, field=("items", index, *result.field))
+            answered.append(result)
             continue
         code = item.get("sku") if isinstance(item, dict) else None
         answered.append(
@@ -342,13 +345,25 @@ async def apply_prices(
                 ItemResult(change.sku, ItemStatus.NOT_FOUND, code=ErrorCode.NOT_FOUND, message="No such SKU.")
             )
             continue
-        if change.price.currency != sku.price.currency:
+        wrong = next(
+            (
+                m
+                for m in (change.price, change.compare_at_price)
+                if m is not None and m.currency != merchant.currency
+            ),
+            None,
+        )
+        if wrong is not None:
             results.append(
                 ItemResult(
                     change.sku,
-                    ItemStatus.CONFLICT,
+                    ItemStatus.INVALID,
                     code=ErrorCode.INVALID,
-                    message=f"This SKU is priced in {sku.price.currency}; change currencies with a catalog import.",
+                    message=f"This merchant sells in {merchant.currency}; {wrong.amount} {wrong.currency} is in "
+                    "another currency.",
+                    field=("price", "currencyCode")
+                    if wrong is change.price
+                    else ("compareAtPrice", "currencyCode"),
                 )
             )
             continue

@@ -72,3 +72,33 @@ async def test_a_running_import_stops_after_the_batch_it_is_writing() -> None:
     assert finished.status is ImportStatus.CANCELLED and "Cancelled" in (finished.message or "")
     assert finished.counts.created == BATCH_PRODUCTS  # the first batch whole, nothing after it
     assert len(uow.catalog.products) == BATCH_PRODUCTS
+
+
+async def test_one_currency_rule_for_imports_and_upserts() -> None:
+    import io
+    import json
+
+    from shoppable.domain.catalog import service
+    from shoppable.domain.catalog.service import UpsertProducts
+    from tests.domain.catalog.test_catalog_service import product
+
+    uow = world()  # merchant 1 sells in EUR
+    job = await importing.start_import(uow, OWNER, request())
+    await importing.claim(uow, job)
+    lines = [
+        {"handle": "eur", "title": "Eur", "skus": [{"sku": "E", "price": "5.00 EUR"}]},
+        {"handle": "usd", "title": "Usd", "skus": [{"sku": "U", "price": "5.00 USD"}]},
+    ]
+    stream = io.BytesIO("".join(json.dumps(x) + "\n" for x in lines).encode())
+    finished = await importing.run_import(
+        uow, uow.identity.merchants[1], job, parse_feed(stream, "jsonl", currency="EUR"),
+        position=stream.tell, max_archive_share=0.5,
+    )  # fmt: skip
+    assert (finished.counts.created, finished.counts.failed) == (1, 1)
+    [error] = await uow.imports.errors_of(job.id)
+    assert error.row == 2 and "sells in EUR" in error.message
+    usd = product("usd-too")
+    usd = type(usd)(usd.handle, usd.title, (type(usd.skus[0])("X", type(usd.skus[0].price)("5.00", "USD")),))
+    with pytest.raises(DomainError) as refused:
+        await service.upsert_products(uow, OWNER, UpsertProducts(1, [usd]))
+    assert refused.value.errors[0].field == ("products", 0, "skus", 0, "price", "currencyCode")
