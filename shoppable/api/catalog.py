@@ -60,6 +60,14 @@ def job_json(job: ImportJob, errors: list[RowError] | None = None) -> dict[str, 
             "unchanged": counts.unchanged,
             "archived": counts.archived,
             "failed": counts.failed,
+            # The same with their units in the name: rows are lines of the file (items of an XML
+            # feed), products are what the rows make up.
+            "rowsRead": counts.rows,
+            "rowsFailed": counts.failed,
+            "productsCreated": counts.created,
+            "productsUpdated": counts.updated,
+            "productsUnchanged": counts.unchanged,
+            "productsArchived": counts.archived,
         },
         "progress": {
             "bytesRead": job.bytes_read,

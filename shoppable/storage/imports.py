@@ -91,7 +91,10 @@ class SqlImportJobRepository:
 
     async def errors_of(self, job_id: int, limit: int = 1000) -> list[RowError]:
         rows = await self.uow.execute(
-            select(errors).where(errors.c.import_id == job_id).order_by(errors.c.id).limit(limit)
+            select(errors)
+            .where(errors.c.import_id == job_id)
+            .order_by(errors.c.row, errors.c.id)
+            .limit(limit)
         )
         return [RowError(r.row, r.external_id, r.field, r.code, r.message) for r in rows]
 

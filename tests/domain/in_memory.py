@@ -280,7 +280,7 @@ class InMemoryImportJobs:
         return [j for j in self.jobs.values() if not j.status.finished]
 
     async def errors_of(self, job_id: int, limit: int = 1000) -> list[RowError]:
-        return self.errors.get(job_id, [])[:limit]
+        return sorted(self.errors.get(job_id, []), key=lambda e: e.row)[:limit]
 
     async def claim(self, job_id: int) -> bool:
         job = self.jobs[job_id]

@@ -374,9 +374,12 @@ async def run_import(
             # Parsing is CPU work on a file: do it off the event loop so the web process stays responsive.
             # (Reading the next batch while writing this one was measured slower: the threads contend.)
             batch, row_errors, done = await asyncio.to_thread(_next_batch, items)
-            for error in row_errors:
-                run.counts.rows += 1
-                run.error(error)
+            counted: set[int] = set()
+            for error in row_errors:  # a line may have several problems: it is one failed row
+                first_for_line = error.row not in counted
+                counted.add(error.row)
+                run.counts.rows += first_for_line
+                run.error(error, failed_rows=int(first_for_line))
             if job.mode is ImportMode.FULL:
                 await _keep_failed(uow.catalog, merchant, row_errors, run)
             if batch:

@@ -16,14 +16,17 @@ from shoppable.graphql.core.ids import decode_id, decode_input_id, encode_id
 from shoppable.graphql.core.node import Node, node_type
 
 
-@strawberry.type
+@strawberry.type(
+    description="`rows` and `failed` count lines of the file (items of an XML feed); `created`, "
+    "`updated`, `unchanged` and `archived` count products (a product may span several rows)."
+)
 class CatalogImportCounts:
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
-    archived: int
-    failed: int
+    rows: int = strawberry.field(description="Rows (lines) read.")
+    created: int = strawberry.field(description="Products created.")
+    updated: int = strawberry.field(description="Products updated.")
+    unchanged: int = strawberry.field(description="Products already as the file says.")
+    archived: int = strawberry.field(description="Products archived (full mode: not in the file).")
+    failed: int = strawberry.field(description="Rows (lines) refused; see `errors`, in line order.")
 
 
 @strawberry.type
@@ -80,7 +83,7 @@ class CatalogImport(Node):
             cancel_requested_at=job.cancel_requested_at,
         )
 
-    @strawberry.field(description="The first errors (at most 1,000 are kept), in file order of discovery.")
+    @strawberry.field(description="The errors (the first 1,000 found are kept), in line order.")
     async def errors(self, info: Info, first: int = 100) -> list[CatalogImportError]:
         found = await info.context.uow.imports.errors_of(self.pk, max(0, min(first, 1000)))
         return [

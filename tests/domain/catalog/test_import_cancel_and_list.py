@@ -102,3 +102,29 @@ async def test_one_currency_rule_for_imports_and_upserts() -> None:
     with pytest.raises(DomainError) as refused:
         await service.upsert_products(uow, OWNER, UpsertProducts(1, [usd]))
     assert refused.value.errors[0].field == ("products", 0, "skus", 0, "price", "currencyCode")
+
+
+async def test_counts_are_per_line_and_errors_come_in_line_order_with_the_first_occurrence() -> None:
+    import io
+
+    uow = world()
+    job = await importing.start_import(uow, OWNER, request())
+    await importing.claim(uow, job)
+    text = (
+        '{"handle": "a", "title": "A", "skus": [{"sku": "A1", "price": "5.00 EUR"}]}\n'
+        '{"handle": "b", "title": "", "skus": [{"sku": "B1", "price": "-1 EUR"}]}\n'
+        '{"handle": "a", "title": "A again", "skus": [{"sku": "A2", "price": "5.00 EUR"}]}\n'
+        "{broken\n"
+        '{"handle": "c", "title": "C", "skus": [{"sku": "C1", "price": "5.00 EUR"}]}\n'
+    )
+    stream = io.BytesIO(text.encode())
+    finished = await importing.run_import(
+        uow, uow.identity.merchants[1], job, parse_feed(stream, "jsonl", currency="EUR"),
+        position=stream.tell, max_archive_share=0.5,
+    )  # fmt: skip
+    counts = finished.counts
+    assert (counts.rows, counts.failed, counts.created) == (5, 3, 2)  # 5 lines, 3 refused, 2 products
+    found = await uow.imports.errors_of(job.id)
+    assert [e.row for e in found] == sorted(e.row for e in found)
+    duplicate = next(e for e in found if e.row == 3)
+    assert "line 1" in duplicate.message
