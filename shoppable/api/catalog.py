@@ -10,10 +10,11 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from graphql import GraphQLError
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from shoppable.api.dependencies import DEPENDENCIES, AppServices, RequestUnitOfWork
@@ -44,9 +45,87 @@ from shoppable.jobs.catalog_import import enqueue_import
 from shoppable.settings import Settings
 
 
-def job_json(job: ImportJob, errors: list[RowError] | None = None) -> dict[str, Any]:
+class ImportCountsBody(TypedDict):
+    """`rows`/`failed` (= `rowsRead`/`rowsFailed`) count lines of the file; the others count products."""
+
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    archived: int
+    failed: int
+    rowsRead: int
+    rowsFailed: int
+    productsCreated: int
+    productsUpdated: int
+    productsUnchanged: int
+    productsArchived: int
+
+
+class ImportProgressBody(TypedDict):
+    bytesRead: int
+    bytesTotal: int
+    percent: float
+
+
+class ImportErrorBody(TypedDict):
+    row: int
+    externalId: str | None
+    field: str
+    code: str
+    message: str
+
+
+class ImportBody(TypedDict):
+    id: int
+    graphqlId: str
+    status: str
+    format: str
+    mode: str
+    force: bool
+    counts: ImportCountsBody
+    progress: ImportProgressBody
+    errorCount: int
+    message: str | None
+    createdAt: str
+    startedAt: str | None
+    finishedAt: str | None
+    cancelRequestedAt: str | None
+    errors: NotRequired[list[ImportErrorBody]]
+    """Only on `GET /v1/catalog/imports/{id}`: the errors, in line order (the first 1,000 found)."""
+
+
+class ImportPageBody(TypedDict):
+    imports: list[ImportBody]
+    nextCursor: str | None
+
+
+class MoneyBody(TypedDict):
+    amount: str
+    currencyCode: str
+
+
+class ItemResultBody(TypedDict):
+    sku: str
+    status: str
+    """updated, unchanged, conflict, not_found, or invalid (the item is malformed; see field)."""
+    field: NotRequired[list[str]]
+    quantity: NotRequired[int | None]
+    availability: NotRequired[str]
+    price: NotRequired[MoneyBody]
+    compareAtPrice: NotRequired[MoneyBody | None]
+    code: NotRequired[str]
+    message: NotRequired[str | None]
+
+
+class ItemResultsBody(TypedDict):
+    results: list[ItemResultBody]
+    """One per item of the request, in its order."""
+
+
+def job_json(job: ImportJob, errors: list[RowError] | None = None) -> ImportBody:
     counts = job.counts
-    body: dict[str, Any] = {
+    body: Any = {
         "id": job.id,
         "graphqlId": encode_id("CatalogImport", job.id),
         "status": job.status.value,
@@ -111,7 +190,9 @@ class CatalogController(Controller):
         mode: str = Parameter(query="mode", default="delta"),
         force: bool = Parameter(query="force", default=False),
         merchant: str | None = Parameter(query="merchant", default=None),
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[ImportBody]:
+        """Upload a feed file (JSONL, Google Merchant TSV/XML, Shopify CSV) as the body; it is imported
+        in the background. Follow it at the Location."""
         import_mode = _import_mode(mode, format_)
         target = await merchant_for(uow, actor, merchant)
         await uow.close()  # do not hold a connection while the body streams in
@@ -135,7 +216,7 @@ class CatalogController(Controller):
         merchant: str | None = None,
         first: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> ImportPageBody:
         """The merchant's imports, newest first: `{"imports": [...], "nextCursor"}` (pass it as `after`)."""
         target = await merchant_for(uow, actor, merchant)
         codec = CursorCodec(services.settings.secret_key)
@@ -150,7 +231,7 @@ class CatalogController(Controller):
         }
 
     @post("/imports/{import_id:int}/cancel", status_code=200)
-    async def cancel(self, uow: RequestUnitOfWork, actor: Actor, import_id: int) -> dict[str, Any]:
+    async def cancel(self, uow: RequestUnitOfWork, actor: Actor, import_id: int) -> ImportBody:
         """Cancel a queued import, or stop a running one after the batch it is writing (status stays
         `running` until then). A finished import answers 409."""
         if not 0 < import_id <= INT64_MAX:
@@ -165,13 +246,18 @@ class CatalogController(Controller):
         return job_json(job)
 
     @get("/imports/{import_id:int}")
-    async def get_import(self, uow: RequestUnitOfWork, actor: Actor, import_id: int) -> dict[str, Any]:
+    async def get_import(self, uow: RequestUnitOfWork, actor: Actor, import_id: int) -> ImportBody:
+        """An import's status, counts, progress and errors."""
         job = await visible_import(uow, actor, import_id) if 0 < import_id <= INT64_MAX else None
         if job is None:
             raise Problem(404, "Import not found", f"No import {import_id} of yours.")
         return job_json(job, await uow.imports.errors_of(job.id))
 
-    @post("/inventory", status_code=200)
+    @post(
+        "/inventory",
+        status_code=200,
+        responses={200: ResponseSpec(ItemResultsBody, description="One result per item, in order.")},
+    )
     async def update_inventory(
         self,
         request: Request[Any, Any, Any],
@@ -179,11 +265,17 @@ class CatalogController(Controller):
         actor: Actor,
         merchant: str | None = None,
     ) -> Response[Any]:
+        """Body `{"items": [{"sku", "quantity" | "delta", "expectedQuantity"?}]}` (at most 1,000 items):
+        set or adjust stock, each item answered in its place. Honours `Idempotency-Key`."""
         return await _fast_update(
             request, uow, actor, merchant, "inventory", stock.parse_inventory, stock.apply_inventory
         )
 
-    @post("/prices", status_code=200)
+    @post(
+        "/prices",
+        status_code=200,
+        responses={200: ResponseSpec(ItemResultsBody, description="One result per item, in order.")},
+    )
     async def update_prices(
         self,
         request: Request[Any, Any, Any],
@@ -191,6 +283,8 @@ class CatalogController(Controller):
         actor: Actor,
         merchant: str | None = None,
     ) -> Response[Any]:
+        """Body `{"items": [{"sku", "price": {amount, currencyCode}, "compareAtPrice"?: {...} | null}]}`:
+        prices in the merchant's currency, each item answered in its place. Honours `Idempotency-Key`."""
         return await _fast_update(
             request, uow, actor, merchant, "prices", stock.parse_prices, stock.apply_prices
         )
