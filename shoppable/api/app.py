@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             for name, (_cron, seconds) in PERIODIC.items():
                 services.jobs.every(seconds, name)
             if settings.webhooks_in_process:
-                services.jobs.background("webhooks", WebhookDispatcher(services).run)
+                services.jobs.background("webhooks", WebhookDispatcher(services, own_connections=True).run)
 
     return Litestar(
         route_handlers=[

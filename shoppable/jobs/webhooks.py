@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from shoppable.domain.webhooks.delivery import DeliveryRunner
+from shoppable.storage.db import Database
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -19,10 +20,11 @@ log = logging.getLogger("shoppable.webhooks")
 PASS_LIMIT = 500
 
 
-def delivery_runner(services: Services) -> DeliveryRunner:
+def delivery_runner(services: Services, database: Database | None = None) -> DeliveryRunner:
     settings = services.settings
+    db = database or services.database
     return DeliveryRunner(
-        unit_of_work=lambda: services.database.unit_of_work(write=True),
+        unit_of_work=lambda: db.unit_of_work(write=True),
         sender=services.webhook_sender,
         clock=services.clock,
         lease_seconds=settings.webhook_lease_seconds,
@@ -34,14 +36,24 @@ class WebhookDispatcher:
     """Delivers what is due, then sleeps until the next delivery is due, a commit queues a new one,
     or `poll_seconds` pass (commits in other processes are seen by polling)."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, *, own_connections: bool = False) -> None:
+        """`own_connections`: a pool of its own (the web process's dispatcher), so deliveries never
+        take the connections requests need, nor show in a request's statement count."""
         self.services = services
-        self.runner = delivery_runner(services)
+        self.database = Database(services.settings.database_url) if own_connections else services.database
+        self.runner = delivery_runner(services, self.database)
         self.poll_seconds = services.settings.webhook_poll_seconds
         self._wake = asyncio.Event()
         services.database.outbox_listeners.append(self._wake.set)
 
     async def run(self, *, seconds: float | None = None) -> None:
+        try:
+            await self._run(seconds)
+        finally:
+            if self.database is not self.services.database:
+                await self.database.dispose()
+
+    async def _run(self, seconds: float | None) -> None:
         loop = asyncio.get_running_loop()
         deadline = None if seconds is None else loop.time() + seconds
         while deadline is None or loop.time() < deadline:
@@ -62,7 +74,7 @@ class WebhookDispatcher:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def _seconds_until_due(self) -> float:
-        uow = self.services.database.unit_of_work()
+        uow = self.database.unit_of_work()
         try:
             due = await uow.webhooks.next_due_at()
         except Exception:
