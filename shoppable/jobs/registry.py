@@ -10,7 +10,7 @@ from shoppable.jobs.feed_cleanup import feed_cleanup
 from shoppable.jobs.media_cleanup import media_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
 from shoppable.jobs.recs_train import recs_train
-from shoppable.jobs.webhooks import webhooks_deliver
+from shoppable.jobs.webhooks import webhook_log_cleanup, webhooks_deliver
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -23,6 +23,7 @@ JOBS: dict[str, JobFunction] = {
     "media_cleanup": media_cleanup,
     "event_retention": event_retention,
     "webhooks_deliver": webhooks_deliver,
+    "webhook_log_cleanup": webhook_log_cleanup,
 }
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
@@ -32,6 +33,7 @@ PERIODIC: dict[str, tuple[str, int]] = {
     "feed_cleanup": ("*/15 * * * *", 900),
     "media_cleanup": ("*/15 * * * *", 900),
     "event_retention": ("41 * * * *", 3600),
+    "webhook_log_cleanup": ("53 * * * *", 3600),
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from shoppable.domain.webhooks.delivery import DeliveryRunner
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("shoppable.webhooks")
 
 PASS_LIMIT = 500
+LOG_RETENTION = timedelta(days=30)
+"""Deliveries that ended longer ago than this leave the delivery log (pending ones never do)."""
+CLEANUP_BATCH = 5000
 
 
 def delivery_runner(services: Services, database: Database | None = None) -> DeliveryRunner:
@@ -102,3 +106,20 @@ async def webhooks_deliver(services: Services, seconds: float = 0) -> int | None
     finally:
         dispatcher.close()
     return None
+
+
+async def webhook_log_cleanup(services: Services) -> int:
+    """The periodic job: forget deliveries (and their attempts and events) that ended 30 days ago."""
+    cutoff = services.clock() - LOG_RETENTION
+    removed = 0
+    while True:
+        uow = services.database.unit_of_work(write=True)
+        try:
+            await uow.begin_write()
+            batch = await uow.webhooks.delete_finished_before(cutoff, CLEANUP_BATCH)
+            await uow.commit()
+        finally:
+            await uow.close()
+        removed += batch
+        if batch < CLEANUP_BATCH:
+            return removed

@@ -458,6 +458,28 @@ class SqlWebhookRepository:
             )
         )
 
+    async def delete_finished_before(self, cutoff: datetime, limit: int) -> int:
+        ids = [
+            r.id
+            for r in await self.tx.execute(
+                select(deliveries.c.id)
+                .where(deliveries.c.status != DeliveryStatus.PENDING.value, deliveries.c.finished_at < cutoff)
+                .order_by(deliveries.c.id)
+                .limit(limit)
+            )
+        ]
+        if not ids:
+            return 0
+        event_ids = select(deliveries.c.event_id).where(deliveries.c.id.in_(ids))
+        candidates = [r.event_id for r in await self.tx.execute(event_ids.distinct())]
+        await self.tx.execute(delete(attempts).where(attempts.c.delivery_id.in_(ids)))
+        await self.tx.execute(delete(deliveries).where(deliveries.c.id.in_(ids)))
+        still_needed = select(deliveries.c.event_id).where(deliveries.c.event_id.in_(candidates))
+        await self.tx.execute(
+            delete(events).where(events.c.id.in_(candidates), events.c.id.not_in(still_needed))
+        )
+        return len(ids)
+
     async def next_due_at(self) -> datetime | None:
         value = (
             await self.tx.execute(

@@ -565,6 +565,19 @@ class InMemoryWebhooks:
             self.endpoints[endpoint_id], enabled=False, disabled_reason=reason, disabled_at=now
         )
 
+    async def delete_finished_before(self, cutoff: datetime, limit: int) -> int:
+        gone = sorted(
+            d.id
+            for d in self.deliveries.values()
+            if d.status is not DeliveryStatus.PENDING and d.finished_at and d.finished_at < cutoff
+        )[:limit]
+        for delivery_id in gone:
+            del self.deliveries[delivery_id]
+        self.attempts = [a for a in self.attempts if a.delivery_id not in gone]
+        needed = {d.event_id for d in self.deliveries.values()}
+        self.events = {k: v for k, v in self.events.items() if k in needed}
+        return len(gone)
+
     async def next_due_at(self) -> datetime | None:
         due = [
             d.next_attempt_at

@@ -158,3 +158,37 @@ async def test_an_saq_worker_delivers_webhooks(
             await options["queue"].disconnect()
         assert all(r.verify(secret) for r in receiver.snapshot())
     assert (await statuses(database))["SUCCEEDED"] == 3
+
+
+async def test_the_delivery_log_forgets_what_ended_thirty_days_ago(
+    database: Database, settings: Settings
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from shoppable.jobs.webhooks import webhook_log_cleanup
+    from shoppable.services import build_services
+    from shoppable.storage.webhooks import events
+
+    await merchant_with_endpoint(database, "http://127.0.0.1:9/never", 4)
+    old = datetime.now(UTC) - timedelta(days=31)
+    async with database.engine.begin() as conn:
+        ids = [r.id for r in await conn.execute(select(deliveries.c.id).order_by(deliveries.c.id))]
+        await conn.execute(  # two ended long ago, one ended yesterday, one still pending
+            update(deliveries).where(deliveries.c.id.in_(ids[:2])).values(status="SUCCEEDED", finished_at=old)
+        )
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id == ids[2])
+            .values(status="FAILED", finished_at=datetime.now(UTC) - timedelta(days=1))
+        )
+    services = build_services(settings, database)
+    try:
+        assert await webhook_log_cleanup(services) == 2
+    finally:
+        await services.jobs.close()
+    async with database.engine.connect() as conn:
+        left = [r.id for r in await conn.execute(select(deliveries.c.id).order_by(deliveries.c.id))]
+        event_count = len((await conn.execute(select(events.c.id))).all())
+    assert left == ids[2:] and event_count == 2

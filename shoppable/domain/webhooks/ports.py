@@ -115,6 +115,11 @@ class WebhookRepository(Protocol):
 
     async def disable_endpoint(self, endpoint_id: int, reason: str, now: datetime) -> None: ...
 
+    async def delete_finished_before(self, cutoff: datetime, limit: int) -> int:
+        """Forget up to `limit` deliveries that ended before `cutoff` (with their attempts, and their
+        events once no delivery needs them); returns how many deliveries went."""
+        ...
+
     async def next_due_at(self) -> datetime | None:
         """When the earliest pending delivery of an enabled endpoint is due."""
         ...
