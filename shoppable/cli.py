@@ -18,6 +18,8 @@ admin_app = typer.Typer(help="Administrators.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(recs_app, name="recs")
+webhooks_app = typer.Typer(help="Merchant webhooks.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
 console = Console()
 
 
@@ -92,6 +94,26 @@ def schema() -> None:
     from shoppable.graphql.schema import build_schema
 
     typer.echo(build_schema(get_settings()).as_str().strip())
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver(
+    seconds: float = typer.Option(0, help="Keep delivering this long; 0 delivers until stopped."),
+) -> None:
+    """Deliver due webhooks (what the web process does by default, and SAQ workers with REDIS_URL)."""
+    from shoppable.jobs.webhooks import WebhookDispatcher
+    from shoppable.services import build_services
+
+    async def run() -> None:
+        services = build_services(get_settings())
+        dispatcher = WebhookDispatcher(services)
+        try:
+            await dispatcher.run(seconds=seconds or None)
+        finally:
+            dispatcher.close()
+            await services.close()
+
+    asyncio.run(run())
 
 
 @admin_app.command("create")

@@ -34,6 +34,13 @@ from shoppable.settings import get_settings
 catalog_app = typer.Typer(help="Merchant catalogs.", no_args_is_help=True)
 console = Console()
 
+EXIT_CODES = {
+    ImportStatus.FAILED: 1,
+    ImportStatus.COMPLETED_WITH_ERRORS: 3,
+    ImportStatus.CANCELLED: 4,
+}
+"""How scripts tell outcomes apart; 0 is success, 2 bad usage."""
+
 
 @catalog_app.command("import")
 def import_file(
@@ -49,7 +56,10 @@ def import_file(
         False, "--force", help="Allow full mode to archive more than the safety share."
     ),
 ) -> None:
-    """Import a feed file (JSONL, Google Merchant TSV/XML, Shopify CSV) with the same job the API runs."""
+    """Import a feed file (JSONL, Google Merchant TSV/XML, Shopify CSV) with the same job the API runs.
+
+    Exit status: 0 succeeded, 1 failed, 2 bad usage (unknown merchant, unrecognised file),
+    3 completed with errors (some rows refused), 4 cancelled."""
     if format_ is None:
         try:
             with file.open("rb") as stream:
@@ -59,8 +69,8 @@ def import_file(
             raise typer.Exit(2) from None
     job, errors = asyncio.run(_run(file.resolve(), file.stat().st_size, merchant, format_, mode, force))
     _report(job, errors)
-    if job.status is ImportStatus.FAILED:
-        raise typer.Exit(1)
+    if job.status in EXIT_CODES:
+        raise typer.Exit(EXIT_CODES[job.status])
 
 
 async def _run(

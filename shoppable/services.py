@@ -21,6 +21,7 @@ from shoppable.storage.db import Database
 from shoppable.storage.imaging import ImageRenderer
 from shoppable.storage.media_stores import media_store_for
 from shoppable.storage.models import ModelStore
+from shoppable.storage.outbound_http import PinnedHttpSender
 from shoppable.storage.payment_gateways import payment_gateways
 from shoppable.storage.rate_limits import LimitsRateLimiter
 
@@ -42,6 +43,7 @@ class Services:
     plans: CandidatePlanCache
     models: ModelStore
     rate_limits: RateLimiter
+    webhook_sender: PinnedHttpSender
     payments: dict[str, PaymentGateway] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now
     jobs: JobQueue = field(init=False)
@@ -71,6 +73,7 @@ class Services:
 
     async def close(self) -> None:
         await self.jobs.close()
+        await self.webhook_sender.close()
         if isinstance(self.rate_limits, LimitsRateLimiter):
             await self.rate_limits.close()
         await self.database.dispose()
@@ -92,6 +95,10 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         models=ModelStore(settings.model_dir),
         rate_limits=LimitsRateLimiter(settings.redis_url, settings.rate_limits),
         payments=payment_gateways(settings),
+        webhook_sender=PinnedHttpSender(
+            allow_private=settings.allow_private_network_fetch,
+            timeout_seconds=settings.webhook_timeout_seconds,
+        ),
     )
     services.jobs = make_queue(services)
     return services

@@ -56,6 +56,18 @@ class Settings(BaseSettings):
     import_archive_max_share: float = 0.5
     max_import_bytes: int = 2 * 1024 * 1024 * 1024
 
+    allow_private_network_fetch: bool = False
+    """Let outgoing requests (webhook deliveries) reach private, loopback and link-local addresses, and
+    plain http:// endpoints: for development and tests only."""
+    webhook_poll_seconds: float = 1.0
+    webhook_timeout_seconds: float = 15.0
+    webhook_lease_seconds: float = 60.0
+    """A delivery whose worker died mid-attempt is tried again after this; keep it above the timeout."""
+    webhook_concurrency: int = 16
+    webhooks_in_process: bool = True
+    """Without REDIS_URL the web process delivers webhooks itself; turn off to leave it to separate
+    `shoppable webhooks deliver` processes."""
+
     model_dir: Path = Path("./var/models")
     feed_slot_pattern: str = "PPRPPPR"
     feed_purchase_window_days: int = 90

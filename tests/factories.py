@@ -45,7 +45,9 @@ async def sign_up(
 async def create_merchant(gql: Any, token: str, handle: str | None = None, **extra: Any) -> dict[str, Any]:
     handle = handle or f"shop-{next(_counter)}"
     body = await gql(
-        CREATE_MERCHANT, {"input": {"handle": handle, "name": handle.title(), **extra}}, token=token
+        CREATE_MERCHANT,
+        {"input": {"handle": handle, "name": handle.title(), "currency": "EUR", **extra}},
+        token=token,
     )
     payload = body["data"]["createMerchant"]
     assert payload["userErrors"] == [], payload

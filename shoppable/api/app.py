@@ -16,9 +16,11 @@ from shoppable.api.orders import OrdersController
 from shoppable.api.problems import EXCEPTION_HANDLERS
 from shoppable.api.request_ids import configure_logging, request_id_middleware
 from shoppable.api.security_headers import security_headers_middleware
+from shoppable.api.webhooks import WebhooksController
 from shoppable.jobs.catalog_import import resume_interrupted_imports
 from shoppable.jobs.queue import InProcessQueue
 from shoppable.jobs.registry import PERIODIC
+from shoppable.jobs.webhooks import WebhookDispatcher
 from shoppable.services import build_services
 from shoppable.settings import Settings, get_settings
 
@@ -31,8 +33,8 @@ def openapi_config(settings: Settings) -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Shoppable merchant API",
         version="1",
-        description="Catalog imports, fast stock and price updates, and orders (polling, fulfilment, "
-        "cancellation, refunds) for merchants' systems.",
+        description="Catalog imports, fast stock and price updates, orders (polling, fulfilment, "
+        "cancellation, refunds) and webhooks for merchants' systems.",
         path="/v1",
         render_plugins=plugins,
         use_handler_docstrings=True,
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await resume_interrupted_imports(services)
             for name, (_cron, seconds) in PERIODIC.items():
                 services.jobs.every(seconds, name)
+            if settings.webhooks_in_process:
+                services.jobs.background("webhooks", WebhookDispatcher(services, own_connections=True).run)
 
     return Litestar(
         route_handlers=[
@@ -58,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             graphql_controller(services),
             CatalogController,
             OrdersController,
+            WebhooksController,
             receive_media_upload,
             serve_media,
         ],

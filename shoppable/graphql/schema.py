@@ -15,7 +15,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from shoppable.graphql.catalog import types as catalog_types
-from shoppable.graphql.catalog.imports import CatalogImport, CatalogImportQueries
+from shoppable.graphql.catalog.imports import CatalogImport, CatalogImportMutations, CatalogImportQueries
 from shoppable.graphql.catalog.mutations import CatalogMutations
 from shoppable.graphql.catalog.queries import CatalogQueries
 from shoppable.graphql.commerce import types as commerce_types
@@ -32,6 +32,9 @@ from shoppable.graphql.feed.queries import FeedQueries
 from shoppable.graphql.identity import types as identity_types
 from shoppable.graphql.identity.mutations import IdentityMutations
 from shoppable.graphql.identity.queries import IdentityQueries
+from shoppable.graphql.webhooks import types as webhook_types
+from shoppable.graphql.webhooks.mutations import WebhookMutations
+from shoppable.graphql.webhooks.queries import WebhookQueries
 from shoppable.settings import Settings
 
 Query = merge_types(
@@ -44,10 +47,20 @@ Query = merge_types(
         ContentQueries,
         FeedQueries,
         CommerceQueries,
+        WebhookQueries,
     ),
 )
 Mutation = merge_types(
-    "Mutation", (IdentityMutations, CatalogMutations, ContentMutations, FeedMutations, CommerceMutations)
+    "Mutation",
+    (
+        IdentityMutations,
+        CatalogMutations,
+        CatalogImportMutations,
+        ContentMutations,
+        FeedMutations,
+        CommerceMutations,
+        WebhookMutations,
+    ),
 )
 
 # Types reachable only through the Node interface must be listed so the schema knows them.
@@ -66,6 +79,8 @@ NODE_TYPES = [
     commerce_types.Checkout,
     commerce_types.Order,
     commerce_types.Commission,
+    webhook_types.WebhookEndpoint,
+    webhook_types.WebhookDelivery,
 ]
 
 

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.formats import FeedError, parse_feed
-from shoppable.domain.catalog.importing import ImportJob, ImportStatus, claim, run_import
+from shoppable.domain.catalog.importing import (
+    CANCELLED_MESSAGE,
+    ImportJob,
+    ImportStatus,
+    claim,
+    finish_import,
+    run_import,
+)
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -64,8 +71,8 @@ async def _run(
             stream = await asyncio.to_thread(path.open, "rb")
         except OSError:
             log.exception("import %s: file %s unreadable", import_id, path)
-            await jobs.finish(
-                job.id, ImportStatus.FAILED, job.counts, job.error_count, "The uploaded file is gone."
+            await finish_import(
+                uow, job.id, ImportStatus.FAILED, job.counts, job.error_count, "The uploaded file is gone."
             )
             await uow.commit()
             return await jobs.get(job.id)
@@ -73,7 +80,7 @@ async def _run(
             try:
                 items = parse_feed(stream, job.format, currency=merchant.currency)
             except FeedError as exc:
-                await jobs.finish(job.id, ImportStatus.FAILED, job.counts, job.error_count, str(exc))
+                await finish_import(uow, job.id, ImportStatus.FAILED, job.counts, job.error_count, str(exc))
                 await uow.commit()
                 return await jobs.get(job.id)
             try:
@@ -101,7 +108,7 @@ async def _fail_after_error(services: Services, job: ImportJob) -> ImportJob | N
         jobs = uow.imports
         current = await jobs.get(job.id) or job
         message = "The import stopped on an internal error (logged); products read before it were applied."
-        await jobs.finish(job.id, ImportStatus.FAILED, current.counts, current.error_count, message)
+        await finish_import(uow, job.id, ImportStatus.FAILED, current.counts, current.error_count, message)
         await uow.commit()
         return await jobs.get(job.id)
 
@@ -132,8 +139,14 @@ async def resume_interrupted_imports(services: Services) -> int:
                 continue
             if now - (job.heartbeat_at or job.created_at) < STALE_AFTER:
                 continue  # running, alive
+            if job.cancel_requested_at is not None:
+                await finish_import(
+                    uow, job.id, ImportStatus.CANCELLED, job.counts, job.error_count, CANCELLED_MESSAGE
+                )
+                continue
             if job.attempts >= MAX_ATTEMPTS:
-                await jobs.finish(
+                await finish_import(
+                    uow,
                     job.id,
                     ImportStatus.FAILED,
                     job.counts,
@@ -142,7 +155,8 @@ async def resume_interrupted_imports(services: Services) -> int:
                 )
                 continue
             if not await asyncio.to_thread(Path(job.file_path).exists):
-                await jobs.finish(
+                await finish_import(
+                    uow,
                     job.id,
                     ImportStatus.FAILED,
                     job.counts,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -72,6 +72,12 @@ class InProcessQueue:
                 await self._run(job, f"periodic:{job}", kwargs)
 
         task = asyncio.create_task(loop(), name=f"periodic:{job}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def background(self, name: str, run: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        """Run a long-lived loop (the webhook dispatcher) until the queue closes; `drain` ignores it."""
+        task = asyncio.create_task(run(), name=f"periodic:{name}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

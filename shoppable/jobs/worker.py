@@ -14,6 +14,8 @@ from shoppable.jobs.registry import JOBS, PERIODIC
 from shoppable.services import build_services
 from shoppable.settings import Settings
 
+WEBHOOK_CRON_SECONDS = 59.0
+
 
 class SaqHeartbeat:
     """A long job's progress callback that keeps its SAQ job alive: `job.update()` (SAQ's heartbeat)
@@ -74,6 +76,16 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "cron_jobs": [
             CronJob(_saq_function(name, JOBS[name]), cron=cron, timeout=3600)
             for name, (cron, _seconds) in PERIODIC.items()
+        ]
+        + [
+            # Webhook delivery: a job a minute that delivers for that minute (cron jobs are unique, so
+            # one at a time however many workers run; add workers for imports, not for this).
+            CronJob(
+                _saq_function("webhooks_deliver", JOBS["webhooks_deliver"]),
+                cron="* * * * *",
+                timeout=120,
+                kwargs={"seconds": WEBHOOK_CRON_SECONDS},
+            )
         ],
         "startup": startup,
         "shutdown": shutdown,

@@ -77,6 +77,8 @@ class Database:
             self.engine.execution_options(sqlite_immediate=True) if url.startswith("sqlite") else self.engine
         )
         self._sync_writer: Engine | None = None
+        self.outbox_listeners: list[Callable[[], None]] = []
+        """Called after a commit that queued webhook deliveries (the in-process worker wakes up)."""
 
     def sqlite_sync_writer(self) -> Engine | None:
         """A synchronous engine on the same SQLite file, for short writes run whole in one worker

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, insert, select, update
 
 from shoppable.domain.catalog.formats import RowError
 from shoppable.domain.catalog.importing import ImportCounts, ImportJob, ImportMode, ImportStatus
+from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.storage.db import SqlTransaction
 from shoppable.storage.sql import table_of
 from shoppable.storage.tables import CatalogImportErrorRow, CatalogImportRow
@@ -44,6 +46,7 @@ def job_from_row(row: Any) -> ImportJob:
         finished_at=row.finished_at,
         heartbeat_at=row.heartbeat_at,
         attempts=row.attempts,
+        cancel_requested_at=row.cancel_requested_at,
     )
 
 
@@ -88,7 +91,10 @@ class SqlImportJobRepository:
 
     async def errors_of(self, job_id: int, limit: int = 1000) -> list[RowError]:
         rows = await self.uow.execute(
-            select(errors).where(errors.c.import_id == job_id).order_by(errors.c.id).limit(limit)
+            select(errors)
+            .where(errors.c.import_id == job_id)
+            .order_by(errors.c.row, errors.c.id)
+            .limit(limit)
         )
         return [RowError(r.row, r.external_id, r.field, r.code, r.message) for r in rows]
 
@@ -149,6 +155,22 @@ class SqlImportJobRepository:
                 finished_at=utcnow(),
             )
         )
+
+    async def list_for_merchant(self, merchant_id: int, page: PageRequest) -> Page[ImportJob]:
+        query = select(jobs).where(jobs.c.merchant_id == merchant_id)
+        if page.after is not None:
+            query = query.where(jobs.c.id < int(page.after[0]))
+        rows = await self.uow.execute(query.order_by(jobs.c.id.desc()).limit(page.first + 1))
+        return page_from_rows([job_from_row(r) for r in rows], page, lambda j: (j.id,))
+
+    async def request_cancel(self, job_id: int, at: datetime) -> None:
+        await self.uow.execute(update(jobs).where(jobs.c.id == job_id).values(cancel_requested_at=at))
+
+    async def cancel_requested(self, job_id: int) -> bool:
+        value = (
+            await self.uow.execute(select(jobs.c.cancel_requested_at).where(jobs.c.id == job_id))
+        ).scalar()
+        return value is not None
 
     async def restart(self, job_id: int) -> None:
         """Back to queued with fresh counts and errors: a resumed import re-reads its file from the start."""

@@ -12,6 +12,7 @@ from shoppable.storage.feed import SqlFeedRepository
 from shoppable.storage.idempotency import SqlIdempotencyRepository
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
+from shoppable.storage.webhooks import SqlWebhookRepository
 
 
 class SqlUnitOfWork(SqlTransaction):
@@ -44,3 +45,15 @@ class SqlUnitOfWork(SqlTransaction):
     @cached_property
     def commerce(self) -> SqlCommerceRepository:
         return SqlCommerceRepository(self)
+
+    @cached_property
+    def webhooks(self) -> SqlWebhookRepository:
+        return SqlWebhookRepository(self)
+
+    async def commit(self) -> None:
+        await super().commit()
+        webhooks: SqlWebhookRepository | None = self.__dict__.get("webhooks")
+        if webhooks is not None and webhooks.wrote_deliveries:
+            webhooks.wrote_deliveries = False
+            for listener in self.db.outbox_listeners:
+                listener()

@@ -43,7 +43,7 @@ def product(handle: str, skus: int = 1, **extra: Any) -> dict[str, Any]:
 
 async def merchant_key(gql: GraphQL, **kw: Any) -> tuple[dict, dict, str]:
     owner = await sign_up(gql)
-    merchant = await create_merchant(gql, owner["token"], currency="EUR", **kw)
+    merchant = await create_merchant(gql, owner["token"], **{"currency": "EUR", **kw})
     return owner, merchant, await create_api_key(gql, owner["token"], merchant["id"])
 
 
@@ -86,6 +86,12 @@ async def test_thousand_rows_succeed_with_counts(client: AsyncTestClient[Any], g
         "unchanged": 0,
         "archived": 0,
         "failed": 0,
+        "rowsRead": 500,
+        "rowsFailed": 0,
+        "productsCreated": 500,
+        "productsUpdated": 0,
+        "productsUnchanged": 0,
+        "productsArchived": 0,
     }
     assert done["errors"] == [] and done["progress"]["percent"] == 100.0
     listing = await gql(
@@ -206,17 +212,29 @@ async def test_full_mode_archives_missing_with_a_safety_share(
 
 
 async def test_examples_import_in_every_format(client: AsyncTestClient[Any], gql: GraphQL) -> None:
-    _, _, key = await merchant_key(gql)
-    for name in ("northwind.jsonl", "lumen-google.tsv", "atelier-shopify.csv"):
+    _, _, eur = await merchant_key(gql)
+    _, _, usd = await merchant_key(gql, currency="USD")
+    for name, key in (
+        ("northwind.jsonl", eur),
+        ("lumen-google.tsv", usd),
+        ("lumen-google.xml", usd),
+        ("atelier-shopify.csv", eur),
+    ):
         done = await wait_for(
             client, key, (await post_import(client, key, (EXAMPLES / name).read_bytes()))["id"]
         )
         assert done["status"] == "succeeded", (name, done)
-        assert done["counts"]["created"] > 0
+        assert done["counts"]["created"] > 0 or done["counts"]["updated"] > 0
+    # One currency rule: a feed priced in USD is refused, row by row, for a merchant selling in EUR.
+    refused = await wait_for(
+        client, eur, (await post_import(client, eur, (EXAMPLES / "lumen-google.tsv").read_bytes()))["id"]
+    )
+    assert refused["status"] == "completed_with_errors" and refused["counts"]["created"] == 0
+    assert "sells in EUR" in refused["errors"][0]["message"]
 
 
 async def test_multipart_upload_and_explicit_format(client: AsyncTestClient[Any], gql: GraphQL) -> None:
-    _, _, key = await merchant_key(gql)
+    _, _, key = await merchant_key(gql, currency="USD")
     response = await client.post(
         "/v1/catalog/imports",
         params={"format": "google_tsv"},

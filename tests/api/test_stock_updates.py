@@ -101,23 +101,40 @@ async def test_inventory_set_adjust_and_guards(client: AsyncTestClient[Any], gql
     assert state["TEE-S"]["product"] == "IN_STOCK"  # TEE-M keeps the product available
 
 
-async def test_bad_bodies_are_problems(client: AsyncTestClient[Any], gql: GraphQL) -> None:
+async def test_bad_bodies_are_problems_and_bad_items_are_answered_in_place(
+    client: AsyncTestClient[Any], gql: GraphQL
+) -> None:
     _, key = await setup(gql)
-    cases = [
+    for body in [
         {"items": []},
-        {"items": [{"sku": "TEE-S"}]},
-        {"items": [{"sku": "TEE-S", "quantity": -1}]},
-        {"items": [{"sku": "TEE-S", "quantity": 1, "delta": 1}]},
-        {"items": [{"sku": "TEE-S", "delta": "x"}]},
-        {"items": [{"sku": "TEE-S", "delta": 1}, {"sku": "TEE-S", "delta": 1}]},
         {"items": [{"sku": f"S{i}", "quantity": 1} for i in range(1001)]},
         ["not", "an", "object"],
-    ]
-    for body in cases:
+    ]:
         response = await post(client, "/v1/catalog/inventory", key, body)
         assert response.status_code == 422, (body, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["errors"][0]["field"][0] == "items"
+    items = [
+        {"sku": "TEE-S"},
+        {"sku": "TEE-S", "quantity": -1},
+        {"sku": "TEE-M", "quantity": 4},
+        {"sku": "TEE-S", "quantity": 1, "delta": 1},
+        {"sku": "TEE-S", "delta": "x"},
+        {"sku": "TEE-M", "delta": 1},
+        {"quantity": 3},
+    ]
+    response = await post(client, "/v1/catalog/inventory", key, {"items": items})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [
+        "invalid", "invalid", "updated", "invalid", "invalid", "invalid", "invalid"
+    ]  # fmt: skip
+    assert results[1] == {
+        "sku": "TEE-S", "status": "invalid", "field": ["items", "1", "quantity"], "code": "INVALID",
+        "message": "Quantity must be 0..10000000.",
+    }  # fmt: skip
+    assert results[5]["code"] == "DUPLICATE" and results[6]["field"] == ["items", "6", "sku"]
+    assert results[2]["quantity"] == 4
     malformed = await client.post(
         "/v1/catalog/inventory",
         content=b"{oops",
@@ -130,12 +147,25 @@ async def test_bad_bodies_are_problems(client: AsyncTestClient[Any], gql: GraphQ
         key,
         {"items": [{"sku": "TEE-S", "price": {"amount": "1,5", "currencyCode": "EUR"}}]},
     )
-    assert prices.status_code == 422 and prices.json()["errors"][0]["field"] == [
-        "items",
-        "0",
-        "price",
-        "amount",
+    assert prices.status_code == 200
+    assert prices.json()["results"][0]["field"] == ["items", "0", "price", "amount"]
+
+
+async def test_setting_stock_to_what_it_is_answers_unchanged(
+    client: AsyncTestClient[Any], gql: GraphQL
+) -> None:
+    _, key = await setup(gql)
+    response = await post(client, "/v1/catalog/inventory", key, {"items": [
+        {"sku": "TEE-S", "quantity": 10}, {"sku": "TEE-M", "delta": 0}, {"sku": "MUG", "delta": 0},
+        {"sku": "BACK", "quantity": 0, "expectedQuantity": 0}]})  # fmt: skip
+    assert [r["status"] for r in response.json()["results"]] == [
+        "unchanged",
+        "unchanged",
+        "conflict",
+        "unchanged",
     ]
+    assert response.json()["results"][0] == {"sku": "TEE-S", "status": "unchanged", "quantity": 10,
+                                              "availability": "IN_STOCK"}  # fmt: skip
     assert (await client.post("/v1/catalog/inventory", json={"items": []})).status_code == 401
 
 
@@ -153,7 +183,8 @@ async def test_prices_and_sale_handling(client: AsyncTestClient[Any], gql: Graph
         "currencyCode": "EUR",
     }  # the sale goes on
     assert results["TEE-M"]["status"] == "updated"
-    assert results["MUG"]["status"] == "conflict" and results["MUG"]["code"] == "INVALID"
+    assert results["MUG"]["status"] == "invalid" and results["MUG"]["code"] == "INVALID"
+    assert results["MUG"]["field"] == ["items", "2", "price", "currencyCode"], results["MUG"]
     assert results["BACK"]["status"] == "unchanged"
     ended = await post(
         client,

@@ -27,6 +27,16 @@ from shoppable.domain.identity.consent import Consent
 from shoppable.domain.identity.records import ApiKey, Merchant, User
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.domain.rate_limits import RateLimit, RateLimited
+from shoppable.domain.webhooks.events import WebhookEvent
+from shoppable.domain.webhooks.records import (
+    ClaimedDelivery,
+    DeliveryStatus,
+    NewEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from shoppable.domain.webhooks.schedule import Answer
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -270,7 +280,7 @@ class InMemoryImportJobs:
         return [j for j in self.jobs.values() if not j.status.finished]
 
     async def errors_of(self, job_id: int, limit: int = 1000) -> list[RowError]:
-        return self.errors.get(job_id, [])[:limit]
+        return sorted(self.errors.get(job_id, []), key=lambda e: e.row)[:limit]
 
     async def claim(self, job_id: int) -> bool:
         job = self.jobs[job_id]
@@ -308,6 +318,23 @@ class InMemoryImportJobs:
             finished_at=NOW,
         )
 
+    async def list_for_merchant(self, merchant_id: int, page: PageRequest) -> Page[ImportJob]:
+        rows = sorted(
+            (
+                j
+                for j in self.jobs.values()
+                if j.merchant_id == merchant_id and (page.after is None or j.id < int(page.after[0]))
+            ),
+            key=lambda j: -j.id,
+        )
+        return page_from_rows(rows[: page.first + 1], page, lambda j: (j.id,))
+
+    async def request_cancel(self, job_id: int, at: datetime) -> None:
+        self.jobs[job_id] = replace(self.jobs[job_id], cancel_requested_at=at)
+
+    async def cancel_requested(self, job_id: int) -> bool:
+        return self.jobs[job_id].cancel_requested_at is not None
+
     async def restart(self, job_id: int) -> None:
         job = self.jobs[job_id]
         self.jobs[job_id] = replace(
@@ -329,6 +356,239 @@ class InMemoryIdempotency:
         self.records[(merchant_id, endpoint, key)] = response
 
 
+@dataclass
+class InMemoryWebhooks:
+    """Endpoints, events, deliveries and attempts in dicts; secrets kept beside the endpoints."""
+
+    endpoints: dict[int, WebhookEndpoint] = field(default_factory=dict)
+    secrets: dict[int, tuple[str, str | None, datetime | None]] = field(default_factory=dict)
+    events: dict[int, tuple[int, NewEvent]] = field(default_factory=dict)
+    deliveries: dict[int, WebhookDelivery] = field(default_factory=dict)
+    claimed: dict[int, datetime | None] = field(default_factory=dict)
+    attempts: list[WebhookAttempt] = field(default_factory=list)
+    next_id: int = 1
+
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    async def add_endpoint(
+        self, merchant_id: int, url: str, events: Sequence[WebhookEvent], secret: str, now: datetime
+    ) -> WebhookEndpoint:
+        endpoint = WebhookEndpoint(
+            self._id(), merchant_id, url, tuple(events), True, None, None, now, now, None, None, None
+        )
+        self.endpoints[endpoint.id] = endpoint
+        self.secrets[endpoint.id] = (secret, None, None)
+        return endpoint
+
+    async def get_endpoint(self, endpoint_id: int) -> WebhookEndpoint | None:
+        return self.endpoints.get(endpoint_id)
+
+    async def endpoints_of(self, merchant_id: int) -> list[WebhookEndpoint]:
+        return [e for e in self.endpoints.values() if e.merchant_id == merchant_id]
+
+    async def update_endpoint(
+        self,
+        endpoint_id: int,
+        now: datetime,
+        *,
+        url: str | None = None,
+        events: Sequence[WebhookEvent] | None = None,
+        enabled: bool | None = None,
+    ) -> None:
+        e = self.endpoints[endpoint_id]
+        e = replace(
+            e, updated_at=now, url=url or e.url, events=tuple(events) if events is not None else e.events
+        )
+        if enabled is not None:
+            e = replace(
+                e,
+                enabled=enabled,
+                disabled_reason=None if enabled else "Disabled by the merchant.",
+                disabled_at=None if enabled else now,
+            )
+        self.endpoints[endpoint_id] = e
+
+    async def rotate_secret(
+        self, endpoint_id: int, secret: str, previous_expires_at: datetime, now: datetime
+    ) -> None:
+        current = self.secrets[endpoint_id][0]
+        self.secrets[endpoint_id] = (secret, current, previous_expires_at)
+        self.endpoints[endpoint_id] = replace(
+            self.endpoints[endpoint_id], secret_rotated_at=now, previous_secret_expires_at=previous_expires_at
+        )
+
+    async def delete_endpoint(self, endpoint_id: int) -> None:
+        gone = {d.id for d in self.deliveries.values() if d.endpoint_id == endpoint_id}
+        self.attempts = [a for a in self.attempts if a.delivery_id not in gone]
+        for delivery_id in gone:
+            del self.deliveries[delivery_id]
+        del self.endpoints[endpoint_id]
+
+    async def has_subscribers(self, merchant_id: int, event: WebhookEvent) -> bool:
+        return any(
+            e.merchant_id == merchant_id and e.enabled and event in e.events for e in self.endpoints.values()
+        )
+
+    async def add_events(
+        self,
+        merchant_id: int,
+        subscription: WebhookEvent | None,
+        events: Sequence[NewEvent],
+        now: datetime,
+        *,
+        endpoint_id: int | None = None,
+    ) -> int:
+        targets = [
+            e.id
+            for e in self.endpoints.values()
+            if e.merchant_id == merchant_id
+            and e.enabled
+            and (endpoint_id is None or e.id == endpoint_id)
+            and (subscription is None or subscription in e.events)
+        ]
+        written = 0
+        for new in events if targets else []:
+            event_id = self._id()
+            self.events[event_id] = (merchant_id, new)
+            for target in targets:
+                delivery = WebhookDelivery(
+                    self._id(), target, merchant_id, event_id, new.webhook_id, new.wire_type, new.body,
+                    DeliveryStatus.PENDING, 0, now, None, None, now, None, False,
+                )  # fmt: skip
+                self.deliveries[delivery.id] = delivery
+                written += 1
+        return written
+
+    async def get_delivery(self, delivery_id: int) -> WebhookDelivery | None:
+        return self.deliveries.get(delivery_id)
+
+    async def deliveries_page(
+        self,
+        merchant_id: int,
+        page: PageRequest,
+        *,
+        endpoint_id: int | None = None,
+        status: DeliveryStatus | None = None,
+    ) -> Page[WebhookDelivery]:
+        rows = sorted(
+            (
+                d
+                for d in self.deliveries.values()
+                if d.merchant_id == merchant_id
+                and (endpoint_id is None or d.endpoint_id == endpoint_id)
+                and (status is None or d.status is status)
+                and (page.after is None or d.id < int(page.after[0]))
+            ),
+            key=lambda d: -d.id,
+        )
+        return page_from_rows(rows[: page.first + 1], page, lambda d: (d.id,))
+
+    async def attempts_of(self, delivery_ids: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
+        return {
+            i: sorted((a for a in self.attempts if a.delivery_id == i), key=lambda a: (a.number, a.id))
+            for i in delivery_ids
+        }
+
+    async def redeliver(self, delivery: WebhookDelivery, now: datetime) -> int:
+        new = replace(
+            delivery, id=self._id(), status=DeliveryStatus.PENDING, attempt_count=0, next_attempt_at=now,
+            last_status_code=None, last_error=None, created_at=now, finished_at=None, manual=True,
+        )  # fmt: skip
+        self.deliveries[new.id] = new
+        return new.id
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[ClaimedDelivery]:
+        due = sorted(
+            (
+                d
+                for d in self.deliveries.values()
+                if d.status is DeliveryStatus.PENDING
+                and d.next_attempt_at is not None
+                and d.next_attempt_at <= now
+                and self.endpoints[d.endpoint_id].enabled
+            ),
+            key=lambda d: (d.next_attempt_at, d.id),
+        )[:limit]
+        claims = []
+        for d in due:
+            before = self.claimed.get(d.id)
+            self.deliveries[d.id] = replace(d, attempt_count=d.attempt_count + 1, next_attempt_at=lease_until)
+            self.claimed[d.id] = now
+            secret, previous, expires = self.secrets[d.endpoint_id]
+            keys = (secret, previous) if previous and expires and expires > now else (secret,)
+            claims.append(
+                ClaimedDelivery(
+                    d.id, d.endpoint_id, d.created_at, d.attempt_count + 1, now, d.webhook_id, d.payload,
+                    self.endpoints[d.endpoint_id].url, keys, d.attempt_count if before is not None else None,
+                )
+            )  # fmt: skip
+        return claims
+
+    async def record_attempt(
+        self,
+        claim: ClaimedDelivery,
+        answer: Answer,
+        now: datetime,
+        status: DeliveryStatus,
+        next_attempt_at: datetime | None,
+    ) -> bool:
+        d = self.deliveries.get(claim.delivery_id)
+        if d is None or self.claimed.get(d.id) != claim.claimed_at or d.status is not DeliveryStatus.PENDING:
+            return False
+        self.claimed[d.id] = None
+        self.deliveries[d.id] = replace(
+            d, status=status, next_attempt_at=next_attempt_at, last_status_code=answer.status_code,
+            last_error=answer.error, finished_at=None if status is DeliveryStatus.PENDING else now,
+        )  # fmt: skip
+        self.attempts.append(
+            WebhookAttempt(
+                self._id(), d.id, claim.attempt_number, claim.claimed_at, answer.status_code,
+                answer.latency_ms, answer.error, answer.body_excerpt,
+            )
+        )  # fmt: skip
+        return True
+
+    async def record_interrupted(self, claim: ClaimedDelivery, now: datetime) -> None:
+        assert claim.interrupted_attempt is not None
+        self.attempts.append(
+            WebhookAttempt(self._id(), claim.delivery_id, claim.interrupted_attempt, now, None, None,
+                           "The worker stopped during this attempt.", None)
+        )  # fmt: skip
+
+    async def endpoint_succeeded(self, endpoint_id: int, now: datetime) -> None:
+        self.endpoints[endpoint_id] = replace(self.endpoints[endpoint_id], last_success_at=now)
+
+    async def disable_endpoint(self, endpoint_id: int, reason: str, now: datetime) -> None:
+        self.endpoints[endpoint_id] = replace(
+            self.endpoints[endpoint_id], enabled=False, disabled_reason=reason, disabled_at=now
+        )
+
+    async def delete_finished_before(self, cutoff: datetime, limit: int) -> int:
+        gone = sorted(
+            d.id
+            for d in self.deliveries.values()
+            if d.status is not DeliveryStatus.PENDING and d.finished_at and d.finished_at < cutoff
+        )[:limit]
+        for delivery_id in gone:
+            del self.deliveries[delivery_id]
+        self.attempts = [a for a in self.attempts if a.delivery_id not in gone]
+        needed = {d.event_id for d in self.deliveries.values()}
+        self.events = {k: v for k, v in self.events.items() if k in needed}
+        return len(gone)
+
+    async def next_due_at(self) -> datetime | None:
+        due = [
+            d.next_attempt_at
+            for d in self.deliveries.values()
+            if d.status is DeliveryStatus.PENDING
+            and d.next_attempt_at
+            and self.endpoints[d.endpoint_id].enabled
+        ]
+        return min(due, default=None)
+
+
 class InMemoryUnitOfWork:
     """Implements `shoppable.domain.uow.UnitOfWork` for identity, catalog, imports and idempotency."""
 
@@ -337,6 +597,7 @@ class InMemoryUnitOfWork:
         self.catalog = InMemoryCatalog()
         self.imports = InMemoryImportJobs()
         self.idempotency = InMemoryIdempotency()
+        self.webhooks = InMemoryWebhooks()
         self.writing = False
         self.commits = 0
         self._committed = self._state()
@@ -347,7 +608,10 @@ class InMemoryUnitOfWork:
 
     def _state(self) -> dict[str, Any]:
         return copy.deepcopy(
-            {name: vars(getattr(self, name)) for name in ("identity", "catalog", "imports", "idempotency")}
+            {
+                name: vars(getattr(self, name))
+                for name in ("identity", "catalog", "imports", "idempotency", "webhooks")
+            }
         )
 
     def _restore(self, state: dict[str, Any]) -> None:

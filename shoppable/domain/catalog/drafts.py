@@ -162,6 +162,24 @@ def slugify(text: str) -> str:
     return slug[:100].strip("-")
 
 
+def currency_errors(draft: ProductDraft, currency: str, path: Path = ()) -> list[FieldError]:
+    """The one currency rule of every way in (GraphQL upserts, imports, price updates): a merchant
+    sells in its own currency, so every price of its products is in it."""
+    errors = []
+    for index, sku in enumerate(draft.skus):
+        for name, money in (("price", sku.price), ("compareAtPrice", sku.compare_at_price)):
+            if money is not None and money.currency != currency:
+                errors.append(
+                    FieldError(
+                        (*path, "skus", index, name, "currencyCode"),
+                        ErrorCode.INVALID,
+                        f"This merchant sells in {currency}; {money.amount} {money.currency} is in another "
+                        "currency.",
+                    )
+                )
+    return errors
+
+
 def validate_product(draft: ProductDraft, path: Path = ()) -> list[FieldError]:
     """Every rule a product must meet before it may be stored, reported with input paths."""
     errors: list[FieldError] = []

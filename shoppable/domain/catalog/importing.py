@@ -12,21 +12,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from shoppable.domain.catalog.drafts import HANDLE_RE
+from shoppable.domain.catalog.drafts import HANDLE_RE, currency_errors
 from shoppable.domain.catalog.formats import FeedError, FeedItem, ParsedProduct, RowError
 from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.catalog.service import managed_merchant
 from shoppable.domain.catalog.sync import Outcome, plan_sync
-from shoppable.domain.errors import ErrorCode
+from shoppable.domain.errors import DomainError, ErrorCode
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.pagination import Page, PageRequest
+from shoppable.domain.webhooks import catalog_events
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
@@ -47,10 +49,16 @@ class ImportStatus(StrEnum):
     SUCCEEDED = "succeeded"
     COMPLETED_WITH_ERRORS = "completed_with_errors"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @property
     def finished(self) -> bool:
-        return self in {ImportStatus.SUCCEEDED, ImportStatus.COMPLETED_WITH_ERRORS, ImportStatus.FAILED}
+        return self in {
+            ImportStatus.SUCCEEDED,
+            ImportStatus.COMPLETED_WITH_ERRORS,
+            ImportStatus.FAILED,
+            ImportStatus.CANCELLED,
+        }
 
 
 @dataclass
@@ -84,6 +92,7 @@ class ImportJob:
     finished_at: datetime | None
     heartbeat_at: datetime | None = None
     attempts: int = 0
+    cancel_requested_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,16 @@ class ImportJobRepository(Protocol):
         self, job_id: int, status: ImportStatus, counts: ImportCounts, error_count: int, message: str | None
     ) -> None: ...
 
+    async def list_for_merchant(self, merchant_id: int, page: PageRequest) -> Page[ImportJob]:
+        """Newest first, keyed by id."""
+        ...
+
+    async def request_cancel(self, job_id: int, at: datetime) -> None:
+        """Mark an unfinished job to stop: a queued one never starts, a running one stops after its batch."""
+        ...
+
+    async def cancel_requested(self, job_id: int) -> bool: ...
+
     async def restart(self, job_id: int) -> None:
         """Back to queued with fresh counts and errors: a resumed import re-reads its file from the start."""
         ...
@@ -151,6 +170,41 @@ async def visible_import(uow: UnitOfWork, actor: Actor, job_id: int) -> ImportJo
     if job is None or not policy.can_manage_catalog(actor, job.merchant_id):
         return None
     return job
+
+
+async def list_imports(uow: UnitOfWork, actor: Actor, merchant_id: int, page: PageRequest) -> Page[ImportJob]:
+    """The merchant's imports, newest first; NOT_FOUND for callers who do not manage it."""
+    merchant = await managed_merchant(uow, actor, merchant_id, ("merchant",))
+    return await uow.imports.list_for_merchant(merchant.id, page)
+
+
+CANCELLED_MESSAGE = "Cancelled on request; products of batches applied before it stay as they were written."
+
+
+async def cancel_import(uow: UnitOfWork, actor: Actor, job_id: int) -> ImportJob:
+    """Stop an import: a queued one is cancelled at once, a running one after the batch it is writing
+    (each batch is applied whole). A finished one cannot be cancelled (CONFLICT)."""
+    await uow.begin_write()
+    job = await visible_import(uow, actor, job_id)
+    if job is None:
+        raise DomainError.single(("importId",), ErrorCode.NOT_FOUND, "No such import.")
+    if job.status.finished:
+        raise DomainError.single(
+            ("importId",), ErrorCode.CONFLICT, f"The import already ended ({job.status.value})."
+        )
+    await uow.imports.request_cancel(job.id, datetime.now(UTC))
+    if job.status is ImportStatus.QUEUED:
+        await finish_import(
+            uow, job.id, ImportStatus.CANCELLED, job.counts, job.error_count, CANCELLED_MESSAGE
+        )
+    await uow.commit()
+    cancelled = await uow.imports.get(job.id)
+    assert cancelled is not None
+    return cancelled
+
+
+class _CancelRequested(Exception):
+    pass
 
 
 @dataclass
@@ -188,9 +242,21 @@ def _next_batch(items: Iterator[FeedItem]) -> tuple[list[ParsedProduct], list[Ro
     return batch, errors, True
 
 
-async def _apply_batch(
-    catalog: CatalogRepository, merchant: Merchant, batch: list[ParsedProduct], run: _Run
-) -> None:
+async def _apply_batch(uow: UnitOfWork, merchant: Merchant, batch: list[ParsedProduct], run: _Run) -> None:
+    catalog = uow.catalog
+    in_currency = []
+    for parsed in batch:
+        if wrong := currency_errors(parsed.draft, merchant.currency):
+            sku_index = int(wrong[0].field[1])
+            line = parsed.lines[min(sku_index, len(parsed.lines) - 1)]
+            run.counts.rows += len(parsed.lines)
+            run.error(
+                RowError(line, parsed.external_id, "price", wrong[0].code, wrong[0].message),
+                failed_rows=len(parsed.lines),
+            )
+        else:
+            in_currency.append(parsed)
+    batch = in_currency
     drafts = [p.draft for p in batch]
     await catalog.lock_catalog(merchant.id)
     existing = await catalog.existing_products(merchant.id, [d.handle for d in drafts])
@@ -201,8 +267,15 @@ async def _apply_batch(
         sku_index = int(problem.field[2]) if len(problem.field) > 2 else 0
         line = parsed.lines[min(sku_index, len(parsed.lines) - 1)]
         run.error(RowError(line, parsed.external_id, "sku", problem.code, problem.message), failed_rows=0)
+    stock_before = await catalog_events.stock_before_writes(uow, merchant.id, [w.draft for w in plan.writes])
     written = await catalog.write_products(merchant.id, plan.writes)
     ids = dict(zip((w.index for w in plan.writes), written, strict=True))
+    await catalog_events.record_writes(
+        uow,
+        merchant,
+        [(ids[w.index], w.draft, plan.outcomes[w.index].value) for w in plan.writes],
+        stock_before,
+    )
     seen: list[int] = []
     for index, (parsed, outcome) in enumerate(zip(batch, plan.outcomes, strict=True)):
         run.counts.rows += len(parsed.lines)
@@ -262,7 +335,9 @@ async def _archive_missing(
             "import it again with force=true."
         )
     for start in range(0, len(to_archive), 1000):
-        await uow.catalog.archive(to_archive[start : start + 1000].tolist())
+        chunk = to_archive[start : start + 1000].tolist()
+        await uow.catalog.archive(chunk)
+        await catalog_events.record_products_changed(uow, merchant.id, [(pid, "archived") for pid in chunk])
     run.counts.archived = len(to_archive)
     await uow.commit()
     return None
@@ -299,13 +374,16 @@ async def run_import(
             # Parsing is CPU work on a file: do it off the event loop so the web process stays responsive.
             # (Reading the next batch while writing this one was measured slower: the threads contend.)
             batch, row_errors, done = await asyncio.to_thread(_next_batch, items)
-            for error in row_errors:
-                run.counts.rows += 1
-                run.error(error)
+            counted: set[int] = set()
+            for error in row_errors:  # a line may have several problems: it is one failed row
+                first_for_line = error.row not in counted
+                counted.add(error.row)
+                run.counts.rows += first_for_line
+                run.error(error, failed_rows=int(first_for_line))
             if job.mode is ImportMode.FULL:
                 await _keep_failed(uow.catalog, merchant, row_errors, run)
             if batch:
-                await _apply_batch(uow.catalog, merchant, batch, run)
+                await _apply_batch(uow, merchant, batch, run)
             await jobs.save_progress(job.id, run.counts, position(), run.error_count, run.pending_errors)
             run.pending_errors = []
             await uow.commit()
@@ -315,6 +393,8 @@ async def run_import(
                 )
                 if reported is not None:
                     await reported
+            if not done and await jobs.cancel_requested(job.id):
+                raise _CancelRequested
         if job.mode is ImportMode.FULL:
             message = await _archive_missing(uow, merchant, job, run, max_archive_share)
             if message is not None:  # not a row of the file, so no failed rows
@@ -323,11 +403,29 @@ async def run_import(
         await uow.rollback()
         status = ImportStatus.FAILED
         message = f"{exc} Products read before this point were applied; nothing was archived."
-    if status is not ImportStatus.FAILED and run.error_count:
+    except _CancelRequested:
+        status = ImportStatus.CANCELLED
+        message = CANCELLED_MESSAGE
+    if status is ImportStatus.SUCCEEDED and run.error_count:
         status = ImportStatus.COMPLETED_WITH_ERRORS
     await jobs.save_progress(job.id, run.counts, position(), run.error_count, run.pending_errors)
-    await jobs.finish(job.id, status, run.counts, run.error_count, message)
+    finished = await finish_import(uow, job.id, status, run.counts, run.error_count, message)
     await uow.commit()
-    finished = await jobs.get(job.id)
+    return finished
+
+
+async def finish_import(
+    uow: UnitOfWork,
+    job_id: int,
+    status: ImportStatus,
+    counts: ImportCounts,
+    error_count: int,
+    message: str | None,
+) -> ImportJob:
+    """Every way an import ends, with its CATALOG_IMPORT_FINISHED event in the same transaction; the
+    caller commits."""
+    await uow.imports.finish(job_id, status, counts, error_count, message)
+    finished = await uow.imports.get(job_id)
     assert finished is not None
+    await catalog_events.record_import_finished(uow, finished)
     return finished

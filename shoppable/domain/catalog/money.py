@@ -191,7 +191,9 @@ def parse_money(amount: str, currency: str) -> Money:
         raise MoneyError(f"Unknown currency code {currency!r}.", field="currencyCode")
     text = (amount or "").strip()
     if not _AMOUNT.match(text):
-        raise MoneyError(f"Amount {amount!r} is not a non-negative decimal number.")
+        if text.startswith("-") and _AMOUNT.match(text[1:]):
+            raise MoneyError(f"Amount {amount!r} is negative; prices are 0 or more.")
+        raise MoneyError(f"Amount {amount!r} is not a decimal number like '15.00'.")
     try:
         value = Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
@@ -209,9 +211,17 @@ def parse_money_text(text: str) -> Money:
     if len(parts) != 2:
         raise MoneyError(f"Price {text!r} is not of the form '15.00 USD'.")
     first, second = parts
-    if first[:1].isdigit():
+    # The part that is a currency code is the currency; failing that, the part with digits is the
+    # amount: so "-5.00 EUR" blames the amount and "5.00 EUX" the currency.
+    if is_currency(second.upper()):
         return parse_money(first, second)
-    return parse_money(second, first)
+    if is_currency(first.upper()):
+        return parse_money(second, first)
+    if any(c.isdigit() for c in first):
+        return parse_money(first, second)
+    if any(c.isdigit() for c in second):
+        return parse_money(second, first)
+    raise MoneyError(f"Price {text!r} has no amount; write it like '15.00 USD'.")
 
 
 @dataclass(frozen=True)

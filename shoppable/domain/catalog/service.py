@@ -11,6 +11,7 @@ from shoppable.domain.catalog.drafts import (
     ProductDraft,
     ProductInput,
     ProductStatus,
+    currency_errors,
     drafts_from_input,
     validate_product,
 )
@@ -24,6 +25,7 @@ from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
 from shoppable.domain.identity.service import find_merchant
 from shoppable.domain.pagination import Page, PageRequest
+from shoppable.domain.webhooks import catalog_events
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
@@ -91,7 +93,9 @@ async def plan(catalog: CatalogRepository, merchant: Merchant, drafts: Sequence[
     return plan_sync(drafts, existing, owners, merchant.low_stock_threshold)
 
 
-def _batch_errors(drafts: Sequence[ProductDraft], money_errors: Sequence[FieldError]) -> list[FieldError]:
+def _batch_errors(
+    drafts: Sequence[ProductDraft], money_errors: Sequence[FieldError], currency: str
+) -> list[FieldError]:
     """Money that did not parse, every rule a draft breaks, and handles given twice, in input order."""
     errors = list(money_errors)
     # A SKU whose money could not be parsed carries a placeholder; do not report rules about it twice.
@@ -99,6 +103,9 @@ def _batch_errors(drafts: Sequence[ProductDraft], money_errors: Sequence[FieldEr
     seen: set[str] = set()
     for index, draft in enumerate(drafts):
         errors.extend(e for e in validate_product(draft, ("products", index)) if e.field[:4] not in unparsed)
+        errors.extend(
+            e for e in currency_errors(draft, currency, ("products", index)) if e.field[:4] not in unparsed
+        )
         if draft.handle in seen:
             errors.append(
                 FieldError(
@@ -119,15 +126,22 @@ async def upsert_products(uow: UnitOfWork, actor: Actor, command: UpsertProducts
     await uow.begin_write()
     merchant = await managed_merchant(uow, actor, command.merchant_id)
     drafts, money_errors = drafts_from_input(command.products, merchant.currency)
-    errors = _batch_errors(drafts, money_errors)
+    errors = _batch_errors(drafts, money_errors, merchant.currency)
     if errors:
         raise DomainError(*errors)
     sync = await plan(uow.catalog, merchant, drafts)
     if sync.errors:
         raise DomainError(*(e.under("products") for e in sync.errors))
+    stock_before = await catalog_events.stock_before_writes(uow, merchant.id, [w.draft for w in sync.writes])
     written = await uow.catalog.write_products(merchant.id, sync.writes)
-    await uow.commit()
     ids_by_index = {w.index: pid for w, pid in zip(sync.writes, written, strict=True)}
+    await catalog_events.record_writes(
+        uow,
+        merchant,
+        [(ids_by_index[w.index], w.draft, sync.outcomes[w.index].value) for w in sync.writes],
+        stock_before,
+    )
+    await uow.commit()
     existing = await uow.catalog.existing_products(merchant.id, [d.handle for d in drafts])
     product_ids = [ids_by_index.get(i) or existing[d.handle].id for i, d in enumerate(drafts)]
     by_id = {p.id: p for p in await uow.catalog.get_products(product_ids)}
@@ -148,6 +162,7 @@ async def set_product_status(
         )
     if product.status != status:
         await uow.catalog.set_status(product.id, status)
+        await catalog_events.record_products_changed(uow, product.merchant_id, [(product.id, "status")])
         await uow.commit()
         product = (await uow.catalog.get_products([product_id]))[0]
     return product

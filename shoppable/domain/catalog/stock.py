@@ -24,6 +24,7 @@ from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.catalog.records import Sku
 from shoppable.domain.errors import ErrorCode, FieldError, Path
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.webhooks import catalog_events
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
@@ -38,6 +39,8 @@ class ItemStatus(StrEnum):
     UNCHANGED = "unchanged"
     CONFLICT = "conflict"
     NOT_FOUND = "not_found"
+    INVALID = "invalid"
+    """The item itself is malformed (it was not applied); the other items were."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,12 @@ class ItemResult:
     compare_at_price: Money | None = None
     code: ErrorCode | None = None
     message: str | None = None
+    field: Path | None = None
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"sku": self.sku, "status": self.status.value}
+        if self.field is not None:
+            body["field"] = [str(part) for part in self.field]
         if self.quantity is not None or self.availability is not None:
             body["quantity"] = self.quantity
         if self.availability is not None:
@@ -162,6 +168,42 @@ def _price_item(item: dict[str, Any], at: Path, code: str) -> PriceChange | Fiel
     return PriceChange(code, price, compare_at, "compareAtPrice" in item and compare_at is None)
 
 
+def body_errors(errors: Sequence[FieldError]) -> list[FieldError]:
+    """Errors about the body as a whole (no `items`, too many): the call is refused (422). Errors about
+    one item are answered in that item's place instead, and the other items are applied."""
+    return [e for e in errors if len(e.field) < 2]
+
+
+def answer_items(
+    payload: Any, errors: Sequence[FieldError], applied: Sequence[ItemResult]
+) -> list[ItemResult]:
+    """One result per item of the body, in its order: the applied items' results, and `invalid` (with
+    the field and the reason) for each malformed item."""
+    items = payload["items"]
+    by_index = {int(e.field[1]): e for e in errors if len(e.field) >= 2}
+    results = iter(applied)
+    answered: list[ItemResult] = []
+    for index, item in enumerate(items):
+        error = by_index.get(index)
+        if error is None:
+            result = next(results)
+            if result.field is not None:  # a rule the item broke once applied: its path in the body
+                result = replace(result, field=("items", index, *result.field))
+            answered.append(result)
+            continue
+        code = item.get("sku") if isinstance(item, dict) else None
+        answered.append(
+            ItemResult(
+                code.strip() if isinstance(code, str) else "",
+                ItemStatus.INVALID,
+                code=error.code,
+                message=error.message,
+                field=error.field,
+            )
+        )
+    return answered
+
+
 def parse_inventory(payload: Any) -> tuple[list[InventoryChange], list[FieldError]]:
     """`{"items": [{"sku", "quantity" | "delta", "expectedQuantity"?}]}` into changes, or errors with paths."""
     return _parse_items(payload, _inventory_item)
@@ -208,6 +250,15 @@ async def _refresh_availability(
     return sku_states
 
 
+def _no_change(sku: Sku, change: InventoryChange) -> bool:
+    """Setting the stock it has, or adjusting by zero, when the expected quantity (if any) holds."""
+    if change.expected_quantity is not None and change.expected_quantity != sku.quantity:
+        return False
+    if change.quantity is not None:
+        return sku.quantity == change.quantity
+    return change.delta == 0 and sku.quantity is not None
+
+
 async def apply_inventory(
     uow: UnitOfWork, merchant: Merchant, changes: Sequence[InventoryChange]
 ) -> list[ItemResult]:
@@ -232,6 +283,13 @@ async def apply_inventory(
                     ItemStatus.CONFLICT,
                     code=ErrorCode.CONFLICT,
                     message="Stock of this SKU is not tracked; set a quantity before adjusting it.",
+                )
+            )
+            continue
+        if _no_change(sku, change):
+            results.append(
+                ItemResult(
+                    change.sku, ItemStatus.UNCHANGED, quantity=sku.quantity, availability=sku.availability
                 )
             )
             continue
@@ -261,6 +319,9 @@ async def apply_inventory(
         touched[sku.id] = replace(sku, quantity=new_quantity)
         results.append(ItemResult(change.sku, ItemStatus.UPDATED, quantity=new_quantity))
     if touched:
+        await catalog_events.record_low_stock(
+            uow, merchant, [(skus[sku.sku], sku.quantity) for sku in touched.values()]
+        )
         states = await _refresh_availability(uow.catalog, merchant, touched)
         by_code = {sku.sku: states[sku_id] for sku_id, sku in touched.items()}
         results = [
@@ -286,13 +347,25 @@ async def apply_prices(
                 ItemResult(change.sku, ItemStatus.NOT_FOUND, code=ErrorCode.NOT_FOUND, message="No such SKU.")
             )
             continue
-        if change.price.currency != sku.price.currency:
+        wrong = next(
+            (
+                m
+                for m in (change.price, change.compare_at_price)
+                if m is not None and m.currency != merchant.currency
+            ),
+            None,
+        )
+        if wrong is not None:
             results.append(
                 ItemResult(
                     change.sku,
-                    ItemStatus.CONFLICT,
+                    ItemStatus.INVALID,
                     code=ErrorCode.INVALID,
-                    message=f"This SKU is priced in {sku.price.currency}; change currencies with a catalog import.",
+                    message=f"This merchant sells in {merchant.currency}; {wrong.amount} {wrong.currency} is in "
+                    "another currency.",
+                    field=("price", "currencyCode")
+                    if wrong is change.price
+                    else ("compareAtPrice", "currencyCode"),
                 )
             )
             continue
@@ -312,4 +385,8 @@ async def apply_prices(
         results.append(ItemResult(change.sku, status, price=change.price, compare_at_price=compare_at))
     if updates:
         await uow.catalog.set_prices(updates)
+        product_ids = sorted({sku.product_id for sku in skus.values() if sku.id in {u[0] for u in updates}})
+        await catalog_events.record_products_changed(
+            uow, merchant.id, [(pid, "prices") for pid in product_ids]
+        )
     return results

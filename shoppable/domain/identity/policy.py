@@ -95,3 +95,8 @@ def can_see_post_insights(actor: Actor, creator_user_id: int) -> bool:
 def can_see_report(actor: Actor, reporter_id: int) -> bool:
     """A report is its reporter's and the moderators' (the reported creator never learns who)."""
     return (actor.user_id is not None and actor.user_id == reporter_id) or can_moderate(actor)
+
+
+def can_manage_webhooks(actor: Actor, merchant_id: int) -> bool:
+    """The merchant's people and its API keys: a merchant's system sets up its own endpoints."""
+    return actor.manages(merchant_id)

@@ -27,8 +27,10 @@ from shoppable.graphql.core.lookahead import selected_below
 from shoppable.graphql.core.node import Node, node_type
 
 if TYPE_CHECKING:
+    from shoppable.graphql.catalog.imports import CatalogImport
     from shoppable.graphql.commerce.types import MerchantSettings, Order, OrderStatus
     from shoppable.graphql.content.types import Post
+    from shoppable.graphql.webhooks.types import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
 COMMERCE_TYPES = "shoppable.graphql.commerce.types"
 
@@ -158,6 +160,38 @@ class Merchant(Node):
         )
         await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
         return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)
+
+    @strawberry.field(description="Catalog imports, newest first; only for the merchant's people and keys.")
+    async def catalog_imports(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[CatalogImport, strawberry.lazy("shoppable.graphql.catalog.imports")]] | None:
+        from shoppable.graphql.catalog.imports import imports_of_merchant
+
+        return await imports_of_merchant(info, self.pk, first, after)
+
+    @strawberry.field(description="Webhook endpoints; empty for anyone but the merchant's people and keys.")
+    async def webhook_endpoints(
+        self, info: Info
+    ) -> list[Annotated[WebhookEndpoint, strawberry.lazy("shoppable.graphql.webhooks.types")]]:
+        from shoppable.graphql.webhooks.types import endpoints_of_merchant
+
+        return await endpoints_of_merchant(info, self.pk)
+
+    @strawberry.field(
+        description="The webhook delivery log, newest first; empty for anyone but the merchant."
+    )
+    async def webhook_deliveries(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        endpoint_id: strawberry.ID | None = None,
+        status: Annotated[WebhookDeliveryStatus, strawberry.lazy("shoppable.graphql.webhooks.types")]
+        | None = None,
+    ) -> Connection[Annotated[WebhookDelivery, strawberry.lazy("shoppable.graphql.webhooks.types")]]:
+        from shoppable.graphql.webhooks.types import deliveries_of_merchant
+
+        return await deliveries_of_merchant(info, self.pk, first, after, endpoint_id, status)
 
     @strawberry.field(description="The merchant's API keys (never their secrets); only for its owners.")
     async def api_keys(self, info: Info) -> list[ApiKey] | None:
@@ -297,8 +331,9 @@ class Sku(Node):
         return Image(url=self.record.image_url, alt_text=None) if self.record.image_url else None
 
     @strawberry.field(
-        description="Units free to sell: on hand minus unexpired checkout holds. Only the owning merchant "
-        "sees it (null for everyone else)."
+        description="Units free to sell: on hand minus unexpired checkout holds, for the owning merchant only. "
+        "Null for everyone else, and for the owner when stock is not tracked (`inventoryTracked: false`: the "
+        "feed gave no quantity)."
     )
     def quantity_available(self, info: Info) -> int | None:
         """On hand minus the units held by open checkouts (holds stop counting when they expire)."""
@@ -308,6 +343,15 @@ class Sku(Node):
         return now_or_later(  # type: ignore[return-value]  # strawberry awaits an awaitable result
             info.context.loaders.commerce.held_by_sku_id, self.record.id, lambda held: quantity - held
         )
+
+    @strawberry.field(
+        description="Whether stock of this SKU is counted (a quantity was given); for the owning "
+        "merchant only, null for everyone else."
+    )
+    def inventory_tracked(self, info: Info) -> bool | None:
+        if not policy.can_see_quantity(info.context.actor, self.record.merchant_id):
+            return None
+        return self.record.quantity is not None
 
     @strawberry.field
     async def product(self, info: Info) -> Product:

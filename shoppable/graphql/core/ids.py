@@ -13,6 +13,7 @@ from graphql import GraphQLError
 
 from shoppable.domain.catalog.limits import INT64_MAX
 from shoppable.domain.errors import DomainError, ErrorCode, Path
+from shoppable.domain.ids import global_id as _global_id
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
 
@@ -22,7 +23,7 @@ def bad_user_input(message: str) -> GraphQLError:
 
 
 def encode_id(type_name: str, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+    return _global_id(type_name, pk)
 
 
 def parse_id(global_id: str) -> tuple[str, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from shoppable.domain.catalog.drafts import ProductInput, SkuInput, drafts_from_input
@@ -64,7 +66,7 @@ def test_feed_prices_read_either_way_round() -> None:
 def test_money_or_error_points_at_the_part_that_is_wrong() -> None:
     assert money_or_error(MoneyInput("2.50", "EUR"), ("price",)) == Money(250, "EUR")
     assert money_or_error(MoneyInput("x", "EUR"), ("items", 0, "price")) == FieldError(
-        ("items", 0, "price", "amount"), ErrorCode.INVALID, "Amount 'x' is not a non-negative decimal number."
+        ("items", 0, "price", "amount"), ErrorCode.INVALID, "Amount 'x' is not a decimal number like '15.00'."
     )
     wrong_currency = money_or_error(MoneyInput("1", "ZZZ"), ("price",))
     assert isinstance(wrong_currency, FieldError) and wrong_currency.field == ("price", "currencyCode")
@@ -105,3 +107,20 @@ def test_unparseable_prices_are_reported_and_replaced_in_the_products_or_merchan
     assert drafts[0].skus[0].price == Money(0, "GBP")  # the product's own currency
     assert [s.price for s in drafts[1].skus] == [Money(0, "SEK"), Money(0, "SEK")]  # else the merchant's
     assert drafts[1].skus[0].compare_at_price is None  # nothing to compare with a placeholder
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-5.00 EUR", "Amount '-5.00' is negative"),
+        ("EUR -5.00", "Amount '-5.00' is negative"),
+        ("ten dollars", "has no amount"),
+        ("ten EUR", "Amount 'ten' is not a decimal number"),
+        ("5,00 EUR", "Amount '5,00' is not a decimal number"),
+        ("5.00 EUX", "Unknown currency code 'EUX'"),
+        ("5.00", "is not of the form"),
+    ],
+)
+def test_price_text_errors_blame_the_part_that_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(MoneyError, match=re.escape(message)):
+        parse_money_text(text)

@@ -171,13 +171,16 @@ class RowGrouper(Generic[R]):
             yield from self._add_to_open(handle, line, row, row_id, joins, errors, field_name)
         elif handle in self._ledger.handles:
             yield from errors
+            first = self._ledger.handles.value_of(handle)
+            where = f"line {first:,}" if first else "an earlier line"
             yield RowError(
                 line,
                 row_id,
                 field_name,
                 ErrorCode.DUPLICATE,
-                f"Product {handle!r} already ended earlier in the file; rows of one product must be "
-                f"adjacent (or at most {self._window:,} rows apart) and handles must be unique.",
+                f"Product {handle!r} first appeared at {where} and its rows ended before this one. "
+                f"A product's rows must come within {self._window:,} rows of each other (best: "
+                "together); otherwise use another handle.",
             )
         else:
             product = _OpenProduct[R](product_id, joinable=joins, last_seen=self._seen, lines=[line])
@@ -247,7 +250,7 @@ class RowGrouper(Generic[R]):
 
     def _close(self, handle: str) -> Iterator[FeedItem]:
         product = self._open.pop(handle)
-        self._ledger.handles.add(handle)
+        self._ledger.handles.add(handle, min(product.lines) if product.lines else 0)
         if product.failed:
             return
         built = self._build(handle, product.rows)

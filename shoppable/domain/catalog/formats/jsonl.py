@@ -92,17 +92,17 @@ def _parse_line(line: int, raw: bytes, ledger: FeedLedger) -> Iterator[FeedItem]
                 line, external_id, json_path(problem.path), problem.code, problem.message, external_id
             )
         return
-    if draft.handle in ledger.handles:
+    if (first := ledger.handles.value_of(draft.handle)) is not None:
         yield RowError(
             line,
             external_id,
             "handle",
             ErrorCode.DUPLICATE,
-            f"Handle {draft.handle!r} is already used by an earlier line.",
+            f"Handle {draft.handle!r} is already used at line {first:,}.",
             draft.handle,
         )
         return
-    ledger.handles.add(draft.handle)
+    ledger.handles.add(draft.handle, line)
     yield from ledger.accept(Built(draft, (line,) * len(draft.skus)), [line], draft.handle)
 
 
