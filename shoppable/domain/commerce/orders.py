@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shoppable.domain.catalog.money import Money
 from shoppable.domain.commerce import commissions
@@ -26,12 +26,16 @@ from shoppable.domain.commerce.records import (
     OrderStatus,
     Owner,
     SkuState,
+    order_number,
 )
 from shoppable.domain.commerce.stock import lock_stock, refresh_availability
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.pagination import Page, PageRequest
+from shoppable.domain.webhooks.catalog_events import record_low_stock
+from shoppable.domain.webhooks.events import OrderLineSnapshot, OrderSnapshot, WebhookEvent
+from shoppable.domain.webhooks.order_events import record_order_event
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
@@ -83,6 +87,8 @@ async def place_orders(
         by_merchant[line.merchant_id].append(line)
     merchants = {m.id: m for m in await uow.identity.get_merchants(sorted(by_merchant))}
     orders: list[Order] = []
+    counted = sorted({line.sku_id for line in checkout.lines if states[line.sku_id].counted})
+    stock_before = {sku.id: sku for sku in await uow.catalog.get_skus(counted)}
     for merchant_id in sorted(by_merchant):
         merchant = merchants[merchant_id]
         window = timedelta(days=merchant.attribution_window_days)
@@ -122,9 +128,58 @@ async def place_orders(
             await uow.commerce.record_purchases(
                 owner.user_id, [(line.id, line.product_id) for line in lines], now
             )
+        await emit(uow, WebhookEvent.ORDER_CREATED, order)
+        sold: dict[int, int] = defaultdict(int)
+        for line in by_merchant[merchant_id]:
+            sold[line.sku_id] += line.quantity
+        await record_low_stock(
+            uow,
+            merchant,
+            [
+                (sku, (sku.quantity or 0) - sold[sku_id])
+                for sku_id, sku in stock_before.items()
+                if sku_id in sold and sku.quantity is not None
+            ],
+        )
         orders.append(order)
     await uow.commerce.checkout_done(checkout, now)
     return orders
+
+
+async def emit(
+    uow: UnitOfWork, event: WebhookEvent, order: Order, extra: dict[str, Any] | None = None
+) -> None:
+    """The order's webhook event, in the transaction that changes the order (the outbox)."""
+    lines = await uow.commerce.lines_of_orders([order.id])
+    snapshot = OrderSnapshot(
+        id=order.id,
+        number=order_number(order.number),
+        status=order.status.value,
+        financial_status=order.financial_status.value,
+        fulfillment_status=order.fulfillment_status.value,
+        currency=order.total.currency,
+        total=order.total.amount,
+        created_at=order.created_at,
+        lines=[
+            OrderLineSnapshot(
+                line.id,
+                line.sku_id,
+                line.sku_code,
+                line.title,
+                line.quantity,
+                line.price.amount,
+                refunded_quantity=line.refunded_quantity,
+                fulfilled_quantity=line.fulfilled_quantity,
+            )
+            for line in lines
+        ],
+        refunded_total=Money(order.refunded_minor, order.total.currency).amount
+        if order.refunded_minor
+        else None,
+        cancel_reason=order.cancel_reason or None,
+        extra=extra or {},
+    )
+    await record_order_event(uow, event, order.merchant_id, snapshot)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -238,6 +293,7 @@ async def fulfill(
     if not changed:
         raise DomainError.single(("lineIds",), ErrorCode.CONFLICT, "These lines are already fulfilled.")
     saved = await _save(uow, order, now)
+    await emit(uow, WebhookEvent.ORDER_FULFILLED, saved, {"fulfillment": {"lineIds": chosen}})
     await uow.commit()
     return saved
 
@@ -272,6 +328,7 @@ async def cancel(
             uow, order, Money(left, order.total.currency), f"order-{order.id}-cancel", services
         )
     saved = await _save(uow, replace(order, status=OrderStatus.CANCELLED), now, cancel_reason=reason or "")
+    await emit(uow, WebhookEvent.ORDER_CANCELLED, saved)
     await uow.commit()
     return saved
 
@@ -334,6 +391,11 @@ async def refund(
     key = f"order-{order.id}-refund-from-{order.refunded_minor}-{amount}"
     await _refund_payment(uow, order, Money(amount, order.total.currency), key, services)
     saved = await _save(uow, order, now)
+    refund_facts = {
+        "amount": Money(amount, order.total.currency).amount,
+        "lines": [{"lineId": line_id, "quantity": quantity} for line_id, quantity in asked.items()],
+    }
+    await emit(uow, WebhookEvent.ORDER_REFUNDED, saved, {"refund": refund_facts})
     await uow.commit()
     return saved
 
