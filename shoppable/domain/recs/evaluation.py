@@ -177,7 +177,7 @@ def evaluate(
     if models is None:
         models = default_model_names(n_items)
     if not isinstance(models, Mapping):
-        models = {name: _build_for_eval(name, include_seen) for name in models}
+        models = {name: _build_for_eval(name, include_seen, test_days) for name in models}
     batch_size = batch_size or max(1, min(1000, SCORE_BATCH_CELLS // max(n_items, 1)))
 
     report = EvalReport(
@@ -239,7 +239,10 @@ def _note(model: Recommender) -> str:
     if ease_items is None:
         return ""
     n = len(ease_items)
-    return f"EASE on the top {n} items by users ({4 * n * n / 1e6:.0f} MB float32 matrix)"
+    return (
+        f"EASE on the top {n} of {getattr(model, 'n_items', n)} items by users "
+        f"({4 * n * n / 1e6:.1f} MB float32 matrix)"
+    )
 
 
 def run_eval_file(
@@ -273,9 +276,10 @@ def run_eval_file(
     return report
 
 
-def _build_for_eval(name: str, include_seen: bool) -> Recommender:
+def _build_for_eval(name: str, include_seen: bool, test_days: float) -> Recommender:
     if name == "feed":
-        return build_model(name, tune_exclude_seen=not include_seen)
+        # Tuned on the last `test_days` of the training period: a validation slice shaped like the test.
+        return build_model(name, tune_exclude_seen=not include_seen, validation_days=test_days)
     return build_model(name)
 
 
