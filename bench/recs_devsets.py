@@ -100,7 +100,9 @@ BUILDERS = {"movielens": movielens, "instacart": instacart}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=Path("var/devsets"))
     parser.add_argument("--only", choices=sorted(BUILDERS))
     args = parser.parse_args()

@@ -24,6 +24,7 @@ Protocol (what `shoppable recs eval` reports):
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import tracemalloc
@@ -195,7 +196,7 @@ def evaluate(
         if on_progress:
             on_progress(f"fitting {name}")
         started = time.perf_counter()
-        peak_mb = _traced_peak_mb(lambda model=model: model.fit(train, meta, cutoff))
+        peak_mb = _traced_peak_mb(functools.partial(model.fit, train, meta, cutoff))
         fitted = time.perf_counter()
         if on_progress:
             on_progress(f"ranking {len(users)} users with {name}")

@@ -15,6 +15,7 @@ from shoppable.domain.recs.models import (
     top_k,
 )
 from shoppable.domain.recs.models.base import top_k_rows
+from shoppable.domain.recs.models.feed import HISTORY_CHOICES
 from shoppable.domain.recs.models.neighbourhood import keep_top_k_per_row
 from shoppable.domain.recs.weighting import weigh
 
@@ -256,6 +257,12 @@ def test_feed_tuning_never_loses_to_the_defaults_on_validation():
     assert feed.tuning.ndcg_tuned >= feed.tuning.ndcg_default
     assert feed.tuning.ndcg_tuned >= max(feed.tuning.ndcg_by_signal.values()) - 1e-9
     assert feed.blend == feed.tuning.weights
+    # The history weighting is tuned too, among the measured choices, and then served.
+    assert (feed.tuning.history_weighting, feed.tuning.history_half_life_days) in HISTORY_CHOICES
+    assert feed.history_weighting == feed.tuning.history_weighting
+    fixed = FeedRanker(validation_days=10, tune_history=False, history_weighting="cap:3")
+    fixed.fit(interactions, None, NOW)
+    assert fixed.tuning is not None and fixed.tuning.history_weighting == "cap:3"
     # Nothing to hold out (all events in the validation window): keep the defaults.
     untouched = FeedRanker(validation_days=1000)
     untouched.fit(interactions, None, NOW)

@@ -184,7 +184,9 @@ class EASERecommender(HistoryRecommender):
 
     name = "ease"
 
-    def __init__(self, l2: float = 200.0, max_items: int = EASE_MAX_ITEMS, history_weighting: str = "binary") -> None:
+    def __init__(
+        self, l2: float = 200.0, max_items: int = EASE_MAX_ITEMS, history_weighting: str = "binary"
+    ) -> None:
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
         self.l2 = l2
