@@ -46,6 +46,11 @@ def evaluate(
     test_days: float = typer.Option(14, help="The last N days are the test period."),
     k: int = typer.Option(10, min=1, max=1000),
     include_seen: bool = typer.Option(False, "--include-seen", help="Evaluate repeat interactions too."),
+    validation: bool = typer.Option(
+        False,
+        "--validation",
+        help="Leave the test period out and evaluate on the --test-days before it (for tuning).",
+    ),
     models: str | None = typer.Option(
         None, help="Comma-separated, e.g. popularity,item_knn,als,feed (default: all)."
     ),
@@ -61,6 +66,7 @@ def evaluate(
             test_days=test_days,
             k=k,
             include_seen=include_seen,
+            validation=validation,
             json_out=json_out,
             models=models.split(",") if models else None,
             on_progress=lambda message: console.print(f"[dim]{message}[/dim]"),
@@ -68,7 +74,7 @@ def evaluate(
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    console.print(report.format_table())
+    typer.echo(report.format_table())  # plain: rich would wrap the wide table
 
 
 @recs_app.command("synth")

@@ -16,12 +16,18 @@ Protocol (what `shoppable recs eval` reports):
 - coverage@k = distinct items in all evaluated users' top-k lists / catalogue size.
 - novelty = mean over every recommended (user, item) of -log2(p_item), with p_item = (training users
   who interacted with the item + 1) / (training users + 1), so never-seen items stay finite.
+- fit seconds and peak memory of each model's fit (memory: the most traced by `tracemalloc` at once
+  during the fit, numpy arrays included, above what was allocated before it).
+- `validation=True` drops the test period first and evaluates on the `test_days` before it: the
+  figures to tune on, so that the test period is never looked at while choosing.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
+import tracemalloc
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +53,11 @@ class ModelResult:
     novelty: float
     fit_seconds: float
     score_seconds: float
+    peak_mb: float = 0.0
+    note: str = ""
+
+
+BASELINE_EXCLUDED = ("feed", "random")
 
 
 @dataclass(frozen=True)
@@ -59,7 +70,18 @@ class EvalReport:
     train_interactions: int
     test_interactions: int
     cutoff: float
+    validation: bool = False
     models: dict[str, ModelResult] = field(default_factory=dict)
+
+    def feed_vs_best_baseline(self) -> tuple[str, float] | None:
+        """(best baseline, feed NDCG / its NDCG) when `feed` and a baseline (not random) were evaluated."""
+        feed = self.models.get("feed")
+        baselines = {n: r for n, r in self.models.items() if n not in BASELINE_EXCLUDED}
+        if feed is None or not baselines:
+            return None
+        best = max(baselines, key=lambda n: baselines[n].ndcg)
+        ratio = feed.ndcg / baselines[best].ndcg if baselines[best].ndcg > 0 else float("inf")
+        return best, ratio
 
     def to_dict(self) -> dict:
         k = self.k
@@ -71,10 +93,18 @@ class EvalReport:
                     f"coverage@{k}": result.coverage,
                     "novelty": result.novelty,
                     "fit_seconds": result.fit_seconds,
+                    "fit_peak_mb": result.peak_mb,
                     "score_seconds": result.score_seconds,
+                    **({"note": result.note} if result.note else {}),
                 }
                 for name, result in self.models.items()
             },
+            **(
+                {"feed_vs_best_baseline": {"baseline": best[0], "ratio": best[1]}}
+                if (best := self.feed_vs_best_baseline())
+                else {}
+            ),
+            "validation": self.validation,
             "users": self.users,
             "items": self.items,
             "k": k,
@@ -95,16 +125,21 @@ class EvalReport:
         lines = [
             f"users evaluated: {self.users}   items: {self.items}   "
             f"train/test interactions: {self.train_interactions}/{self.test_interactions}",
-            f"test period: last {self.test_days:g} days (from {cutoff} UTC)   "
+            f"{'validation' if self.validation else 'test'} period: last {self.test_days:g} days "
+            f"{'before the test period ' if self.validation else ''}(from {cutoff} UTC)   "
             f"seen items: {'included' if self.include_seen else 'excluded'}",
             "",
-            f"{'model':<{width}} {f'ndcg@{k}':>9} {f'recall@{k}':>10} {f'coverage@{k}':>12} {'novelty':>8} {'fit s':>8}",
+            f"{'model':<{width}} {f'ndcg@{k}':>9} {f'recall@{k}':>10} {f'coverage@{k}':>12} {'novelty':>8} "
+            f"{'fit s':>8} {'peak MB':>8}  note",
         ]
         for name, result in self.models.items():
             lines.append(
                 f"{name:<{width}} {result.ndcg:>9.4f} {result.recall:>10.4f} {result.coverage:>12.4f} "
-                f"{result.novelty:>8.2f} {result.fit_seconds:>8.1f}"
+                f"{result.novelty:>8.2f} {result.fit_seconds:>8.1f} {result.peak_mb:>8.0f}  {result.note}".rstrip()
             )
+        best = self.feed_vs_best_baseline()
+        if best is not None:
+            lines += ["", f"feed / best baseline ({best[0]}): {best[1]:.3f}x ndcg@{k}"]
         return "\n".join(lines)
 
 
@@ -114,6 +149,7 @@ def evaluate(
     test_days: float = 14,
     k: int = 10,
     include_seen: bool = False,
+    validation: bool = False,
     models: Sequence[str] | Mapping[str, Recommender] | None = None,
     meta: ItemMeta | None = None,
     batch_size: int | None = None,
@@ -123,6 +159,11 @@ def evaluate(
     in the module docstring."""
     if k < 1:
         raise ValueError("k must be at least 1")
+    if validation:
+        # The test period is never looked at: evaluate on the `test_days` before it instead.
+        interactions, _, _ = temporal_split(interactions, test_days)
+        if len(interactions) == 0:
+            raise ValueError(f"nothing before the last {test_days:g} days to validate on")
     train, test, cutoff = temporal_split(interactions, test_days)
     if len(train) == 0:
         raise ValueError(f"no interactions before the last {test_days:g} days: nothing to train on")
@@ -137,7 +178,7 @@ def evaluate(
     if models is None:
         models = default_model_names(n_items)
     if not isinstance(models, Mapping):
-        models = {name: _build_for_eval(name, include_seen) for name in models}
+        models = {name: _build_for_eval(name, include_seen, test_days) for name in models}
     batch_size = batch_size or max(1, min(1000, SCORE_BATCH_CELLS // max(n_items, 1)))
 
     report = EvalReport(
@@ -149,12 +190,13 @@ def evaluate(
         train_interactions=len(train),
         test_interactions=len(test),
         cutoff=cutoff,
+        validation=validation,
     )
     for name, model in models.items():
         if on_progress:
             on_progress(f"fitting {name}")
         started = time.perf_counter()
-        model.fit(train, meta, cutoff)
+        peak_mb = _traced_peak_mb(functools.partial(model.fit, train, meta, cutoff))
         fitted = time.perf_counter()
         if on_progress:
             on_progress(f"ranking {len(users)} users with {name}")
@@ -162,9 +204,46 @@ def evaluate(
             model, users, seen, relevant, self_information, k, include_seen, batch_size
         )
         report.models[name] = ModelResult(
-            ndcg, recall, coverage, novelty, fitted - started, time.perf_counter() - fitted
+            ndcg,
+            recall,
+            coverage,
+            novelty,
+            fitted - started,
+            time.perf_counter() - fitted,
+            peak_mb,
+            _note(model),
         )
     return report
+
+
+def _traced_peak_mb(run: Callable[[], None]) -> float:
+    """Run, and return the most memory `tracemalloc` saw allocated at once above the start, in MB."""
+    already = tracemalloc.is_tracing()
+    if not already:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
+        run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not already:
+            tracemalloc.stop()
+    return max(peak - before, 0) / 1e6
+
+
+def _note(model: Recommender) -> str:
+    """What a reader needs to know about a fitted model's size (EASE: how many items it kept)."""
+    ease_items = getattr(model, "kept_items", None)
+    if ease_items is None:
+        ease_items = getattr(model, "ease_items", None)
+    if ease_items is None:
+        return ""
+    n = len(ease_items)
+    return (
+        f"EASE on the top {n} of {getattr(model, 'n_items', n)} items by users "
+        f"({4 * n * n / 1e6:.1f} MB float32 matrix)"
+    )
 
 
 def run_eval_file(
@@ -174,6 +253,7 @@ def run_eval_file(
     test_days: float = 14,
     k: int = 10,
     include_seen: bool = False,
+    validation: bool = False,
     json_out: Path | None = None,
     models: Sequence[str] | None = None,
     on_progress: Callable[[str], None] | None = None,
@@ -187,6 +267,7 @@ def run_eval_file(
         test_days=test_days,
         k=k,
         include_seen=include_seen,
+        validation=validation,
         models=models,
         meta=meta,
         on_progress=on_progress,
@@ -196,9 +277,10 @@ def run_eval_file(
     return report
 
 
-def _build_for_eval(name: str, include_seen: bool) -> Recommender:
+def _build_for_eval(name: str, include_seen: bool, test_days: float) -> Recommender:
     if name == "feed":
-        return build_model(name, tune_exclude_seen=not include_seen)
+        # Tuned on the last `test_days` of the training period: a validation slice shaped like the test.
+        return build_model(name, tune_exclude_seen=not include_seen, validation_days=test_days)
     return build_model(name)
 
 

@@ -65,6 +65,10 @@ def train(
         info["blend"] = tuning.weights
         info["validation_users"] = tuning.validation_users
         info["validation_ndcg"] = tuning.ndcg_tuned
+        info["history"] = {
+            "weighting": tuning.history_weighting,
+            "half_life_days": tuning.history_half_life_days,
+        }
     return TrainedModel(recommender, interactions.users, interactions.items, now, info)
 
 

@@ -161,3 +161,43 @@ def test_feed_is_tuned_for_repeats_when_seen_items_are_included():
     )
     report = evaluate(interactions, test_days=4, include_seen=True, models=["feed"])
     assert report.include_seen and report.models["feed"].ndcg > 0
+
+
+def test_validation_never_looks_at_the_test_period():
+    # Test period (last 5 days before 14.5): days 9.5-14.5, A i2 and B i2. Validation drops them; the
+    # latest remaining event is day 7, so it tests days 2-7 (B i1, A i3, B i4) on training before day 2.
+    model = FixedPreferences({"A": ["i3"]})
+    rows = [("A", "i0", 1 * DAY), ("B", "i1", 2 * DAY), ("A", "i3", 6 * DAY), ("B", "i4", 7 * DAY)]
+    rows += [("A", "i2", 14 * DAY), ("B", "i2", 14.5 * DAY)]
+    users, items, times = zip(*rows, strict=True)
+    interactions = Interactions.from_arrays(users, items, times)
+    report = evaluate(interactions, test_days=5, k=2, validation=True, models={"fixed": model})
+    assert report.validation and report.cutoff == 2 * DAY
+    assert model.train.timestamp.max() == 1 * DAY
+    assert (report.train_interactions, report.test_interactions) == (1, 3)
+    assert report.users == 1  # A (trained on i0, validated on i3); B has no training
+    assert report.models["fixed"].ndcg == 1.0
+    document = json.loads(report.to_json())
+    assert document["validation"] is True
+    assert "validation period" in report.format_table()
+    test = evaluate(interactions, test_days=5, k=2, models={"fixed": FixedPreferences({})})
+    assert not test.validation and test.cutoff == 9.5 * DAY
+
+
+def test_report_has_fit_memory_ease_size_and_feed_against_the_best_baseline():
+    from shoppable.domain.recs.synthetic import generate
+
+    interactions = generate(300, 80, 6000, seed=1).to_interactions()
+    report = evaluate(interactions, test_days=14, k=3, models=["feed", "random", "popularity", "ease"])
+    assert list(report.models) == ["feed", "random", "popularity", "ease"]
+    ease = report.models["ease"]
+    assert ease.peak_mb > 0 and ease.fit_seconds >= 0
+    trained_items = len(set(interactions.item_idx[interactions.timestamp < report.cutoff].tolist()))
+    assert ease.note.startswith(f"EASE on the top {trained_items} of {report.items} items by users")
+    best, ratio = report.feed_vs_best_baseline()
+    assert best in ("popularity", "ease")  # random is no baseline
+    assert ratio == pytest.approx(report.models["feed"].ndcg / report.models[best].ndcg)
+    document = json.loads(report.to_json())
+    assert document["feed_vs_best_baseline"] == {"baseline": best, "ratio": ratio}
+    assert "fit_peak_mb" in document["models"]["ease"]
+    assert f"feed / best baseline ({best})" in report.format_table()

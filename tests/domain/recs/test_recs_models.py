@@ -15,7 +15,9 @@ from shoppable.domain.recs.models import (
     top_k,
 )
 from shoppable.domain.recs.models.base import top_k_rows
+from shoppable.domain.recs.models.feed import HISTORY_CHOICES
 from shoppable.domain.recs.models.neighbourhood import keep_top_k_per_row
+from shoppable.domain.recs.weighting import weigh
 
 DAY = SECONDS_PER_DAY
 NOW = 100 * DAY
@@ -94,12 +96,65 @@ def test_random_is_reproducible_for_a_seed():
     assert not np.array_equal(first.score(users), other.score(users))
 
 
-def test_ease_refuses_large_catalogues():
-    model = build_model("ease", max_items=3)
-    with pytest.raises(ValueError, match="refusing above 3 items"):
-        model.fit(two_tribes(), None, NOW)
-    assert "ease" in default_model_names(20_000)
-    assert "ease" not in default_model_names(20_001)
+def test_ease_keeps_the_items_with_most_users_and_matches_the_closed_form():
+    interactions = two_tribes()
+    model = build_model("ease", max_items=3, l2=2.0)
+    model.fit(interactions, None, NOW)
+    # a0 has the most users; the next two by users, ties to the lower index.
+    users_per_item = np.bincount(interactions.item_idx, minlength=interactions.n_items)
+    kept = set(model.kept_items.tolist())
+    assert len(kept) == 3 and interactions.items.get("a0") in kept
+    assert min(users_per_item[list(kept)]) >= max(np.delete(users_per_item, list(kept)))
+    assert model.memory_bytes == 4 * 3 * 3
+    scores = model.score(np.arange(interactions.n_users))
+    outside = np.setdiff1d(np.arange(interactions.n_items), model.kept_items)
+    assert np.all(np.isneginf(scores[:, outside]))
+    # B = I - P / diag(P), P = (X'X + l2 I)^-1, on the binary histories of the kept items.
+    x = (model.history(np.arange(interactions.n_users)).toarray() > 0)[:, model.kept_items].astype(float)
+    inverse = np.linalg.inv(x.T @ x + 2.0 * np.eye(3))
+    expected = -inverse / np.diag(inverse)
+    np.fill_diagonal(expected, 0.0)
+    np.testing.assert_allclose(model.weights, expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(scores[:, model.kept_items], x @ expected, rtol=1e-4, atol=1e-5)
+    assert "ease" in default_model_names(10**6)
+    with pytest.raises(ValueError, match="max_items"):
+        build_model("ease", max_items=0)
+
+
+def test_weighting_choices():
+    from shoppable.domain.recs.weighting import apply_weighting, check_weighting
+
+    values = np.array([0.0, 1.0, 3.0, 10_000.0])
+    assert apply_weighting(values, "binary").tolist() == [0, 1, 1, 1]
+    np.testing.assert_allclose(apply_weighting(values, "log"), np.log1p(values), rtol=1e-6)
+    assert apply_weighting(values, "cap:2").tolist() == [0, 1, 2, 2]
+    assert apply_weighting(values, "raw").tolist() == values.tolist()
+    for bad in ("linear", "cap:", "cap:-1", "cap:x"):
+        with pytest.raises(ValueError, match="unknown weighting"):
+            check_weighting(bad)
+    with pytest.raises(ValueError, match="unknown weighting"):
+        build_model("popularity", weighting="sqrt")
+
+
+def test_popularity_counts_distinct_users_not_quantities():
+    # One bulk buyer of "bulk" (10,000 units over 3 orders) against three shoppers of "liked".
+    interactions = Interactions.from_arrays(
+        ["w", "w", "w", "a", "b", "c"],
+        ["bulk", "bulk", "bulk", "liked", "liked", "liked"],
+        [NOW - DAY] * 6,
+        [5000.0, 4000.0, 1000.0, 1.0, 2.0, 1.0],
+    )
+    bulk, liked = interactions.items.get("bulk"), interactions.items.get("liked")
+    distinct = build_model("popularity")
+    distinct.fit(interactions, None, NOW)
+    assert distinct.popularity[liked] == 3 and distinct.popularity[bulk] == 1
+    raw = build_model("popularity", weighting="raw")
+    raw.fit(interactions, None, NOW)
+    assert raw.popularity[bulk] == 10_000 and raw.popularity[liked] == 4
+    for name in ("rp3beta", "item_knn", "als", "ease", "feed"):
+        params = {"factors": 2, "iterations": 2} if name == "als" else {}
+        model = build_model(name, **params)
+        model.fit(interactions, None, NOW)  # huge quantities are fine for every model
 
 
 def test_unknown_model_name():
@@ -159,7 +214,7 @@ def test_feed_reaches_a_followed_creators_new_item_but_not_unpublished_ones():
     scores = feed.score(np.array([fan]))[0]
     # Published after training: no creator, category, price or freshness signal for it.
     assert scores[interactions.items.get("a_future")] < scores[interactions.items.get("a_new")]
-    signals = feed.signals(feed.history(np.array([fan])))
+    signals = feed.signals(weigh(feed.history(np.array([fan])), feed.history_weighting))
     future = interactions.items.get("a_future")
     assert all(signals[name][0, future] == 0 for name in ("creator", "category", "price_band"))
     assert feed.freshness[future] == 0
@@ -171,7 +226,11 @@ def test_feed_cold_start_is_popularity_and_freshness():
     feed.fit(interactions, meta, NOW)
     top = interactions.items.lookup(feed.recommend_for_history(np.array([], dtype=np.int64), k=3))
     assert set(top) == {"b0", "b1", "b2"}
-    expected = feed.blend["popularity"] * feed.popularity + feed.blend["freshness"] * feed.freshness
+    expected = (
+        feed.blend["popularity"] * feed.popularity
+        + feed.blend["trending"] * feed.trending
+        + feed.blend["freshness"] * feed.freshness
+    )
     np.testing.assert_allclose(
         feed.score_histories(sp.csr_matrix((1, interactions.n_items), dtype=np.float32))[0],
         expected,
@@ -198,6 +257,12 @@ def test_feed_tuning_never_loses_to_the_defaults_on_validation():
     assert feed.tuning.ndcg_tuned >= feed.tuning.ndcg_default
     assert feed.tuning.ndcg_tuned >= max(feed.tuning.ndcg_by_signal.values()) - 1e-9
     assert feed.blend == feed.tuning.weights
+    # The history weighting is tuned too, among the measured choices, and then served.
+    assert (feed.tuning.history_weighting, feed.tuning.history_half_life_days) in HISTORY_CHOICES
+    assert feed.history_weighting == feed.tuning.history_weighting
+    fixed = FeedRanker(validation_days=10, tune_history=False, history_weighting="cap:3")
+    fixed.fit(interactions, None, NOW)
+    assert fixed.tuning is not None and fixed.tuning.history_weighting == "cap:3"
     # Nothing to hold out (all events in the validation window): keep the defaults.
     untouched = FeedRanker(validation_days=1000)
     untouched.fit(interactions, None, NOW)

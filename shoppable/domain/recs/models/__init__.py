@@ -12,13 +12,13 @@ from shoppable.domain.recs.models.feed import FeedRanker
 from shoppable.domain.recs.models.neighbourhood import ItemKNNRecommender, RP3BetaRecommender
 
 MODELS: dict[str, Callable[..., HistoryRecommender]] = {
+    "feed": FeedRanker,
     "random": RandomRecommender,
     "popularity": PopularityRecommender,
     "item_knn": ItemKNNRecommender,
     "rp3beta": RP3BetaRecommender,
     "ease": EASERecommender,
     "als": ALSRecommender,
-    "feed": FeedRanker,
 }
 
 
@@ -31,8 +31,9 @@ def build_model(name: str, **params: Any) -> HistoryRecommender:
 
 
 def default_model_names(n_items: int) -> list[str]:
-    """Every model that fits this catalogue: EASE only up to EASE_MAX_ITEMS items."""
-    return [name for name in MODELS if name != "ease" or n_items <= EASE_MAX_ITEMS]
+    """Every model, `feed` first. EASE fits any catalogue: it keeps the EASE_MAX_ITEMS items with the
+    most users (`n_items` is kept for callers that size their choice by the catalogue)."""
+    return list(MODELS)
 
 
 __all__ = [

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from shoppable.domain.recs.interactions import Interactions
 from shoppable.domain.recs.item_meta import ItemMeta
+from shoppable.domain.recs.weighting import weigh
 
 
 @runtime_checkable
@@ -94,12 +95,16 @@ class HistoryRecommender:
     """A model whose scores for a user depend only on that user's interaction history.
 
     Training users are scored from the history rows remembered at fit time; unknown users are folded in
-    by scoring the history they bring. Subclasses implement `_fit` and `_score_rows`.
+    by scoring the history they bring. History rows hold summed (decayed) event weights; `_score_rows`
+    receives them with `history_weighting` applied (see `recs.weighting`). Subclasses implement `_fit`
+    and `_score_rows`.
     """
 
     name = "history"
     # Half-life (days) applied to the remembered history rows; None keeps raw summed weights.
     history_half_life_days: float | None = None
+    # How a user's summed weight on an item counts when scoring from the history (recs.weighting).
+    history_weighting: str = "log"
 
     n_users: int = 0
     n_items: int = 0
@@ -122,13 +127,13 @@ class HistoryRecommender:
 
     def score(self, user_indices: np.ndarray) -> np.ndarray:
         users = np.asarray(user_indices, dtype=np.int64)
-        return self._score_rows(self._history[users], users)
+        return self._score_rows(weigh(self._history[users], self.history_weighting), users)
 
     def score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
         histories = sp.csr_matrix(histories, dtype=np.float32)
         if histories.shape[1] != self.n_items:
             raise ValueError(f"history rows have {histories.shape[1]} items, the model has {self.n_items}")
-        return self._score_rows(histories, None)
+        return self._score_rows(weigh(histories, self.history_weighting), None)
 
     def recommend(self, user_idx: int, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
         return top_k(self.score(np.array([user_idx]))[0], k, exclude)
@@ -141,7 +146,7 @@ class HistoryRecommender:
         exclude: np.ndarray | None = None,
     ) -> np.ndarray:
         row = history_matrix(item_indices, weights, self.n_items)
-        return top_k(self._score_rows(row, None)[0], k, exclude)
+        return top_k(self.score_histories(row)[0], k, exclude)
 
 
 def normalize_rows_by_max(scores: np.ndarray) -> np.ndarray:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from shoppable.domain.recs.interactions import Interactions
 from shoppable.domain.recs.item_meta import ItemMeta
 from shoppable.domain.recs.models.base import HistoryRecommender
+from shoppable.domain.recs.weighting import check_weighting, weigh
 
 
 class ALSRecommender(HistoryRecommender):
@@ -32,6 +32,7 @@ class ALSRecommender(HistoryRecommender):
         bm25_b: float = 0.3,
         num_threads: int = 0,
         seed: int = 0,
+        history_weighting: str = "log",
     ) -> None:
         if weighting not in ("bm25", "confidence"):
             raise ValueError("weighting must be 'bm25' or 'confidence'")
@@ -44,6 +45,8 @@ class ALSRecommender(HistoryRecommender):
         self.bm25_b = bm25_b
         self.num_threads = num_threads
         self.seed = seed
+        # How a summed quantity counts before the BM25 / confidence weighting (recs.weighting).
+        self.history_weighting = check_weighting(history_weighting)
 
     def _weigh(self, histories: sp.csr_matrix) -> sp.csr_matrix:
         weighted = sp.csr_matrix(histories, dtype=np.float32, copy=True)
@@ -75,7 +78,7 @@ class ALSRecommender(HistoryRecommender):
             random_state=self.seed,
         )
         with threadpool_limits(1, "blas"):
-            model.fit(self._weigh(self._history), show_progress=False)
+            model.fit(self._weigh(weigh(self._history, self.history_weighting)), show_progress=False)
         self._model = model
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
@@ -111,40 +114,96 @@ class ALSRecommender(HistoryRecommender):
 
 
 EASE_MAX_ITEMS = 20_000
+_GRAM_BLOCK = 2048
+
+
+def ease_memory_bytes(n_items: int) -> int:
+    """What EASE's dense float32 item x item matrix takes (the fit needs it once, in place)."""
+    return 4 * n_items * n_items
+
+
+def most_frequent_items(user_items: sp.csr_matrix, max_items: int) -> np.ndarray:
+    """Indices (ascending) of the `max_items` items with the most distinct users; ties to the lower index."""
+    users_per_item = np.bincount(user_items.indices, minlength=user_items.shape[1])
+    interacted = np.flatnonzero(users_per_item > 0)
+    if len(interacted) <= max_items:
+        return interacted
+    order = np.lexsort((interacted, -users_per_item[interacted]))[:max_items]
+    return np.sort(interacted[order])
+
+
+def ease_weights(user_items: sp.csr_matrix, l2: float) -> np.ndarray:
+    """B = I - P / diag(P) with P = (X'X + l2 I)^-1, zero diagonal, as one dense float32 matrix.
+
+    X is used as given (the caller chooses its weighting and restricts its columns). Memory stays at one
+    n x n float32 matrix: the Gram matrix is filled a block of columns at a time, inverted in place by
+    Cholesky (LAPACK potrf/potri) and symmetrized a block at a time.
+    """
+    from scipy.linalg import lapack
+
+    x = sp.csc_matrix(user_items, dtype=np.float32)
+    xt = x.T.tocsr()
+    n = x.shape[1]
+    gram = np.empty((n, n), dtype=np.float32)
+    for start in range(0, n, _GRAM_BLOCK):
+        stop = min(start + _GRAM_BLOCK, n)
+        gram[:, start:stop] = (xt @ x[:, start:stop]).toarray()
+    gram[np.diag_indices(n)] += np.float32(l2)
+    # gram is symmetric, so its transpose is the same matrix in Fortran order: LAPACK works in place.
+    fortran = gram.T
+    with threadpool_limits(1, "blas"):
+        factor, info = lapack.spotrf(fortran, lower=0, overwrite_a=1, clean=0)
+        if info != 0:
+            raise ValueError(f"EASE: the regularized Gram matrix is not positive definite (potrf {info})")
+        inverse, info = lapack.spotri(factor, lower=0, overwrite_c=1)
+        if info != 0:
+            raise ValueError(f"EASE: inverting the Gram matrix failed (potri {info})")
+    # potri filled the Fortran upper triangle, i.e. the lower triangle of the C-ordered view.
+    p = np.asarray(inverse).T
+    if not np.shares_memory(p, gram):
+        gram = np.ascontiguousarray(p)
+        p = gram
+    for start in range(0, n, _GRAM_BLOCK):
+        stop = min(start + _GRAM_BLOCK, n)
+        block = p[start:stop, start:stop]
+        block[:] = np.tril(block) + np.tril(block, -1).T
+        p[start:stop, stop:] = p[stop:, start:stop].T
+    diagonal = np.diag(p).copy()
+    p /= -diagonal[np.newaxis, :]
+    np.fill_diagonal(p, 0.0)
+    return p
 
 
 class EASERecommender(HistoryRecommender):
-    """Closed-form linear item-item model: B = I - P / diag(P), P = (X'X + lambda I)^-1.
+    """Closed-form linear item-item model (Steck 2019): B = I - P / diag(P), P = (X'X + l2 I)^-1.
 
-    Needs a dense n_items x n_items inverse, so it refuses catalogues above `max_items`
-    (20k items is already 3.2 GB of float64 and minutes of CPU); use rp3beta there.
+    Memory-bounded: only the `max_items` items with the most distinct users are modelled (a dense
+    max_items^2 float32 matrix, 1.6 GB at 20k items, see `memory_bytes`); other items score -inf
+    (EASE cannot rank them). X is the users' histories with `history_weighting` applied.
     """
 
     name = "ease"
 
-    def __init__(self, l2: float = 200.0, max_items: int = EASE_MAX_ITEMS) -> None:
+    def __init__(
+        self, l2: float = 200.0, max_items: int = EASE_MAX_ITEMS, history_weighting: str = "binary"
+    ) -> None:
+        if max_items < 1:
+            raise ValueError("max_items must be at least 1")
         self.l2 = l2
         self.max_items = max_items
+        self.history_weighting = check_weighting(history_weighting)
+
+    @property
+    def memory_bytes(self) -> int:
+        return ease_memory_bytes(len(getattr(self, "kept_items", ())))
 
     def _fit(self, train: Interactions, meta: ItemMeta | None, now: float) -> None:
-        if self.n_items > self.max_items:
-            raise ValueError(
-                f"EASE needs a dense {self.n_items}x{self.n_items} inverse; refusing above "
-                f"{self.max_items} items (use rp3beta or item_knn)"
-            )
-        binary = self._history.copy()
-        binary.data[:] = 1.0
-        gram = (binary.T @ binary).toarray().astype(np.float64)
-        gram[np.diag_indices_from(gram)] += self.l2
-        # In place where possible: at 20k items each dense copy is 3.2 GB.
-        inverse = scipy.linalg.inv(gram, overwrite_a=True, check_finite=False)
-        del gram
-        inverse /= -np.diag(inverse).copy()
-        np.fill_diagonal(inverse, 0.0)
-        self.weights = inverse.astype(np.float32)
-        self._history = binary
+        history = weigh(self._history, self.history_weighting)
+        self.kept_items = most_frequent_items(history, self.max_items)
+        self.weights = ease_weights(history[:, self.kept_items], self.l2)
 
     def _score_rows(self, histories: sp.csr_matrix, user_indices: np.ndarray | None) -> np.ndarray:
-        histories = histories.copy()
-        histories.data[:] = 1.0
-        return np.asarray(histories @ self.weights, dtype=np.float32)
+        scores = np.full((histories.shape[0], self.n_items), -np.inf, dtype=np.float32)
+        kept = sp.csr_matrix(histories[:, self.kept_items], dtype=np.float32)
+        scores[:, self.kept_items] = np.asarray(kept @ self.weights, dtype=np.float32)
+        return scores

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from shoppable.domain.recs.interactions import Interactions
 from shoppable.domain.recs.item_meta import ItemMeta
 from shoppable.domain.recs.models.base import HistoryRecommender
+from shoppable.domain.recs.weighting import check_weighting, weigh
 
 BlockTransform = Callable[[sp.csr_matrix, int, int], sp.csr_matrix]
 
@@ -80,14 +81,20 @@ class ItemKNNRecommender(ItemItemRecommender):
 
     name = "item_knn"
 
-    def __init__(self, neighbours: int = 100, shrink: float = 10.0, block_size: int = 2048) -> None:
+    def __init__(
+        self,
+        neighbours: int = 100,
+        shrink: float = 10.0,
+        block_size: int = 2048,
+        history_weighting: str = "binary",
+    ) -> None:
         self.neighbours = neighbours
         self.shrink = shrink
         self.block_size = block_size
+        self.history_weighting = check_weighting(history_weighting)
 
     def _fit(self, train: Interactions, meta: ItemMeta | None, now: float) -> None:
         self.weights = cosine_weights(self._history, self.neighbours, self.shrink, self.block_size)
-        self._history.data[:] = 1.0
 
 
 def cosine_weights(
@@ -122,16 +129,21 @@ class RP3BetaRecommender(ItemItemRecommender):
         neighbours: int = 100,
         block_size: int = 2048,
         history_half_life_days: float | None = None,
+        weighting: str = "binary",
+        history_weighting: str = "binary",
     ) -> None:
         self.alpha = alpha
         self.beta = beta
         self.neighbours = neighbours
         self.block_size = block_size
         self.history_half_life_days = history_half_life_days
+        # `weighting`: how cells count in the walk's graph; `history_weighting`: in the user's history.
+        self.weighting = check_weighting(weighting)
+        self.history_weighting = check_weighting(history_weighting)
 
     def _fit(self, train: Interactions, meta: ItemMeta | None, now: float) -> None:
         self.weights = rp3beta_weights(
-            train.to_csr(), self.alpha, self.beta, self.neighbours, self.block_size
+            weigh(train.to_csr(), self.weighting), self.alpha, self.beta, self.neighbours, self.block_size
         )
 
 
