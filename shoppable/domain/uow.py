@@ -13,7 +13,7 @@ from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.content.ports import ContentRepository
 from shoppable.domain.feed.ports import FeedRepository
 from shoppable.domain.idempotency import IdempotencyRepository
-from shoppable.domain.identity.ports import IdentityRepository
+from shoppable.domain.identity.ports import IdentityRepository, TrustRepository
 from shoppable.domain.ports import Transaction
 
 
@@ -41,3 +41,8 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def feed(self) -> FeedRepository: ...
+
+    @property
+    def trust(self) -> TrustRepository:
+        """Sessions, consent history, resets, mail, exports, the audit log and privacy rules."""
+        ...

@@ -11,6 +11,7 @@ from shoppable.storage.feed import SqlFeedRepository
 from shoppable.storage.idempotency import SqlIdempotencyRepository
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
+from shoppable.storage.trust import SqlTrustRepository
 
 
 class SqlUnitOfWork(SqlTransaction):
@@ -39,3 +40,7 @@ class SqlUnitOfWork(SqlTransaction):
     @cached_property
     def feed(self) -> SqlFeedRepository:
         return SqlFeedRepository(self)
+
+    @cached_property
+    def trust(self) -> SqlTrustRepository:
+        return SqlTrustRepository(self)

@@ -156,8 +156,9 @@ async def _candidates(
     served = set() if is_new else await feed.served_keys(session.id)
     hidden: set[tuple[str, int]] = set()
     purchased: set[int] = set()
+    if user_id is not None or page.actor.device_id:
+        hidden = await feed.hidden(user_id, None if user_id is not None else page.actor.device_id)
     if user_id is not None:
-        hidden = await feed.hidden(user_id)
         purchased = await feed.purchased_product_ids(
             user_id, page.now - timedelta(days=page.config.purchase_window_days)
         )
@@ -172,7 +173,13 @@ async def _candidates(
     if planned is None:
         if personal and user_id is not None:
             posts, products = await personal_candidates(
-                feed, await page.snapshot(), page.ranker, user_id, page.config, page.now
+                feed,
+                await page.snapshot(),
+                page.ranker,
+                user_id,
+                page.config,
+                page.now,
+                page.actor.recommendations_reset_at,
             )
         else:
             posts, products = public_candidates(await page.snapshot(), page.now)

@@ -95,3 +95,7 @@ def can_see_post_insights(actor: Actor, creator_user_id: int) -> bool:
 def can_see_report(actor: Actor, reporter_id: int) -> bool:
     """A report is its reporter's and the moderators' (the reported creator never learns who)."""
     return (actor.user_id is not None and actor.user_id == reporter_id) or can_moderate(actor)
+
+
+def can_read_audit_log(actor: Actor) -> bool:
+    return actor.is_admin and actor.user_id is not None

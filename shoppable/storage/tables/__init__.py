@@ -20,14 +20,27 @@ from shoppable.storage.tables.content import (
 from shoppable.storage.tables.feed import EventRow, FeedHideRow, FeedServedRow, FeedSessionRow
 from shoppable.storage.tables.identity import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 from shoppable.storage.tables.imports import CatalogImportErrorRow, CatalogImportRow, IdempotencyRecordRow
+from shoppable.storage.tables.trust import (
+    AuditLogRow,
+    AuthSessionRow,
+    ConsentChangeRow,
+    DataExportRow,
+    OutboxEmailRow,
+    PasswordResetRow,
+    RefreshTokenRow,
+)
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "ApiKeyRow",
+    "AuditLogRow",
+    "AuthSessionRow",
     "CatalogImportErrorRow",
     "CatalogImportRow",
+    "ConsentChangeRow",
     "CreatorRow",
+    "DataExportRow",
     "EventRow",
     "FeedHideRow",
     "FeedServedRow",
@@ -40,12 +53,15 @@ __all__ = [
     "MerchantMemberRow",
     "MerchantRow",
     "ModerationDecisionRow",
+    "OutboxEmailRow",
+    "PasswordResetRow",
     "PostMediaRow",
     "PostReportRow",
     "PostRow",
     "ProductImageRow",
     "ProductRow",
     "ProductTagRow",
+    "RefreshTokenRow",
     "SaveRow",
     "SkuRow",
     "UploadRow",
