@@ -13,10 +13,12 @@ from shoppable.domain.content.media import MediaLimits
 from shoppable.domain.content.ports import ImageProcessor, MediaStore
 from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
 from shoppable.domain.identity.credentials import TokenConfig
+from shoppable.domain.identity.recovery import MailSender
 from shoppable.domain.rate_limits import RateLimiter
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
 from shoppable.storage.imaging import ImageRenderer
+from shoppable.storage.mail import mail_sender_for
 from shoppable.storage.media_stores import media_store_for
 from shoppable.storage.models import ModelStore
 from shoppable.storage.rate_limits import LimitsRateLimiter
@@ -39,6 +41,7 @@ class Services:
     plans: CandidatePlanCache
     models: ModelStore
     rate_limits: RateLimiter
+    mail: MailSender
     clock: Callable[[], datetime] = utc_now
     jobs: JobQueue = field(init=False)
     """Set by `build_services`: the queue's runners hand these same services to every job."""
@@ -53,7 +56,18 @@ class Services:
 
     @property
     def tokens(self) -> TokenConfig:
-        return TokenConfig(secret=self.settings.secret_key, ttl_seconds=self.settings.token_ttl_seconds)
+        return TokenConfig(
+            secret=self.settings.secret_key,
+            ttl_seconds=self.settings.token_ttl_seconds,
+            refresh_ttl_seconds=self.settings.refresh_token_ttl_seconds,
+            session_max_age_seconds=self.settings.session_max_age_seconds,
+        )
+
+    @property
+    def password_reset_url(self) -> str:
+        return (
+            self.settings.password_reset_url or f"{self.settings.public_base_url.rstrip('/')}/reset-password"
+        )
 
     async def close(self) -> None:
         await self.jobs.close()
@@ -77,6 +91,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         plans=CandidatePlanCache(),
         models=ModelStore(settings.model_dir),
         rate_limits=LimitsRateLimiter(settings.redis_url, settings.rate_limits),
+        mail=mail_sender_for(settings),
     )
     services.jobs = make_queue(services)
     return services

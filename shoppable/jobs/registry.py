@@ -8,6 +8,7 @@ from shoppable.jobs.catalog_import import catalog_import, resume_imports
 from shoppable.jobs.event_retention import event_retention
 from shoppable.jobs.feed_cleanup import feed_cleanup
 from shoppable.jobs.media_cleanup import media_cleanup
+from shoppable.jobs.privacy import data_export, delete_media_objects, mail_outbox, privacy_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
 from shoppable.jobs.recs_train import recs_train
 
@@ -21,6 +22,10 @@ JOBS: dict[str, JobFunction] = {
     "feed_cleanup": feed_cleanup,
     "media_cleanup": media_cleanup,
     "event_retention": event_retention,
+    "data_export": data_export,
+    "mail_outbox": mail_outbox,
+    "privacy_cleanup": privacy_cleanup,
+    "delete_media_objects": delete_media_objects,
 }
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
@@ -30,6 +35,8 @@ PERIODIC: dict[str, tuple[str, int]] = {
     "feed_cleanup": ("*/15 * * * *", 900),
     "media_cleanup": ("*/15 * * * *", 900),
     "event_retention": ("41 * * * *", 3600),
+    "mail_outbox": ("* * * * *", 60),
+    "privacy_cleanup": ("23 * * * *", 3600),
 }
 
 
