@@ -123,6 +123,16 @@ def _deleting(statement_of: Callable[[int], Any]) -> Eraser:
     return erase
 
 
+async def _erase_served(tx: SqlTransaction, user_id: int, now: datetime) -> list[str]:
+    await tx.execute(delete(served).where(served.c.session_id.in_(_feed_session_ids(user_id))))
+    await tx.execute(
+        update(served)
+        .where(served.c.kind == "post", served.c.author_id.in_(_creator_ids(user_id)))
+        .values(reasons="[]")
+    )
+    return []
+
+
 async def _erase_follows(tx: SqlTransaction, user_id: int, now: datetime) -> list[str]:
     # Follower counts are kept on the creator row: the person's follows stop counting.
     followed = select(follows.c.creator_id).where(follows.c.user_id == user_id)
@@ -272,8 +282,9 @@ RULES: list[TableRule] = [
     TableRule(
         "feed_served",
         lambda u: select(served).where(served.c.session_id.in_(_feed_session_ids(u))),
-        _deleting(lambda u: delete(served).where(served.c.session_id.in_(_feed_session_ids(u)))),
-        "deleted",
+        _erase_served,
+        "deleted; in other people's feed sessions, the reasons given for the person's posts "
+        '("Because you follow @handle") are blanked',
     ),
     TableRule(
         "feed_sessions",

@@ -153,7 +153,9 @@ class InMemoryTrust:
     async def add_session(
         self, user_id: int, channel: str, device_label: str, now: datetime, expires_at: datetime
     ) -> AuthSession:
-        session = AuthSession(next(self.ids), user_id, SessionChannel(channel), device_label, now, now, expires_at)
+        session = AuthSession(
+            next(self.ids), user_id, SessionChannel(channel), device_label, now, now, expires_at
+        )
         self.sessions[session.id] = session
         return session
 
@@ -195,7 +197,9 @@ class InMemoryTrust:
                 return True
         return False
 
-    async def add_consent_change(self, user_id: int, consent: Consent, channel: str, source: ConsentSource) -> None:
+    async def add_consent_change(
+        self, user_id: int, consent: Consent, channel: str, source: ConsentSource
+    ) -> None:
         self.consent_changes.append((user_id, consent, channel, source))
 
     async def add_password_reset(self, user_id: int, token_hash: str, expires_at: datetime) -> None:
@@ -466,7 +470,10 @@ class InMemoryUnitOfWork:
 
     def _state(self) -> dict[str, Any]:
         return copy.deepcopy(
-            {name: vars(getattr(self, name)) for name in ("identity", "trust", "catalog", "imports", "idempotency")}
+            {
+                name: vars(getattr(self, name))
+                for name in ("identity", "trust", "catalog", "imports", "idempotency")
+            }
         )
 
     def _restore(self, state: dict[str, Any]) -> None:

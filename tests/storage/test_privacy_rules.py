@@ -26,7 +26,9 @@ def test_a_table_that_points_at_a_person_or_their_rows_cannot_be_declared_not_pe
     personal = {rule.table for rule in RULES}
     for name in NOT_PERSONAL:
         assert "users" not in _references(name), f"{name} has a foreign key to users"
-        assert not _references(name) & personal, f"{name} points at personal rows: {_references(name) & personal}"
+        assert not _references(name) & personal, (
+            f"{name} points at personal rows: {_references(name) & personal}"
+        )
 
 
 def test_columns_left_out_of_the_export_exist() -> None:
