@@ -3,21 +3,17 @@ history with GPC, analytics off, the recommendation profile, data export and era
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import JSON, String, Text, select
+from sqlalchemy import select
 
 from shoppable.graphql.core.ids import encode_id
-from shoppable.settings import Settings
 from shoppable.storage.db import Database
-from shoppable.storage.privacy import RULES
-from shoppable.storage.tables import EventRow, metadata
+from shoppable.storage.tables import EventRow
 from tests.feed_world import World
-from tests.graphql.trust_helpers import PASSWORD, call, logged_in, signed_up, status_of
+from tests.graphql.trust_helpers import call, logged_in, signed_up
 
 TRACK = "mutation($i: TrackEventsInput!) { trackEvents(input: $i) { accepted duplicates userErrors { field code } } }"
 HIDE = "mutation($i: HideFromFeedInput!) { hideFromFeed(input: $i) { hidden userErrors { code } } }"
