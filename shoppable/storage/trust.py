@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
@@ -23,10 +24,12 @@ from shoppable.domain.identity.records import (
     PasswordReset,
     RefreshToken,
     SessionChannel,
+    User,
 )
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.storage import privacy
 from shoppable.storage.db import SqlTransaction
+from shoppable.storage.identity import user_from_row
 from shoppable.storage.sql import table_of
 from shoppable.storage.tables import (
     AuditLogRow,
@@ -169,6 +172,21 @@ class SqlTrustRepository:
     async def get_session(self, session_id: int) -> AuthSession | None:
         row = (await self.tx.execute(select(sessions).where(sessions.c.id == session_id))).first()
         return _session(row) if row else None
+
+    async def session_with_user(self, session_id: int) -> tuple[AuthSession, User] | None:
+        columns = [c.label(f"s_{c.key}") for c in sessions.c]
+        row = (
+            await self.tx.execute(
+                select(users, *columns)
+                .join(sessions, sessions.c.user_id == users.c.id)
+                .where(sessions.c.id == session_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        mapping = row._mapping
+        session = _session(SimpleNamespace(**{c.key: mapping[f"s_{c.key}"] for c in sessions.c}))
+        return session, user_from_row(row)
 
     async def active_sessions(self, user_id: int, now: datetime) -> list[AuthSession]:
         rows = await self.tx.execute(

@@ -162,6 +162,10 @@ class InMemoryTrust:
     async def get_session(self, session_id: int) -> AuthSession | None:
         return self.sessions.get(session_id)
 
+    async def session_with_user(self, session_id: int) -> tuple[AuthSession, User] | None:
+        session = self.sessions.get(session_id)
+        return (session, self.users[session.user_id]) if session else None
+
     async def active_sessions(self, user_id: int, now: datetime) -> list[AuthSession]:
         mine = [s for s in self.sessions.values() if s.user_id == user_id and s.active(now)]
         return sorted(mine, key=lambda s: -s.id)

@@ -115,6 +115,10 @@ class TrustRepository(Protocol):
 
     async def get_session(self, session_id: int) -> AuthSession | None: ...
 
+    async def session_with_user(self, session_id: int) -> tuple[AuthSession, User] | None:
+        """A session and its account in one read (every authenticated request makes it)."""
+        ...
+
     async def active_sessions(self, user_id: int, now: datetime) -> list[AuthSession]:
         """Newest first."""
         ...

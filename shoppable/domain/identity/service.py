@@ -154,13 +154,20 @@ async def authenticate(
             raise credentials.InvalidToken("API key is invalid or revoked.")
         return Actor(api_key_id=key.id, merchant_ids=frozenset({key.merchant_id}), device_id=device_id)
     claims = credentials.read_token(secret, bearer)
-    user = await uow.identity.get_user(claims.user_id)
+    if claims.session_id is not None:
+        found = await uow.trust.session_with_user(claims.session_id)
+        session, user = found if found else (None, None)
+        if (
+            session is None
+            or user is None
+            or session.user_id != claims.user_id
+            or not session.active(now_utc())
+        ):
+            raise credentials.InvalidToken("This session has ended; log in again.")
+    else:  # a token minted without a session (operators' scripts, tests): its expiry and version
+        user = await uow.identity.get_user(claims.user_id)
     if user is None or user.deleted_at is not None or user.token_version != claims.token_version:
         raise credentials.InvalidToken("Token is no longer valid.")
-    if claims.session_id is not None:
-        session = await uow.trust.get_session(claims.session_id)
-        if session is None or session.user_id != user.id or not session.active(now_utc()):
-            raise credentials.InvalidToken("This session has ended; log in again.")
     if gpc and (user.consent.marketing or not user.consent.global_privacy_control):
         user = await record_gpc(uow, user, channel)
     return Actor(
