@@ -14,7 +14,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 
 from shoppable.domain.identity.consent import Consent, ConsentChange, ConsentSource
-from shoppable.domain.identity.ports import ErasedFiles, ProfileSignals
+from shoppable.domain.identity.ports import ErasedFiles, HiddenItem, ProfileSignals
 from shoppable.domain.identity.records import (
     AuditEntry,
     AuthSession,
@@ -425,6 +425,14 @@ class SqlTrustRepository:
             delete(events).where(or_(events.c.user_id == user_id, events.c.actor_key == f"u:{user_id}"))
         )
         return _rowcount(result)
+
+    async def hidden_items(self, user_id: int, page: PageRequest) -> Page[HiddenItem]:
+        query = select(hides).where(hides.c.user_id == user_id)
+        if page.after is not None:
+            query = query.where(hides.c.id < int(page.after[0]))
+        rows = await self.tx.execute(query.order_by(hides.c.id.desc()).limit(page.first + 1))
+        items = [HiddenItem(r.id, r.subject_type, r.subject_id, r.created_at) for r in rows]
+        return page_from_rows(items, page, lambda h: (h.id,))
 
     async def profile_signals(self, user_id: int, since: datetime) -> ProfileSignals:
         mine = and_(events.c.user_id == user_id, events.c.occurred_at >= since)

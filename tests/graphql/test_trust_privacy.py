@@ -9,11 +9,12 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from shoppable.domain.identity.service import create_admin
 from shoppable.graphql.core.ids import encode_id
 from shoppable.storage.db import Database
 from shoppable.storage.tables import EventRow
 from tests.feed_world import World
-from tests.graphql.trust_helpers import call, logged_in, signed_up
+from tests.graphql.trust_helpers import PASSWORD, call, logged_in, signed_up
 
 TRACK = "mutation($i: TrackEventsInput!) { trackEvents(input: $i) { accepted duplicates userErrors { field code } } }"
 HIDE = "mutation($i: HideFromFeedInput!) { hideFromFeed(input: $i) { hidden userErrors { code } } }"
@@ -232,3 +233,89 @@ async def test_recommendation_profile_says_what_is_used_and_reset_forgets_it(
     )
     anonymous = await call(client, "mutation { resetRecommendationProfile { userErrors { code } } }")
     assert anonymous["data"]["resetRecommendationProfile"]["userErrors"] == [{"code": "UNAUTHENTICATED"}]
+
+
+async def test_every_channel_sees_the_same_hidden_and_liked_items(
+    client: AsyncTestClient[Any], database: Database
+) -> None:
+    world = World(database)
+    await world.catalog(merchants=1, products_each=2)
+    creator = (await world.creators(1))[0]
+    post = encode_id("Post", (await world.posts(creator, 1))[0])
+    product = encode_id("Product", world.product_ids[0])
+    watch = {"X-Device-Id": "watch-1", "X-Channel": "WATCH"}
+    await call(client, HIDE, {"i": {"subjectId": product}}, headers=watch)  # before signing in on the watch
+    ana = await signed_up(client, "channels@example.com", headers=watch)
+    await call(
+        client,
+        "mutation($i: PostIdInput!) { likePost(input: $i) { userErrors { code } } }",
+        {"i": {"postId": post}},
+        token=ana["token"],
+        headers=watch,
+    )
+    web = await logged_in(client, "channels@example.com", headers={"X-Channel": "WEB"})
+    seen = await call(
+        client,
+        "{ viewer { hidden { edges { node { subjectId subjectType hiddenAt } } } liked { edges { node { id } } } } }",
+        token=web["token"],
+    )
+    viewer = seen["data"]["viewer"]
+    assert [(e["node"]["subjectId"], e["node"]["subjectType"]) for e in viewer["hidden"]["edges"]] == [
+        (product, "Product")
+    ]
+    assert [e["node"]["id"] for e in viewer["liked"]["edges"]] == [post]
+
+
+async def test_the_audit_log_records_admin_decisions_for_admins_only(
+    client: AsyncTestClient[Any], database: Database
+) -> None:
+    async with database.unit_of_work(write=True) as uow:
+        await create_admin(uow, "root@example.com", PASSWORD)
+    admin = await logged_in(client, "root@example.com")
+    owner = await signed_up(client, "owner.audit@example.com")
+    merchant = (
+        await call(
+            client,
+            'mutation { createMerchant(input: {handle: "audited", name: "Audited"}) { merchant { id } } }',
+            token=owner["token"],
+        )
+    )["data"]["createMerchant"]["merchant"]
+    key = await call(
+        client,
+        "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } } }",
+        {"i": {"merchantId": merchant["id"]}},
+        token=owner["token"],
+    )
+    key_id = key["data"]["createApiKey"]["apiKey"]["id"]
+    await call(
+        client,
+        "mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { userErrors { code } } }",
+        {"i": {"apiKeyId": key_id}},
+        token=owner["token"],
+    )
+    world = World(database)
+    creator = (await world.creators(1))[0]
+    post = encode_id("Post", (await world.posts(creator, 1))[0])
+    removed = await call(client, "mutation($i: RemovePostInput!) { removePost(input: $i) { userErrors { code } } }",
+                         {"i": {"postId": post, "reason": "SPAM", "statement": "Spam links."}}, token=admin["token"])  # fmt: skip
+    assert removed["data"]["removePost"]["userErrors"] == []
+    log = "query($a: String) { auditLog(first: 10, action: $a) { edges { node { action subjectType subjectId actorUserId details createdAt } } } }"
+    entries = [
+        e["node"] for e in (await call(client, log, token=admin["token"]))["data"]["auditLog"]["edges"]
+    ]
+    assert [e["action"] for e in entries] == [
+        "post.removed",
+        "api_key.revoked",
+        "api_key.created",
+        "merchant.created",
+        "admin.created",
+    ]
+    assert entries[0]["subjectId"] == post and entries[0]["actorUserId"] == admin["user"]["id"]
+    assert entries[1]["subjectId"] == key_id and entries[1]["actorUserId"] == owner["user"]["id"]
+    assert entries[-1]["actorUserId"] is None  # created by the operator's CLI
+    only = (await call(client, log, {"a": "merchant.created"}, token=admin["token"]))["data"]["auditLog"][
+        "edges"
+    ]
+    assert [e["node"]["subjectId"] for e in only] == [merchant["id"]]
+    assert (await call(client, log, token=owner["token"]))["data"]["auditLog"] is None
+    assert (await call(client, log))["data"]["auditLog"] is None

@@ -87,6 +87,14 @@ class ProfileSignals:
 
 
 @dataclass(frozen=True)
+class HiddenItem:
+    id: int
+    subject_type: str
+    subject_id: int
+    hidden_at: datetime
+
+
+@dataclass(frozen=True)
 class ErasedFiles:
     """Objects in the media store that named the person (their media and its renditions)."""
 
@@ -209,6 +217,10 @@ class TrustRepository(Protocol):
         ...
 
     async def delete_user_events(self, user_id: int) -> int: ...
+
+    async def hidden_items(self, user_id: int, page: PageRequest) -> Page[HiddenItem]:
+        """What the user hid from their feed, most recently hidden first."""
+        ...
 
     async def profile_signals(self, user_id: int, since: datetime) -> ProfileSignals: ...
 

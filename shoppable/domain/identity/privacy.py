@@ -23,6 +23,7 @@ from shoppable.domain.feed.config import FeedConfig
 from shoppable.domain.identity import accounts, credentials
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.consent import ConsentChange
+from shoppable.domain.identity.ports import HiddenItem
 from shoppable.domain.identity.records import DataExport, ExportStatus
 from shoppable.domain.pagination import Page, PageRequest
 from shoppable.domain.rate_limits import RateLimiter
@@ -54,6 +55,10 @@ def _signed_in(actor: Actor) -> int:
 
 async def consent_history(uow: UnitOfWork, actor: Actor, page: PageRequest) -> Page[ConsentChange]:
     return await uow.trust.consent_history(_signed_in(actor), page)
+
+
+async def hidden_items(uow: UnitOfWork, actor: Actor, page: PageRequest) -> Page[HiddenItem]:
+    return await uow.trust.hidden_items(_signed_in(actor), page)
 
 
 # -- the recommendation profile ---------------------------------------------------------------------

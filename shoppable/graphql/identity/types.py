@@ -10,6 +10,7 @@ from shoppable.domain.content import creators, engagement
 from shoppable.domain.identity import consent as consent_records
 from shoppable.domain.identity import policy, privacy, records, sessions
 from shoppable.domain.identity.consent import Consent as ConsentRecord
+from shoppable.domain.identity.ports import HiddenItem as HiddenItemRecord
 from shoppable.domain.identity.records import User as UserRecord
 from shoppable.graphql.catalog.types import Merchant
 from shoppable.graphql.content.types import Creator, Post, prefetch_posts
@@ -69,6 +70,21 @@ class ConsentChange:
             analytics=change.analytics,
             marketing=change.marketing,
             global_privacy_control=change.global_privacy_control,
+        )
+
+
+@strawberry.type(description="Something the viewer hid from their feed (hideFromFeed; showInFeed undoes it).")
+class HiddenItem:
+    subject_id: strawberry.ID = strawberry.field(description="A Post, Product, Creator or Merchant id.")
+    subject_type: str
+    hidden_at: datetime
+
+    @classmethod
+    def of(cls, item: HiddenItemRecord) -> HiddenItem:
+        return cls(
+            subject_id=strawberry.ID(encode_id(item.subject_type, item.subject_id)),
+            subject_type=item.subject_type,
+            hidden_at=item.hidden_at,
         )
 
 
@@ -222,6 +238,21 @@ class Viewer:
     @strawberry.field(description="The viewer's recent data exports, newest first.")
     async def data_exports(self, info: Info) -> list[DataExport]:
         return [DataExport.of(e) for e in await privacy.data_exports(info.context.uow, info.context.actor)]
+
+    @strawberry.field(description="What the viewer hid from their feed, most recently hidden first.")
+    async def hidden(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[HiddenItem]:
+        request = page_request(info.context.cursors, "hidden", first, after)
+        page = await privacy.hidden_items(info.context.uow, info.context.actor, request)
+        return connection(info.context.cursors, "hidden", page, HiddenItem.of, had_cursor=after is not None)
+
+    @strawberry.field(description="Published posts the viewer liked, most recently liked first.")
+    async def liked(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Post]:
+        request = page_request(info.context.cursors, "liked", first, after)
+        page = await engagement.liked_posts(info.context.uow, info.context.actor, request)
+        await prefetch_posts(info, page.items, "edges", "node")
+        return connection(info.context.cursors, "liked", page, Post.of, had_cursor=after is not None)
 
     @strawberry.field(description="Published posts the viewer saved, most recently saved first.")
     async def saved(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Post]:

@@ -45,6 +45,7 @@ class FeedHideRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("user_id", "subject_type", "subject_id", name="uq_feed_hides"),
         UniqueConstraint("device_id", "subject_type", "subject_id", name="uq_feed_hides_device"),
+        Index("ix_feed_hides_user_id", "user_id", "id"),  # the viewer's hidden items, newest first
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
