@@ -99,6 +99,7 @@ async def request_password_reset(
         return None
     user = found[0]
     now = services.clock()
+    await uow.trust.use_password_resets(user.id, now)  # only the newest link works
     await uow.trust.add_password_reset(user.id, credentials.hash_secret_token(token), now + RESET_TTL)
     separator = "&" if "?" in services.password_reset_url else "?"
     message = reset_email(user.email, f"{services.password_reset_url}{separator}token={quote(token)}")
