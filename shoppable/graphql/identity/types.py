@@ -73,7 +73,9 @@ class ConsentChange:
         )
 
 
-@strawberry.type(description="Something the viewer hid from their feed (hideFromFeed; unhideFromFeed undoes it).")
+@strawberry.type(
+    description="Something the viewer hid from their feed (hideFromFeed; unhideFromFeed undoes it)."
+)
 class HiddenItem:
     subject_id: strawberry.ID = strawberry.field(description="A Post, Product, Creator or Merchant id.")
     subject_type: str
