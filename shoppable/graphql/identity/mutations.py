@@ -14,21 +14,21 @@ from shoppable.domain.identity.records import SessionChannel as ChannelRecord
 from shoppable.graphql.context import Info
 from shoppable.graphql.core.errors import UserError, mutation
 from shoppable.graphql.core.ids import decode_input_id
+from shoppable.graphql.feed.mutations import Channel
 from shoppable.graphql.identity.types import (
     Consent,
     DataExport,
     RecommendationProfile,
     Session,
-    SessionChannel,
     User,
 )
 
 
-def _client(info: Info, channel: ChannelRecord | None, device_label: str | None) -> sessions.ClientInfo:
-    """The session's label: what the client chose, else its User-Agent."""
+def _client(info: Info, channel: Any, device_label: str | None) -> sessions.ClientInfo:
+    """The session's channel (the input's, else `X-Channel`) and label (the input's, else the User-Agent)."""
     request = info.context.request
     agent = request.headers.get("user-agent", "") if request is not None else ""
-    chosen = channel or ChannelRecord(info.context.actor.channel)
+    chosen = ChannelRecord(channel.value if channel is not None else info.context.actor.channel)
     return sessions.ClientInfo(chosen, device_label if device_label is not None else agent)
 
 
@@ -50,7 +50,7 @@ class SignUpInput:
     consent: ConsentInput | None = strawberry.field(
         default=None, description="The sign-up form's choices; everything is off unless chosen."
     )
-    channel: SessionChannel | None = None  # type: ignore[valid-type]  # a strawberry enum
+    channel: Channel | None = None  # type: ignore[valid-type]  # a strawberry enum
     device_label: str | None = strawberry.field(default=None, description="Default: the User-Agent.")
 
 
@@ -58,7 +58,7 @@ class SignUpInput:
 class LogInInput:
     email: str
     password: str
-    channel: SessionChannel | None = None  # type: ignore[valid-type]
+    channel: Channel | None = None  # type: ignore[valid-type]
     device_label: str | None = None
 
 
@@ -88,7 +88,7 @@ class RequestPasswordResetInput:
 class ResetPasswordInput:
     token: str
     new_password: str
-    channel: SessionChannel | None = None  # type: ignore[valid-type]
+    channel: Channel | None = None  # type: ignore[valid-type]
     device_label: str | None = None
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from shoppable.domain.content import creators, engagement
+from shoppable.domain.feed.model import Channel as FeedChannel
 from shoppable.domain.identity import consent as consent_records
 from shoppable.domain.identity import policy, privacy, records, sessions
 from shoppable.domain.identity.consent import Consent as ConsentRecord
@@ -18,6 +19,7 @@ from shoppable.graphql.context import Info
 from shoppable.graphql.core.connection import Connection, connection, page_request
 from shoppable.graphql.core.ids import encode_id
 from shoppable.graphql.core.node import Node, node_type
+from shoppable.graphql.feed.mutations import Channel
 
 
 @strawberry.type
@@ -44,7 +46,6 @@ class Consent:
 
 
 ConsentSource = strawberry.enum(consent_records.ConsentSource, name="ConsentSource")
-SessionChannel = strawberry.enum(records.SessionChannel, name="SessionChannel")
 ExportStatus = strawberry.enum(records.ExportStatus, name="ExportStatus")
 
 
@@ -92,7 +93,7 @@ class HiddenItem:
 
 @strawberry.type(description="A signed-in device. Only ever shown to its own account.")
 class Session(Node):
-    channel: SessionChannel  # type: ignore[valid-type]
+    channel: Channel  # type: ignore[valid-type]  # the feed events' APP, WEB, WATCH, OTHER
     device_label: str
     created_at: datetime
     last_seen_at: datetime = strawberry.field(description="Sign-in or the last token refresh.")
@@ -103,7 +104,7 @@ class Session(Node):
     def of(cls, session: records.AuthSession, current_id: int | None) -> Session:
         return cls(
             id=strawberry.ID(encode_id("Session", session.id)),
-            channel=session.channel,
+            channel=FeedChannel(session.channel.value),
             device_label=session.device_label,
             created_at=session.created_at,
             last_seen_at=session.last_seen_at,
