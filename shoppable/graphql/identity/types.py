@@ -52,7 +52,7 @@ ExportStatus = strawberry.enum(records.ExportStatus, name="ExportStatus")
 @strawberry.type(description="One recorded change of consent: when, where, under which policy, and why.")
 class ConsentChange:
     changed_at: datetime
-    channel: str
+    channel: Channel  # type: ignore[valid-type]
     policy_version: str
     source: ConsentSource  # type: ignore[valid-type]  # a strawberry enum made from a domain enum
     personalization: bool
@@ -64,7 +64,7 @@ class ConsentChange:
     def of(cls, change: consent_records.ConsentChange) -> ConsentChange:
         return cls(
             changed_at=change.changed_at,
-            channel=change.channel,
+            channel=FeedChannel(change.channel),
             policy_version=change.policy_version,
             source=change.source,
             personalization=change.personalization,
