@@ -15,10 +15,12 @@ from shoppable.domain.content.media import MediaLimits
 from shoppable.domain.content.ports import ImageProcessor, MediaStore
 from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
 from shoppable.domain.identity.credentials import TokenConfig
+from shoppable.domain.identity.recovery import MailSender
 from shoppable.domain.rate_limits import RateLimiter
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
 from shoppable.storage.imaging import ImageRenderer
+from shoppable.storage.mail import mail_sender_for
 from shoppable.storage.media_stores import media_store_for
 from shoppable.storage.models import ModelStore
 from shoppable.storage.outbound_http import PinnedHttpSender
@@ -44,6 +46,7 @@ class Services:
     models: ModelStore
     rate_limits: RateLimiter
     webhook_sender: PinnedHttpSender
+    mail: MailSender
     payments: dict[str, PaymentGateway] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now
     jobs: JobQueue = field(init=False)
@@ -59,7 +62,18 @@ class Services:
 
     @property
     def tokens(self) -> TokenConfig:
-        return TokenConfig(secret=self.settings.secret_key, ttl_seconds=self.settings.token_ttl_seconds)
+        return TokenConfig(
+            secret=self.settings.secret_key,
+            ttl_seconds=self.settings.token_ttl_seconds,
+            refresh_ttl_seconds=self.settings.refresh_token_ttl_seconds,
+            session_max_age_seconds=self.settings.session_max_age_seconds,
+        )
+
+    @property
+    def password_reset_url(self) -> str:
+        return (
+            self.settings.password_reset_url or f"{self.settings.public_base_url.rstrip('/')}/reset-password"
+        )
 
     @property
     def holds(self) -> HoldDurations:
@@ -99,6 +113,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
             allow_private=settings.allow_private_network_fetch,
             timeout_seconds=settings.webhook_timeout_seconds,
         ),
+        mail=mail_sender_for(settings),
     )
     services.jobs = make_queue(services)
     return services

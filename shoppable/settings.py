@@ -11,6 +11,11 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shoppable.domain.feed.retention import DEFAULT_RETENTION_DAYS
+from shoppable.domain.identity.credentials import (
+    ACCESS_TOKEN_TTL_SECONDS,
+    REFRESH_TOKEN_TTL_SECONDS,
+    SESSION_MAX_AGE_SECONDS,
+)
 
 DEFAULT_SECRET = "insecure-development-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 32
@@ -75,8 +80,6 @@ class Settings(BaseSettings):
     feed_snapshot_ttl_seconds: float = 60.0
     event_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
 
-    token_ttl_seconds: int = 24 * 3600
-
     payment_gateways: list[str] | None = None
     """Gateways checkout may use by name. None: `["test"]` with DEBUG, none in production."""
     allow_test_payments: bool = False
@@ -85,6 +88,22 @@ class Settings(BaseSettings):
     anonymous_checkout_hold_seconds: int = Field(default=5 * 60, ge=1, le=24 * 3600)
     payout_minimum_minor: int = Field(default=5000, ge=0)
     """A creator's LOCKED commissions in one currency are paid out once they reach this."""
+
+    token_ttl_seconds: int = Field(default=ACCESS_TOKEN_TTL_SECONDS, ge=60)
+    """Lifetime of access tokens; sessions go on through rotating refresh tokens."""
+    refresh_token_ttl_seconds: int = Field(default=REFRESH_TOKEN_TTL_SECONDS, ge=300)
+    session_max_age_seconds: int = Field(default=SESSION_MAX_AGE_SECONDS, ge=3600)
+
+    smtp_host: str | None = None
+    """Mail goes out over SMTP when set; otherwise (development) mail is written to the log."""
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_use_tls: bool = False
+    mail_from: str = "Shoppable <no-reply@shoppable.dev>"
+    password_reset_url: str | None = None
+    """The page of the shop's apps that takes `?token=`; default PUBLIC_BASE_URL/reset-password."""
     rate_limits: dict[str, str] = Field(default_factory=dict)
     """Tuned rate limits by name, AMOUNT/SECONDS: `{"sign-up-per-ip": "20/3600"}`; the names and
     defaults are in `domain/rate_limits.py`. Counted in Redis when REDIS_URL is set."""

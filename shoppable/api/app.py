@@ -13,6 +13,7 @@ from shoppable.api.graphql import graphql_controller
 from shoppable.api.health import health
 from shoppable.api.media import receive_media_upload, serve_media
 from shoppable.api.orders import OrdersController
+from shoppable.api.privacy import download_export, gpc_statement
 from shoppable.api.problems import EXCEPTION_HANDLERS
 from shoppable.api.request_ids import configure_logging, request_id_middleware
 from shoppable.api.security_headers import security_headers_middleware
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WebhooksController,
             receive_media_upload,
             serve_media,
+            gpc_statement,
+            download_export,
         ],
         state=State({"services": services}),
         middleware=[request_id_middleware, security_headers_middleware],

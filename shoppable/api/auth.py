@@ -32,10 +32,26 @@ def client_ip(request: Request[Any, Any, Any]) -> str | None:
     return request.client.host if request.client else None
 
 
+CHANNELS = frozenset({"APP", "WEB", "WATCH", "OTHER"})
+
+
+def channel_of(request: Request[Any, Any, Any]) -> str:
+    """`X-Channel: APP|WEB|WATCH` as the client says; anything else is OTHER."""
+    channel = request.headers.get("x-channel", "").strip().upper()
+    return channel if channel in CHANNELS else "OTHER"
+
+
+def sends_gpc(request: Request[Any, Any, Any]) -> bool:
+    """Global Privacy Control (https://privacycg.github.io/gpc-spec/): `Sec-GPC: 1`."""
+    return request.headers.get("sec-gpc", "").strip() == "1"
+
+
 async def actor_for(request: Request[Any, Any, Any], uow: UnitOfWork, secret: str) -> Actor:
     device_id = request.headers.get("x-device-id", "").strip()[:MAX_DEVICE_ID] or None
     try:
-        actor = await service.authenticate(uow, secret, bearer_of(request), device_id)
+        actor = await service.authenticate(
+            uow, secret, bearer_of(request), device_id, gpc=sends_gpc(request), channel=channel_of(request)
+        )
         return replace(actor, ip=client_ip(request))
     except InvalidToken as exc:
         raise NotAuthorizedException(

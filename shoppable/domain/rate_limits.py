@@ -39,6 +39,12 @@ TRACK_EVENTS_PER_ACTOR = RateLimit("track-events-per-actor", 120, 60)
 ANONYMOUS_TRACK_EVENTS_PER_IP = RateLimit("anonymous-track-events-per-ip", 600, 60)
 REPORT_POST_PER_ACTOR = RateLimit("report-post-per-actor", 30, 60 * 60)
 HIDE_FROM_FEED_PER_ACTOR = RateLimit("hide-from-feed-per-actor", 120, 60 * 60)
+# Reset mail: a few a day per address (whether or not it has an account, so the limit tells nothing)
+# and per caller address, so nobody fills someone's inbox or our sending reputation.
+PASSWORD_RESET_PER_EMAIL = RateLimit("password-reset-per-email", 5, 24 * 60 * 60)
+PASSWORD_RESET_PER_IP = RateLimit("password-reset-per-ip", 30, 60 * 60)
+# An export reads every row of a person: a few a day is plenty.
+DATA_EXPORT_PER_USER = RateLimit("data-export-per-user", 5, 24 * 60 * 60)
 
 LIMITS: dict[str, RateLimit] = {
     limit.name: limit
@@ -51,6 +57,9 @@ LIMITS: dict[str, RateLimit] = {
         ANONYMOUS_TRACK_EVENTS_PER_IP,
         REPORT_POST_PER_ACTOR,
         HIDE_FROM_FEED_PER_ACTOR,
+        PASSWORD_RESET_PER_EMAIL,
+        PASSWORD_RESET_PER_IP,
+        DATA_EXPORT_PER_USER,
     )
 }
 

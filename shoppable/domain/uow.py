@@ -14,7 +14,7 @@ from shoppable.domain.commerce.ports import CommerceRepository
 from shoppable.domain.content.ports import ContentRepository
 from shoppable.domain.feed.ports import FeedRepository
 from shoppable.domain.idempotency import IdempotencyRepository
-from shoppable.domain.identity.ports import IdentityRepository
+from shoppable.domain.identity.ports import IdentityRepository, TrustRepository
 from shoppable.domain.ports import Transaction
 from shoppable.domain.webhooks.ports import WebhookRepository
 
@@ -49,3 +49,8 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def webhooks(self) -> WebhookRepository: ...
+
+    @property
+    def trust(self) -> TrustRepository:
+        """Sessions, consent history, resets, mail, exports, the audit log and privacy rules."""
+        ...

@@ -71,6 +71,7 @@ NODE_TYPES = [
     catalog_types.ApiKey,
     CatalogImport,
     identity_types.User,
+    identity_types.Session,
     content_types.Creator,
     content_types.Post,
     content_types.Media,

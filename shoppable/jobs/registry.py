@@ -9,6 +9,7 @@ from shoppable.jobs.commerce import commerce_commissions, commerce_holds
 from shoppable.jobs.event_retention import event_retention
 from shoppable.jobs.feed_cleanup import feed_cleanup
 from shoppable.jobs.media_cleanup import media_cleanup
+from shoppable.jobs.privacy import data_export, delete_media_objects, mail_outbox, privacy_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
 from shoppable.jobs.recs_train import recs_train
 from shoppable.jobs.webhooks import webhook_log_cleanup, webhooks_deliver
@@ -27,6 +28,10 @@ JOBS: dict[str, JobFunction] = {
     "commerce_commissions": commerce_commissions,
     "webhooks_deliver": webhooks_deliver,
     "webhook_log_cleanup": webhook_log_cleanup,
+    "data_export": data_export,
+    "mail_outbox": mail_outbox,
+    "privacy_cleanup": privacy_cleanup,
+    "delete_media_objects": delete_media_objects,
 }
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
@@ -39,6 +44,8 @@ PERIODIC: dict[str, tuple[str, int]] = {
     "commerce_holds": ("* * * * *", 60),
     "commerce_commissions": ("23 * * * *", 3600),
     "webhook_log_cleanup": ("53 * * * *", 3600),
+    "mail_outbox": ("* * * * *", 60),
+    "privacy_cleanup": ("23 * * * *", 3600),
 }
 
 

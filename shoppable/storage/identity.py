@@ -33,8 +33,11 @@ def user_from_row(row: Any) -> User:
             marketing=row.consent_marketing,
             policy_version=row.consent_policy_version,
             updated_at=row.consent_updated_at,
+            global_privacy_control=row.consent_gpc,
         ),
         created_at=row.created_at,
+        recommendations_reset_at=row.recommendations_reset_at,
+        deleted_at=row.deleted_at,
     )
 
 
@@ -97,6 +100,7 @@ class SqlIdentityRepository:
                 consent_marketing=consent.marketing,
                 consent_policy_version=consent.policy_version,
                 consent_updated_at=consent.updated_at,
+                consent_gpc=consent.global_privacy_control,
             )
         )
 

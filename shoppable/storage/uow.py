@@ -12,6 +12,7 @@ from shoppable.storage.feed import SqlFeedRepository
 from shoppable.storage.idempotency import SqlIdempotencyRepository
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
+from shoppable.storage.trust import SqlTrustRepository
 from shoppable.storage.webhooks import SqlWebhookRepository
 
 
@@ -57,3 +58,7 @@ class SqlUnitOfWork(SqlTransaction):
             webhooks.wrote_deliveries = False
             for listener in self.db.outbox_listeners:
                 listener()
+
+    @cached_property
+    def trust(self) -> SqlTrustRepository:
+        return SqlTrustRepository(self)

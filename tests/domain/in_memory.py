@@ -23,8 +23,17 @@ from shoppable.domain.catalog.ports import ProductFilter
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.catalog.sync import ExistingProduct, ProductWrite
 from shoppable.domain.idempotency import KeyAlreadyClaimed, StoredResponse
-from shoppable.domain.identity.consent import Consent
-from shoppable.domain.identity.records import ApiKey, Merchant, User
+from shoppable.domain.identity.consent import Consent, ConsentSource
+from shoppable.domain.identity.records import (
+    ApiKey,
+    AuthSession,
+    Merchant,
+    OutboxEmail,
+    PasswordReset,
+    RefreshToken,
+    SessionChannel,
+    User,
+)
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.domain.rate_limits import RateLimit, RateLimited
 from shoppable.domain.webhooks.events import WebhookEvent
@@ -120,6 +129,123 @@ class InMemoryIdentity:
 
     async def revoke_api_key(self, api_key_id: int, at: datetime) -> None:
         self.api_keys[api_key_id] = replace(self.api_keys[api_key_id], revoked_at=at)
+
+
+@dataclass
+class InMemoryTrust:
+    """Sessions, refresh tokens, consent history, resets, outbox and the audit log in dicts; the
+    per-table privacy rules need SQL and are tested through the real app."""
+
+    users: dict[int, User] = field(default_factory=dict)  # shared with InMemoryIdentity
+    password_hashes: dict[int, str] = field(default_factory=dict)
+    sessions: dict[int, AuthSession] = field(default_factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
+    consent_changes: list[tuple[int, Consent, str, ConsentSource]] = field(default_factory=list)
+    resets: dict[str, PasswordReset] = field(default_factory=dict)
+    outbox: dict[int, OutboxEmail] = field(default_factory=dict)
+    audit: list[tuple[Any, ...]] = field(default_factory=list)
+    ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    async def password_hash_of(self, user_id: int) -> str | None:
+        return self.password_hashes.get(user_id)
+
+    async def set_password(self, user_id: int, password_hash: str) -> None:
+        self.password_hashes[user_id] = password_hash
+        await self.bump_token_version(user_id)
+
+    async def bump_token_version(self, user_id: int) -> None:
+        user = self.users[user_id]
+        self.users[user_id] = replace(user, token_version=user.token_version + 1)
+
+    async def set_recommendations_reset(self, user_id: int, at: datetime) -> None:
+        self.users[user_id] = replace(self.users[user_id], recommendations_reset_at=at)
+
+    async def add_session(
+        self, user_id: int, channel: str, device_label: str, now: datetime, expires_at: datetime
+    ) -> AuthSession:
+        session = AuthSession(
+            next(self.ids), user_id, SessionChannel(channel), device_label, now, now, expires_at
+        )
+        self.sessions[session.id] = session
+        return session
+
+    async def get_session(self, session_id: int) -> AuthSession | None:
+        return self.sessions.get(session_id)
+
+    async def session_with_user(self, session_id: int) -> tuple[AuthSession, User] | None:
+        session = self.sessions.get(session_id)
+        return (session, self.users[session.user_id]) if session else None
+
+    async def active_sessions(self, user_id: int, now: datetime) -> list[AuthSession]:
+        mine = [s for s in self.sessions.values() if s.user_id == user_id and s.active(now)]
+        return sorted(mine, key=lambda s: -s.id)
+
+    async def touch_session(self, session_id: int, now: datetime) -> None:
+        self.sessions[session_id] = replace(self.sessions[session_id], last_seen_at=now)
+
+    async def revoke_sessions(
+        self, user_id: int, reason: str, now: datetime, *, only: int | None = None, keep: int | None = None
+    ) -> int:
+        ended = 0
+        for s in list(self.sessions.values()):
+            if s.user_id != user_id or s.revoked_at is not None:
+                continue
+            if (only is not None and s.id != only) or (keep is not None and s.id == keep):
+                continue
+            self.sessions[s.id] = replace(s, revoked_at=now, revoked_reason=reason)
+            ended += 1
+        return ended
+
+    async def add_refresh_token(self, session_id: int, token_hash: str, expires_at: datetime) -> None:
+        self.refresh_tokens[token_hash] = RefreshToken(next(self.ids), session_id, expires_at, None)
+
+    async def find_refresh_token(self, token_hash: str) -> RefreshToken | None:
+        return self.refresh_tokens.get(token_hash)
+
+    async def spend_refresh_token(self, token_id: int, now: datetime) -> bool:
+        for key, token in self.refresh_tokens.items():
+            if token.id == token_id:
+                if token.spent_at is not None:
+                    return False
+                self.refresh_tokens[key] = replace(token, spent_at=now)
+                return True
+        return False
+
+    async def add_consent_change(
+        self, user_id: int, consent: Consent, channel: str, source: ConsentSource
+    ) -> None:
+        self.consent_changes.append((user_id, consent, channel, source))
+
+    async def add_password_reset(self, user_id: int, token_hash: str, expires_at: datetime) -> None:
+        self.resets[token_hash] = PasswordReset(next(self.ids), user_id, expires_at, None)
+
+    async def find_password_reset(self, token_hash: str) -> PasswordReset | None:
+        return self.resets.get(token_hash)
+
+    async def use_password_resets(self, user_id: int, now: datetime) -> None:
+        for key, reset in self.resets.items():
+            if reset.user_id == user_id and reset.used_at is None:
+                self.resets[key] = replace(reset, used_at=now)
+
+    async def add_email(self, user_id: int | None, to_address: str, subject: str, body: str) -> int:
+        email = OutboxEmail(next(self.ids), to_address, subject, body, 0)
+        self.outbox[email.id] = email
+        return email.id
+
+    async def add_audit(self, *entry: Any) -> None:
+        self.audit.append(entry)
+
+    async def delete_user_events(self, user_id: int) -> int:
+        return 0
+
+    async def claim_device_events(self, device_id: str, user_id: int, *, keep: bool) -> int:
+        return 0
+
+    async def claim_device_hides(self, device_id: str, user_id: int) -> int:
+        return 0
+
+    async def claim_device_feed_sessions(self, device_id: str, user_id: int) -> int:
+        return 0
 
 
 @dataclass
@@ -594,6 +720,7 @@ class InMemoryUnitOfWork:
 
     def __init__(self) -> None:
         self.identity = InMemoryIdentity()
+        self.trust = InMemoryTrust(users=self.identity.users, password_hashes=self.identity.password_hashes)
         self.catalog = InMemoryCatalog()
         self.imports = InMemoryImportJobs()
         self.idempotency = InMemoryIdempotency()
@@ -610,7 +737,7 @@ class InMemoryUnitOfWork:
         return copy.deepcopy(
             {
                 name: vars(getattr(self, name))
-                for name in ("identity", "catalog", "imports", "idempotency", "webhooks")
+                for name in ("identity", "trust", "catalog", "imports", "idempotency", "webhooks")
             }
         )
 

@@ -100,8 +100,12 @@ async def test_events_of_a_user_without_analytics_consent_are_not_kept(
     assert await track(1) == {"accepted": 0, "duplicates": 0, "userErrors": []}
     await gql(consent, {"a": True}, token=shopper["token"])
     assert (await track(2))["accepted"] == 1
+    async with database.unit_of_work() as uow:
+        rows = (await uow.execute(select(events.c.event_id, events.c.user_id))).all()
+    assert [(row.event_id, row.user_id) for row in rows] == [("ev-2", shopper["id"])]
+    # Turning analytics off deletes what was stored while it was on, and stores nothing more.
     await gql(consent, {"a": False}, token=shopper["token"])
     assert (await track(3))["accepted"] == 0
     async with database.unit_of_work() as uow:
         rows = (await uow.execute(select(events.c.event_id, events.c.user_id))).all()
-    assert [(row.event_id, row.user_id) for row in rows] == [("ev-2", shopper["id"])]
+    assert rows == []

@@ -8,6 +8,7 @@ from typing import Any
 import jwt
 from litestar.testing import AsyncTestClient
 
+from shoppable.domain.identity.consent import CURRENT_POLICY_VERSION
 from shoppable.domain.identity.credentials import issue_token
 from shoppable.graphql.core.ids import parse_id
 from tests.conftest import GraphQL
@@ -29,7 +30,7 @@ async def test_sign_up_then_viewer_has_defaults(gql: GraphQL) -> None:
         "personalization": False,
         "analytics": False,
         "marketing": False,
-        "policyVersion": "",
+        "policyVersion": CURRENT_POLICY_VERSION,  # the sign-up form's choices, recorded under it
     }
 
 

@@ -53,6 +53,12 @@ async def _reactable_post(content: ContentRepository, actor: Actor, post_id: int
     return post
 
 
+async def liked_posts(uow: UnitOfWork, actor: Actor, page: PageRequest) -> Page[Post]:
+    if actor.user_id is None:
+        return Page(items=[], keys=[], has_next=False)
+    return await uow.content.list_liked_posts(actor.user_id, page)
+
+
 async def saved_posts(uow: UnitOfWork, actor: Actor, page: PageRequest) -> Page[Post]:
     if actor.user_id is None:
         return Page(items=[], keys=[], has_next=False)

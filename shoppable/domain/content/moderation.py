@@ -19,7 +19,7 @@ from shoppable.domain.content.records import (
     PostStatus,
 )
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
-from shoppable.domain.identity import policy
+from shoppable.domain.identity import audit, policy
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.rate_limits import REPORT_POST_PER_ACTOR, RateLimiter, actor_key
 from shoppable.domain.uow import UnitOfWork
@@ -86,6 +86,9 @@ async def remove_post(uow: UnitOfWork, actor: Actor, removal: Removal) -> tuple[
     decision = await uow.content.add_decision(
         post.id, ModerationAction.REMOVED, removal.reason, statement, moderator
     )
+    await audit.record(
+        uow, actor, "post.removed", "Post", post.id, {"decisionId": decision.id, "reason": removal.reason}
+    )
     await uow.commit()
     return (await uow.content.get_posts([post.id]))[0], decision
 
@@ -102,6 +105,7 @@ async def restore_post(
         raise DomainError.single(("postId",), ErrorCode.CONFLICT, "Only a removed post can be restored.")
     await uow.content.set_post_status(post.id, PostStatus.PUBLISHED, publish_at=None)
     decision = await uow.content.add_decision(post.id, ModerationAction.RESTORED, None, statement, moderator)
+    await audit.record(uow, actor, "post.restored", "Post", post.id, {"decisionId": decision.id})
     await uow.commit()
     return (await uow.content.get_posts([post.id]))[0], decision
 

@@ -338,6 +338,10 @@ class ContentRepository(Protocol):
 
     async def list_saved_posts(self, user_id: int, page: PageRequest) -> Page[Post]: ...
 
+    async def list_liked_posts(self, user_id: int, page: PageRequest) -> Page[Post]:
+        """Most recently liked first; posts no longer public drop out."""
+        ...
+
     # moderation
     async def add_report(
         self, post_id: int, user_id: int, reason: ModerationReason, details: str

@@ -143,11 +143,15 @@ async def personal_candidates(
     user_id: int,
     config: FeedConfig,
     now: datetime,
+    forget_before: datetime | None = None,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """Followed creators' posts, trending posts by liked creators, products tagged in liked or saved
-    posts, the ranker's picks from the viewer's history, then the public products."""
+    posts, the ranker's picks from the viewer's history, then the public products.
+
+    `forget_before`: the viewer reset their recommendation profile then; likes, saves and events
+    before it are not used, nor the ranker's picture of them until it is trained again after."""
     followed = set(await reader.followed_creator_ids(user_id))
-    engaged = await reader.engaged_posts(user_id, 50)
+    engaged = await reader.engaged_posts(user_id, 50, forget_before)
     affinity: dict[int, int] = {}
     actions: dict[int, set[str]] = {}  # per creator: what the viewer did to their posts
     engaged_posts: dict[int, set[int]] = {}
@@ -199,11 +203,15 @@ async def personal_candidates(
                     ItemKind.PRODUCT, product_id, 0, 0.9, FeedSource.PERSONALIZED, (reasons.tagged_in(how),)
                 )
             )
-    history = await reader.product_history(user_id, now - timedelta(days=config.history_days), 200)
+    since = now - timedelta(days=config.history_days)
+    if forget_before is not None:
+        since = max(since, forget_before)
+    history = await reader.product_history(user_id, since, 200)
     if ranker is not None:
         picked = reasons.picked_for_you([h.type for h in history] + [how for _, how in engaged])
+        knows_only_kept = forget_before is None or ranker.trained_at >= forget_before.timestamp()
         ranked = ranker.recommend(
-            str(user_id),
+            str(user_id) if knows_only_kept else None,
             config.ranker_candidates,
             recent_item_ids=[str(h.product_id) for h in history],
             recent_weights=[h.weight for h in history],

@@ -1,4 +1,7 @@
-""" "Not interested": a signed-in viewer hides a post, product, creator or merchant from their feed."""
+""" "Not interested": a viewer hides a post, product, creator or merchant from their feed.
+
+A signed-in viewer's hides are their account's; an anonymous device's (`X-Device-Id`) are kept for
+that device and join the account when it signs up or logs in (`domain/identity/merge.py`)."""
 
 from __future__ import annotations
 
@@ -27,8 +30,8 @@ async def set_hidden(
     product is NOT_FOUND); showing again is always allowed, so a hide of what has since gone away can
     still be undone.
     """
-    if actor.user_id is None:
-        raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Sign in to tune your feed.")
+    if actor.user_id is None and not actor.device_id:
+        raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Sign in or send an X-Device-Id header.")
     await rate_limits.hit(HIDE_FROM_FEED_PER_ACTOR, actor_key(actor))
     if isinstance(subject, Malformed):
         raise DomainError.single(("subjectId",), ErrorCode.INVALID, "Malformed id.")
@@ -40,8 +43,9 @@ async def set_hidden(
     if hidden and (kind, pk) not in await uow.feed.existing_subjects([(kind, pk)]):
         raise DomainError.single(("subjectId",), ErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE)
     await uow.begin_write()
+    device_id = None if actor.user_id is not None else actor.device_id
     if hidden:
-        await uow.feed.hide(actor.user_id, kind, pk)
+        await uow.feed.hide(actor.user_id, kind, pk, device_id)
     else:
-        await uow.feed.unhide(actor.user_id, kind, pk)
+        await uow.feed.unhide(actor.user_id, kind, pk, device_id)
     await uow.commit()

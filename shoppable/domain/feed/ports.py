@@ -127,7 +127,11 @@ class CandidateReads(Protocol):
 
     async def recent_posts_of(self, creator_ids: Sequence[int], limit: int) -> list[PostInfo]: ...
 
-    async def engaged_posts(self, user_id: int, limit: int) -> list[tuple[PostInfo, str]]: ...
+    async def engaged_posts(
+        self, user_id: int, limit: int, since: datetime | None = None
+    ) -> list[tuple[PostInfo, str]]:
+        """Posts the user liked or saved (since `since`), most recent first, with LIKE or SAVE."""
+        ...
 
     async def tagged_products(self, post_ids: Sequence[int]) -> dict[int, list[int]]: ...
 
@@ -138,7 +142,9 @@ class CandidateReads(Protocol):
         PURCHASE event is a claim anyone can make, so it never counts as a purchase."""
         ...
 
-    async def hidden(self, user_id: int) -> set[tuple[str, int]]: ...
+    async def hidden(self, user_id: int | None, device_id: str | None = None) -> set[tuple[str, int]]:
+        """What a signed-in user (or, with `user_id` None, an anonymous device) hid."""
+        ...
 
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]: ...
 
@@ -221,9 +227,15 @@ class EventStore(Protocol):
 
 
 class Hides(Protocol):
-    async def hide(self, user_id: int, subject_type: str, subject_id: int) -> None: ...
+    async def hide(
+        self, user_id: int | None, subject_type: str, subject_id: int, device_id: str | None = None
+    ) -> None:
+        """A user's hide, or (with `user_id` None) an anonymous device's, kept until it signs in."""
+        ...
 
-    async def unhide(self, user_id: int, subject_type: str, subject_id: int) -> None: ...
+    async def unhide(
+        self, user_id: int | None, subject_type: str, subject_id: int, device_id: str | None = None
+    ) -> None: ...
 
 
 class TrainingReads(Protocol):
@@ -257,6 +269,9 @@ class FeedUnitOfWork(Transaction, Protocol):
 
 class Ranker(Protocol):
     """The trained recommendation model (see domain.recs.artifact.TrainedModel)."""
+
+    trained_at: float
+    """Epoch seconds of the data it was fitted on."""
 
     def recommend(
         self,

@@ -205,8 +205,9 @@ async def _candidates(
     served = {(item.kind, item.item_id) for item in history}
     hidden: set[tuple[str, int]] = set()
     purchased: set[int] = set()
+    if user_id is not None or page.actor.device_id:
+        hidden = await feed.hidden(user_id, None if user_id is not None else page.actor.device_id)
     if user_id is not None:
-        hidden = await feed.hidden(user_id)
         purchased = await feed.purchased_product_ids(
             user_id, page.now - timedelta(days=page.config.purchase_window_days)
         )
@@ -230,7 +231,13 @@ async def _candidates(
     if planned is None:
         if personal and user_id is not None:
             posts, products = await personal_candidates(
-                feed, await page.snapshot(), page.ranker, user_id, page.config, page.now
+                feed,
+                await page.snapshot(),
+                page.ranker,
+                user_id,
+                page.config,
+                page.now,
+                page.actor.recommendations_reset_at,
             )
             new_plan = Plan(kind, posts, products, page.now)
         else:

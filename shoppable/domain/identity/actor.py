@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,14 @@ class Actor:
     device_id: str | None = None
     personalization_consent: bool = False
     analytics_consent: bool = False  # a signed-in user's behavioural events are kept only with it
+    session_id: int | None = None
+    """The sign-in session of a user's access token (None for API keys and anonymous callers)."""
+    global_privacy_control: bool = False
+    """The request carried `Sec-GPC: 1`."""
+    recommendations_reset_at: datetime | None = None
+    """The user reset their recommendation profile then: the ranker ignores their activity before."""
+    channel: str = "OTHER"
+    """APP, WEB, WATCH or OTHER, as the client said (`X-Channel`), for consent records."""
     ip: str | None = None
     """The caller's address as the server sees it (behind a proxy: what the proxy forwarded, when
     the ASGI server trusts it), for rate limits."""

@@ -24,10 +24,20 @@ API_KEY_PREFIX = "shp_"
 TOKEN_ISSUER = "shoppable"
 
 
+ACCESS_TOKEN_TTL_SECONDS = 15 * 60
+REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
+"""A session not refreshed for this long ends (idle timeout)."""
+SESSION_MAX_AGE_SECONDS = 90 * 24 * 3600
+"""Every session ends this long after sign-in, however active (absolute lifetime)."""
+REFRESH_TOKEN_PREFIX = "rt_"
+
+
 @dataclass(frozen=True)
 class TokenConfig:
     secret: str
-    ttl_seconds: int
+    ttl_seconds: int = ACCESS_TOKEN_TTL_SECONDS
+    refresh_ttl_seconds: int = REFRESH_TOKEN_TTL_SECONDS
+    session_max_age_seconds: int = SESSION_MAX_AGE_SECONDS
 
 
 @cache
@@ -72,13 +82,22 @@ class TokenClaims:
     user_id: int
     token_version: int
     expires_at: datetime
+    session_id: int | None = None
 
 
 def issue_token(
-    secret: str, user_id: int, token_version: int, ttl_seconds: int, now: datetime | None = None
+    secret: str,
+    user_id: int,
+    token_version: int,
+    ttl_seconds: int,
+    now: datetime | None = None,
+    session_id: int | None = None,
 ) -> str:
+    """An access token. Tokens from `logIn`/`signUp`/`refreshToken` name their session (`sid`) and
+    die with it; one without a session (minted by operators' scripts and tests) lives by its expiry
+    and the user's token version alone."""
     issued = now or datetime.now(UTC)
-    payload = {
+    payload: dict[str, Any] = {
         "sub": str(user_id),
         "tv": token_version,
         "iat": int(issued.timestamp()),
@@ -86,7 +105,19 @@ def issue_token(
         "iss": TOKEN_ISSUER,
         "typ": "access",
     }
+    if session_id is not None:
+        payload["sid"] = session_id
     return jwt.encode(payload, secret, algorithm="HS256")
+
+
+def new_secret_token(prefix: str = "") -> str:
+    """256 random bits, for refresh tokens, reset links and download links (stored only hashed)."""
+    return prefix + secrets.token_urlsafe(32)
+
+
+def hash_secret_token(token: str) -> str:
+    """Such tokens carry 256 bits of entropy, so a fast hash is safe."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def read_token(secret: str, token: str) -> TokenClaims:
@@ -100,10 +131,12 @@ def read_token(secret: str, token: str) -> TokenClaims:
         )
         if payload.get("typ") != "access":
             raise InvalidToken("Not an access token.")
+        sid = payload.get("sid")
         return TokenClaims(
             user_id=int(payload["sub"]),
             token_version=int(payload.get("tv", 0)),
             expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+            session_id=None if sid is None else int(sid),
         )
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("Token has expired.") from exc

@@ -100,3 +100,7 @@ def can_see_report(actor: Actor, reporter_id: int) -> bool:
 def can_manage_webhooks(actor: Actor, merchant_id: int) -> bool:
     """The merchant's people and its API keys: a merchant's system sets up its own endpoints."""
     return actor.manages(merchant_id)
+
+
+def can_read_audit_log(actor: Actor) -> bool:
+    return actor.is_admin and actor.user_id is not None

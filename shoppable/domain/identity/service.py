@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from shoppable.domain import rate_limits
 from shoppable.domain.catalog.money import is_currency
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
-from shoppable.domain.identity import accounts, credentials, policy
+from shoppable.domain.identity import accounts, audit, credentials, policy
 from shoppable.domain.identity.accounts import MAX_PASSWORD, normalize_email
-from shoppable.domain.identity.actor import ANONYMOUS, Actor
-from shoppable.domain.identity.consent import CURRENT_POLICY_VERSION, Consent
-from shoppable.domain.identity.credentials import TokenConfig
+from shoppable.domain.identity.actor import ANONYMOUS, OPERATOR, Actor
+from shoppable.domain.identity.consent import CURRENT_POLICY_VERSION, Consent, ConsentSource
+from shoppable.domain.identity.merge import join_device
 from shoppable.domain.identity.ports import IdentityServices
 from shoppable.domain.identity.records import ApiKey, Merchant, User
+from shoppable.domain.identity.sessions import AuthResult, ClientInfo, now_utc, start_session
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
@@ -24,33 +25,6 @@ if TYPE_CHECKING:
 MERCHANT_HANDLE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])")
 MAX_MERCHANT_NAME = 120
 MAX_API_KEY_NAME = 100
-
-
-@dataclass(frozen=True)
-class AuthResult:
-    token: str
-    user: User
-
-
-@dataclass(frozen=True)
-class SignUp:
-    email: str
-    password: str
-    display_name: str
-
-
-@dataclass(frozen=True)
-class LogIn:
-    email: str
-    password: str
-
-
-@dataclass(frozen=True)
-class NewMerchant:
-    handle: str
-    name: str
-    currency: str = "USD"
-    low_stock_threshold: int = 5
 
 
 @dataclass(frozen=True)
@@ -62,13 +36,45 @@ class ConsentChanges:
     marketing: bool | None = None
 
 
+@dataclass(frozen=True)
+class SignUp:
+    email: str
+    password: str
+    display_name: str
+    consent: ConsentChanges | None = None
+    """The choices of the sign-up form (all off when not given), recorded with source SIGN_UP."""
+    client: ClientInfo = field(default_factory=ClientInfo)
+
+
+@dataclass(frozen=True)
+class LogIn:
+    email: str
+    password: str
+    client: ClientInfo = field(default_factory=ClientInfo)
+
+
+@dataclass(frozen=True)
+class NewMerchant:
+    handle: str
+    name: str
+    currency: str = "USD"
+    low_stock_threshold: int = 5
+
+
 def _credential_errors(email: str, password: str) -> list[FieldError]:
     return accounts.email_errors(email) + accounts.password_errors(password, email)
 
 
-def _issue(tokens: TokenConfig, user: User) -> AuthResult:
-    return AuthResult(
-        credentials.issue_token(tokens.secret, user.id, user.token_version, tokens.ttl_seconds), user
+def initial_consent(changes: ConsentChanges | None, gpc: bool, now: datetime) -> Consent:
+    """Sign-up choices: off unless chosen; a Global Privacy Control signal keeps marketing off."""
+    chosen = changes or ConsentChanges()
+    return Consent(
+        personalization=bool(chosen.personalization),
+        analytics=bool(chosen.analytics),
+        marketing=bool(chosen.marketing) and not gpc,
+        policy_version=CURRENT_POLICY_VERSION,
+        updated_at=now,
+        global_privacy_control=gpc,
     )
 
 
@@ -86,8 +92,15 @@ async def sign_up(uow: UnitOfWork, services: IdentityServices, actor: Actor, for
     if await uow.identity.get_user_with_password(email) is not None:
         raise DomainError.single(("email",), ErrorCode.CONFLICT, "An account with this email already exists.")
     user = await uow.identity.add_user(email, password_hash, display_name, is_admin=False)
+    now = now_utc()
+    consent = initial_consent(form.consent, actor.global_privacy_control, now)
+    await uow.identity.set_consent(user.id, consent)
+    await uow.trust.add_consent_change(user.id, consent, form.client.channel.value, ConsentSource.SIGN_UP)
+    user = replace(user, consent=consent)
+    result = await start_session(uow, services.tokens, user, form.client, now)
+    await join_device(uow, user, actor.device_id)
     await uow.commit()
-    return _issue(services.tokens, user)
+    return result
 
 
 async def log_in(uow: UnitOfWork, services: IdentityServices, actor: Actor, form: LogIn) -> AuthResult:
@@ -108,26 +121,55 @@ async def log_in(uow: UnitOfWork, services: IdentityServices, actor: Actor, form
         await limiter.hit(rate_limits.LOG_IN_FAILURES_PER_ACCOUNT, account_key)
         await limiter.hit(rate_limits.LOG_IN_FAILURES_PER_IP, ip_key)
         raise DomainError.single(("password",), ErrorCode.UNAUTHENTICATED, "Email or password is incorrect.")
-    return _issue(services.tokens, user)
+    await uow.begin_write()
+    result = await start_session(uow, services.tokens, user, form.client, now_utc())
+    await join_device(uow, user, actor.device_id)
+    await uow.commit()
+    return result
 
 
-async def authenticate(uow: UnitOfWork, secret: str, bearer: str | None, device_id: str | None) -> Actor:
+async def authenticate(
+    uow: UnitOfWork,
+    secret: str,
+    bearer: str | None,
+    device_id: str | None,
+    *,
+    gpc: bool = False,
+    channel: str = "OTHER",
+) -> Actor:
     """Turn an Authorization bearer (user token or `shp_` API key) into an Actor.
 
     Raises `credentials.InvalidToken` for anything presented that is not valid: a caller who sent a
-    credential must learn it failed rather than silently browsing as anonymous.
+    credential must learn it failed rather than silently browsing as anonymous. A user token dies
+    with its session (logged out, revoked, replaced refresh token reused, password changed).
+
+    `gpc`: the request carried `Sec-GPC: 1`; for a signed-in user whose consent does not yet
+    reflect it, the opt-out is recorded (consent history source GPC).
     """
     if not bearer:
-        return replace(ANONYMOUS, device_id=device_id)
+        return replace(ANONYMOUS, device_id=device_id, global_privacy_control=gpc, channel=channel)
     if credentials.looks_like_api_key(bearer):
         key = await uow.identity.find_active_api_key(credentials.hash_api_key(bearer))
         if key is None:
             raise credentials.InvalidToken("API key is invalid or revoked.")
         return Actor(api_key_id=key.id, merchant_ids=frozenset({key.merchant_id}), device_id=device_id)
     claims = credentials.read_token(secret, bearer)
-    user = await uow.identity.get_user(claims.user_id)
-    if user is None or user.token_version != claims.token_version:
+    if claims.session_id is not None:
+        found = await uow.trust.session_with_user(claims.session_id)
+        session, user = found if found else (None, None)
+        if (
+            session is None
+            or user is None
+            or session.user_id != claims.user_id
+            or not session.active(now_utc())
+        ):
+            raise credentials.InvalidToken("This session has ended; log in again.")
+    else:  # a token minted without a session (operators' scripts, tests): its expiry and version
+        user = await uow.identity.get_user(claims.user_id)
+    if user is None or user.deleted_at is not None or user.token_version != claims.token_version:
         raise credentials.InvalidToken("Token is no longer valid.")
+    if gpc and (user.consent.marketing or not user.consent.global_privacy_control):
+        user = await record_gpc(uow, user, channel)
     return Actor(
         user_id=user.id,
         is_admin=user.is_admin,
@@ -135,7 +177,27 @@ async def authenticate(uow: UnitOfWork, secret: str, bearer: str | None, device_
         device_id=device_id,
         personalization_consent=user.consent.personalization,
         analytics_consent=user.consent.analytics,
+        session_id=claims.session_id,
+        recommendations_reset_at=user.recommendations_reset_at,
+        global_privacy_control=gpc,
+        channel=channel,
     )
+
+
+async def record_gpc(uow: UnitOfWork, user: User, channel: str) -> User:
+    """`Sec-GPC: 1` is the person's opt-out of marketing and of sharing (CCPA regulations § 7025)."""
+    consent = replace(
+        user.consent,
+        marketing=False,
+        global_privacy_control=True,
+        policy_version=CURRENT_POLICY_VERSION,
+        updated_at=now_utc(),
+    )
+    await uow.begin_write()
+    await uow.identity.set_consent(user.id, consent)
+    await uow.trust.add_consent_change(user.id, consent, channel, ConsentSource.GPC)
+    await uow.commit()
+    return replace(user, consent=consent)
 
 
 async def create_merchant(uow: UnitOfWork, actor: Actor, form: NewMerchant) -> Merchant:
@@ -172,6 +234,7 @@ async def create_merchant(uow: UnitOfWork, actor: Actor, form: NewMerchant) -> M
     )
     if merchant is None:  # taken by a concurrent call since the check above
         raise DomainError.single(("handle",), ErrorCode.CONFLICT, "This handle is taken.")
+    await audit.record(uow, actor, "merchant.created", "Merchant", merchant.id, {"handle": merchant.handle})
     await uow.commit()
     return merchant
 
@@ -197,6 +260,9 @@ async def create_api_key(uow: UnitOfWork, actor: Actor, merchant_id: int, name: 
     new = credentials.new_api_key()
     assert actor.user_id is not None  # guaranteed by the policy
     key = await uow.identity.add_api_key(merchant_id, name.strip(), new.prefix, new.key_hash, actor.user_id)
+    await audit.record(
+        uow, actor, "api_key.created", "ApiKey", key.id, {"merchantId": merchant_id, "prefix": key.prefix}
+    )
     await uow.commit()
     return CreatedApiKey(new.secret, key)
 
@@ -210,13 +276,24 @@ async def revoke_api_key(uow: UnitOfWork, actor: Actor, api_key_id: int) -> ApiK
         now = datetime.now(UTC)
         await uow.identity.revoke_api_key(key.id, now)
         key = replace(key, revoked_at=now)
+        await audit.record(uow, actor, "api_key.revoked", "ApiKey", key.id, {"merchantId": key.merchant_id})
         await uow.commit()
     return key
 
 
 async def update_consent(uow: UnitOfWork, actor: Actor, changes: ConsentChanges) -> Consent:
+    """Every change is kept in the consent history (source USER). Turning analytics off deletes the
+    user's stored behavioural events. Marketing cannot be turned on from a browser that sends Global
+    Privacy Control (the next request would record the opt-out again); doing it elsewhere lifts the
+    recorded signal until a request carries it again."""
     if actor.user_id is None:
         raise DomainError.single((), ErrorCode.UNAUTHENTICATED, "Log in to change consent.")
+    if changes.marketing and actor.global_privacy_control:
+        raise DomainError.single(
+            ("marketing",),
+            ErrorCode.CONFLICT,
+            "Your browser sends Global Privacy Control, which opts out of marketing; turn it off there first.",
+        )
     await uow.begin_write()
     user = await uow.identity.get_user(actor.user_id)
     if user is None:
@@ -230,13 +307,17 @@ async def update_consent(uow: UnitOfWork, actor: Actor, changes: ConsentChanges)
         marketing=current.marketing if changes.marketing is None else changes.marketing,
         policy_version=CURRENT_POLICY_VERSION,
         updated_at=datetime.now(UTC),
+        global_privacy_control=current.global_privacy_control and not changes.marketing,
     )
     await uow.identity.set_consent(user.id, consent)
+    await uow.trust.add_consent_change(user.id, consent, actor.channel, ConsentSource.USER)
+    if current.analytics and not consent.analytics:
+        await uow.trust.delete_user_events(user.id)
     await uow.commit()
     return consent
 
 
-async def create_admin(uow: UnitOfWork, email: str, password: str) -> User:
+async def create_admin(uow: UnitOfWork, email: str, password: str, actor: Actor = OPERATOR) -> User:
     """Create an admin, or promote an existing account (setting its password when one is given)."""
     email = normalize_email(email)
     errors = _credential_errors(email, password)
@@ -250,6 +331,7 @@ async def create_admin(uow: UnitOfWork, email: str, password: str) -> User:
     else:
         await uow.identity.set_admin(found[0].id, password_hash)
         user = replace(found[0], is_admin=True)
+    await audit.record(uow, actor, "admin.created", "User", user.id, {})
     await uow.commit()
     return user
 

@@ -39,19 +39,25 @@ class SqlEngagement(SqlRepositoryPart):
 
     async def list_saved_posts(self, user_id: int, page: PageRequest) -> Page[Post]:
         """Most recently saved first, keyset on the save's id; posts no longer public drop out."""
+        return await self._reacted_posts(saves, user_id, page)
+
+    async def list_liked_posts(self, user_id: int, page: PageRequest) -> Page[Post]:
+        return await self._reacted_posts(likes, user_id, page)
+
+    async def _reacted_posts(self, reactions: Table, user_id: int, page: PageRequest) -> Page[Post]:
         stmt = (
-            select(saves.c.id.label("save_id"), posts)
-            .join(posts, posts.c.id == saves.c.post_id)
+            select(reactions.c.id.label("reaction_id"), posts)
+            .join(posts, posts.c.id == reactions.c.post_id)
             .where(
-                saves.c.user_id == user_id,
+                reactions.c.user_id == user_id,
                 posts.c.status == PostStatus.PUBLISHED.value,
                 posts.c.deleted_at.is_(None),
             )
         )
         if page.after is not None:
-            stmt = stmt.where(saves.c.id < int(page.after[0]))
-        rows = (await self.uow.execute(stmt.order_by(saves.c.id.desc()).limit(page.first + 1))).all()
-        pairs = [(r.save_id, post_from_row(r)) for r in rows]
+            stmt = stmt.where(reactions.c.id < int(page.after[0]))
+        rows = (await self.uow.execute(stmt.order_by(reactions.c.id.desc()).limit(page.first + 1))).all()
+        pairs = [(r.reaction_id, post_from_row(r)) for r in rows]
         found = page_from_rows(pairs, page, lambda pair: (pair[0],))
         return Page(items=[p for _, p in found.items], keys=found.keys, has_next=found.has_next)
 

@@ -94,18 +94,27 @@ class SqlEvents(RepositoryPart):
 
 
 class SqlHides(RepositoryPart):
-    async def hide(self, user_id: int, subject_type: str, subject_id: int) -> None:
+    async def hide(
+        self, user_id: int | None, subject_type: str, subject_id: int, device_id: str | None = None
+    ) -> None:
         # ON CONFLICT DO NOTHING: two parallel hides of one subject both succeed, one row is kept.
         await self.tx.execute(
             insert_if_absent(self.tx, hides).values(
-                user_id=user_id, subject_type=subject_type, subject_id=subject_id, created_at=utcnow()
+                user_id=user_id,
+                device_id=None if user_id is not None else device_id,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                created_at=utcnow(),
             )
         )
 
-    async def unhide(self, user_id: int, subject_type: str, subject_id: int) -> None:
+    async def unhide(
+        self, user_id: int | None, subject_type: str, subject_id: int, device_id: str | None = None
+    ) -> None:
+        owner = hides.c.user_id == user_id if user_id is not None else hides.c.device_id == device_id
         await self.tx.execute(
             delete(hides).where(
-                hides.c.user_id == user_id,
+                owner,
                 hides.c.subject_type == subject_type,
                 hides.c.subject_id == subject_id,
             )

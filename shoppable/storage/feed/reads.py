@@ -50,13 +50,18 @@ class SqlCandidateReads(RepositoryPart):
         )
         return [post_info(r) for r in rows]
 
-    async def engaged_posts(self, user_id: int, limit: int) -> list[tuple[PostInfo, str]]:
+    async def engaged_posts(
+        self, user_id: int, limit: int, since: datetime | None = None
+    ) -> list[tuple[PostInfo, str]]:
         liked = select(likes.c.post_id, likes.c.created_at, literal("LIKE").label("how")).where(
             likes.c.user_id == user_id
         )
         saved = select(saves.c.post_id, saves.c.created_at, literal("SAVE").label("how")).where(
             saves.c.user_id == user_id
         )
+        if since is not None:
+            liked = liked.where(likes.c.created_at >= since)
+            saved = saved.where(saves.c.created_at >= since)
         engaged = liked.union_all(saved).subquery()
         rows = await self.tx.execute(
             post_query()
@@ -97,10 +102,11 @@ class SqlCandidateReads(RepositoryPart):
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
         return await SqlCommerceRepository(self.tx).purchased_product_ids(user_id, since)
 
-    async def hidden(self, user_id: int) -> set[tuple[str, int]]:
-        rows = await self.tx.execute(
-            select(hides.c.subject_type, hides.c.subject_id).where(hides.c.user_id == user_id)
-        )
+    async def hidden(self, user_id: int | None, device_id: str | None = None) -> set[tuple[str, int]]:
+        if user_id is None and device_id is None:
+            return set()
+        owner = hides.c.user_id == user_id if user_id is not None else hides.c.device_id == device_id
+        rows = await self.tx.execute(select(hides.c.subject_type, hides.c.subject_id).where(owner))
         return {(row.subject_type, row.subject_id) for row in rows}
 
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]:

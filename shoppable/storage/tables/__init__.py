@@ -34,6 +34,15 @@ from shoppable.storage.tables.content import (
 from shoppable.storage.tables.feed import EventRow, FeedHideRow, FeedServedRow, FeedSessionRow
 from shoppable.storage.tables.identity import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 from shoppable.storage.tables.imports import CatalogImportErrorRow, CatalogImportRow, IdempotencyRecordRow
+from shoppable.storage.tables.trust import (
+    AuditLogRow,
+    AuthSessionRow,
+    ConsentChangeRow,
+    DataExportRow,
+    OutboxEmailRow,
+    PasswordResetRow,
+    RefreshTokenRow,
+)
 from shoppable.storage.tables.webhooks import (
     WebhookAttemptRow,
     WebhookDeliveryRow,
@@ -45,6 +54,8 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiKeyRow",
+    "AuditLogRow",
+    "AuthSessionRow",
     "CartLineRow",
     "CartRow",
     "CartTouchRow",
@@ -54,7 +65,9 @@ __all__ = [
     "CheckoutLineRow",
     "CheckoutRow",
     "CommissionRow",
+    "ConsentChangeRow",
     "CreatorRow",
+    "DataExportRow",
     "EventRow",
     "FeedHideRow",
     "FeedServedRow",
@@ -69,6 +82,8 @@ __all__ = [
     "ModerationDecisionRow",
     "OrderLineRow",
     "OrderRow",
+    "OutboxEmailRow",
+    "PasswordResetRow",
     "PaymentRow",
     "PayoutRow",
     "PostMediaRow",
@@ -77,6 +92,7 @@ __all__ = [
     "ProductImageRow",
     "ProductRow",
     "ProductTagRow",
+    "RefreshTokenRow",
     "SaveRow",
     "SkuRow",
     "StockHoldRow",

@@ -163,6 +163,7 @@ class LikeRow(SQLModel, table=True):
     __tablename__ = "likes"
     __table_args__ = (
         UniqueConstraint("user_id", "post_id", name="uq_likes_user_post"),
+        Index("ix_likes_user_id", "user_id", "id"),  # the viewer's liked posts, newest first
         Index("ix_likes_post", "post_id"),
     )
 

@@ -38,11 +38,19 @@ class EventRow(SQLModel, table=True):
 
 
 class FeedHideRow(SQLModel, table=True):
+    """A signed-in user's hide (`user_id`), or an anonymous device's (`device_id`) until it joins an
+    account at sign-up or log-in."""
+
     __tablename__ = "feed_hides"
-    __table_args__ = (UniqueConstraint("user_id", "subject_type", "subject_id", name="uq_feed_hides"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "subject_type", "subject_id", name="uq_feed_hides"),
+        UniqueConstraint("device_id", "subject_type", "subject_id", name="uq_feed_hides_device"),
+        Index("ix_feed_hides_user_id", "user_id", "id"),  # the viewer's hidden items, newest first
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
-    user_id: int = Field(sa_column=Column(BigId, ForeignKey("users.id"), nullable=False))
+    user_id: int | None = Field(default=None, sa_column=Column(BigId, ForeignKey("users.id"), nullable=True))
+    device_id: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
     subject_type: str = Field(sa_column=Column(String(16), nullable=False))
     subject_id: int = Field(sa_column=Column(BigId, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -24,6 +24,14 @@ class UserRow(SQLModel, table=True):
     consent_marketing: bool = False
     consent_policy_version: str = Field(default="", sa_column=Column(String(32), nullable=False, default=""))
     consent_updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    consent_gpc: bool = False
+    """A Global Privacy Control signal is in force: no marketing, nothing shared."""
+    recommendations_reset_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    """The ranker ignores the user's activity before this (resetRecommendationProfile)."""
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    """Erased: the row stays as a nameless tombstone so that kept records (orders) still point somewhere."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 

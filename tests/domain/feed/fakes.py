@@ -56,7 +56,7 @@ class FakeFeedRepository:
     consenting: set[int] = field(default_factory=set)
     bought: dict[int, set[int]] = field(default_factory=dict)  # user -> products, as orders will say
     received: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (actor, event id): else NOW
-    hides: set[tuple[int, str, int]] = field(default_factory=set)
+    hides: set[tuple[int | str | None, str, int]] = field(default_factory=set)
     sessions: dict[str, FeedSession] = field(default_factory=dict)
     served: dict[str, list[ServedItem]] = field(default_factory=dict)
     plans: dict[str, Plan] = field(default_factory=dict)
@@ -128,8 +128,14 @@ class FakeFeedRepository:
         found = [p for p in self.posts_by_id.values() if p.creator_id in set(creator_ids)]
         return sorted(found, key=lambda p: (p.published_at, p.id), reverse=True)[:limit]
 
-    async def engaged_posts(self, user_id: int, limit: int) -> list[tuple[PostInfo, str]]:
-        mine = sorted((e for e in self.engagements if e[0] == user_id), key=lambda e: e[2], reverse=True)
+    async def engaged_posts(
+        self, user_id: int, limit: int, since: datetime | None = None
+    ) -> list[tuple[PostInfo, str]]:
+        mine = sorted(
+            (e for e in self.engagements if e[0] == user_id and (since is None or e[2] >= since)),
+            key=lambda e: e[2],
+            reverse=True,
+        )
         return [(self.posts_by_id[post], how) for _, post, _, how in mine if post in self.posts_by_id][:limit]
 
     async def tagged_products(self, post_ids: Sequence[int]) -> dict[int, list[int]]:
@@ -153,8 +159,9 @@ class FakeFeedRepository:
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
         return set(self.bought.get(user_id, set()))  # never from PURCHASE events: those are claims
 
-    async def hidden(self, user_id: int) -> set[tuple[str, int]]:
-        return {(kind, pk) for user, kind, pk in self.hides if user == user_id}
+    async def hidden(self, user_id: int | None, device_id: str | None = None) -> set[tuple[str, int]]:
+        owner: int | str | None = user_id if user_id is not None else device_id
+        return {(kind, pk) for user, kind, pk in self.hides if user == owner}
 
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]:
         return {
@@ -295,11 +302,15 @@ class FakeFeedRepository:
         self.events.extend(fresh)
         return len(fresh)
 
-    async def hide(self, user_id: int, subject_type: str, subject_id: int) -> None:
-        self.hides.add((user_id, subject_type, subject_id))
+    async def hide(
+        self, user_id: int | None, subject_type: str, subject_id: int, device_id: str | None = None
+    ) -> None:
+        self.hides.add((user_id if user_id is not None else device_id, subject_type, subject_id))
 
-    async def unhide(self, user_id: int, subject_type: str, subject_id: int) -> None:
-        self.hides.discard((user_id, subject_type, subject_id))
+    async def unhide(
+        self, user_id: int | None, subject_type: str, subject_id: int, device_id: str | None = None
+    ) -> None:
+        self.hides.discard((user_id if user_id is not None else device_id, subject_type, subject_id))
 
     # -- TrainingReads ------------------------------------------------------------------------------
 
