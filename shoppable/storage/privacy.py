@@ -28,6 +28,13 @@ from shoppable.storage.tables import (
     ApiKeyRow,
     AuditLogRow,
     AuthSessionRow,
+    CartLineRow,
+    CartRow,
+    CartTouchRow,
+    CheckoutAttemptRow,
+    CheckoutLineRow,
+    CheckoutRow,
+    CommissionRow,
     ConsentChangeRow,
     CreatorRow,
     DataExportRow,
@@ -41,14 +48,19 @@ from shoppable.storage.tables import (
     MediaRow,
     MerchantMemberRow,
     ModerationDecisionRow,
+    OrderLineRow,
+    OrderRow,
     OutboxEmailRow,
     PasswordResetRow,
+    PaymentRow,
+    PayoutRow,
     PostMediaRow,
     PostReportRow,
     PostRow,
     ProductTagRow,
     RefreshTokenRow,
     SaveRow,
+    StockHoldRow,
     UploadRow,
     UserRow,
 )
@@ -79,6 +91,18 @@ resets = table_of(PasswordResetRow)
 outbox = table_of(OutboxEmailRow)
 exports = table_of(DataExportRow)
 audit = table_of(AuditLogRow)
+carts = table_of(CartRow)
+cart_lines = table_of(CartLineRow)
+cart_touches = table_of(CartTouchRow)
+checkouts = table_of(CheckoutRow)
+checkout_lines = table_of(CheckoutLineRow)
+checkout_attempts = table_of(CheckoutAttemptRow)
+holds = table_of(StockHoldRow)
+orders = table_of(OrderRow)
+order_lines = table_of(OrderLineRow)
+payments = table_of(PaymentRow)
+commissions = table_of(CommissionRow)
+payouts = table_of(PayoutRow)
 
 Selector = Callable[[int], Select[Any]]
 Eraser = Callable[[SqlTransaction, int, datetime], Awaitable[list[str]]]
@@ -232,6 +256,62 @@ async def _keep(tx: SqlTransaction, user_id: int, now: datetime) -> list[str]:
     return []
 
 
+def _cart_ids(user_id: int) -> Select[Any]:
+    return select(carts.c.id).where(carts.c.user_id == user_id)
+
+
+def _checkout_ids(user_id: int) -> Select[Any]:
+    return select(checkouts.c.id).where(checkouts.c.user_id == user_id)
+
+
+def _order_ids(user_id: int) -> Select[Any]:
+    return select(orders.c.id).where(orders.c.user_id == user_id)
+
+
+async def _erase_checkouts(tx: SqlTransaction, user_id: int, now: datetime) -> list[str]:
+    """Open and released checkouts go (their holds and lines with them); a completed one is the
+    orders' record, kept with nothing that names the person."""
+    mine = _checkout_ids(user_id)
+    await tx.execute(delete(checkout_attempts).where(checkout_attempts.c.checkout_id.in_(mine)))
+    await tx.execute(delete(holds).where(holds.c.checkout_id.in_(mine)))
+    unpaid = select(checkouts.c.id).where(checkouts.c.user_id == user_id, checkouts.c.status != "COMPLETED")
+    await tx.execute(delete(checkout_lines).where(checkout_lines.c.checkout_id.in_(unpaid)))
+    await tx.execute(
+        delete(checkouts).where(checkouts.c.user_id == user_id, checkouts.c.status != "COMPLETED")
+    )
+    await tx.execute(
+        update(checkouts)
+        .where(checkouts.c.user_id == user_id)
+        .values(user_id=None, device_id=None, owner_key=f"erased:{user_id}")
+    )
+    return []
+
+
+async def _erase_cart(tx: SqlTransaction, user_id: int, now: datetime) -> list[str]:
+    """Lines go; the cart row stays only while kept checkouts point at it, with no owner."""
+    await tx.execute(delete(cart_lines).where(cart_lines.c.cart_id.in_(_cart_ids(user_id))))
+    kept = select(checkouts.c.cart_id)
+    await tx.execute(delete(carts).where(carts.c.user_id == user_id, carts.c.id.not_in(kept)))
+    await tx.execute(
+        update(carts).where(carts.c.user_id == user_id).values(user_id=None, owner_key=f"erased:{user_id}")
+    )
+    return []
+
+
+async def _erase_earnings(tx: SqlTransaction, user_id: int, now: datetime) -> list[str]:
+    """The creator's commissions and payouts go; merchants' order lines credited to them lose the
+    credit (the creator profile is deleted below)."""
+    mine = _creator_ids(user_id)
+    await tx.execute(delete(commissions).where(commissions.c.creator_id.in_(mine)))
+    await tx.execute(delete(payouts).where(payouts.c.creator_id.in_(mine)))
+    await tx.execute(
+        update(order_lines)
+        .where(order_lines.c.attributed_creator_id.in_(mine))
+        .values(attributed_creator_id=None, attributed_post_id=None, attributed_at=None)
+    )
+    return []
+
+
 RULES: list[TableRule] = [
     TableRule(
         "auth_sessions",
@@ -266,6 +346,79 @@ RULES: list[TableRule] = [
         _erase_exports,
         "deleted, with their files",
         frozenset({"download_hash"}),
+    ),
+    TableRule(
+        "cart_touches",
+        lambda u: select(cart_touches).where(cart_touches.c.user_id == u),
+        _deleting(lambda u: delete(cart_touches).where(cart_touches.c.user_id == u)),
+        "deleted (posts' add-to-cart counts lose them)",
+    ),
+    TableRule(
+        "checkout_attempts",
+        lambda u: select(checkout_attempts).where(checkout_attempts.c.owner_key == f"u:{u}"),
+        _keep,  # erased with checkouts, below
+        "deleted with checkouts",
+    ),
+    TableRule(
+        "stock_holds",
+        lambda u: select(holds).where(holds.c.checkout_id.in_(_checkout_ids(u))),
+        _keep,  # erased with checkouts, below
+        "deleted with checkouts (the stock is free again)",
+    ),
+    TableRule(
+        "checkout_lines",
+        lambda u: select(checkout_lines).where(checkout_lines.c.checkout_id.in_(_checkout_ids(u))),
+        _keep,  # erased with checkouts, below
+        "deleted with unpaid checkouts; kept with completed ones (SKUs, quantities and prices only)",
+    ),
+    TableRule(
+        "checkouts",
+        lambda u: select(checkouts).where(checkouts.c.user_id == u),
+        _erase_checkouts,
+        "unpaid ones deleted; completed ones kept for the orders' bookkeeping, with no owner",
+    ),
+    TableRule(
+        "cart_lines",
+        lambda u: select(cart_lines).where(cart_lines.c.cart_id.in_(_cart_ids(u))),
+        _keep,  # erased with carts, below
+        "deleted with the cart",
+    ),
+    TableRule(
+        "carts",
+        lambda u: select(carts).where(carts.c.user_id == u),
+        _erase_cart,
+        "deleted (kept without an owner only while a completed checkout points at it)",
+    ),
+    TableRule(
+        "orders",
+        lambda u: select(orders).where(orders.c.user_id == u),
+        _deleting(lambda u: update(orders).where(orders.c.user_id == u).values(device_id=None)),
+        "kept for the merchants' bookkeeping (orders hold no name, email or address), pointing at the "
+        "nameless account; the device id is removed",
+    ),
+    TableRule(
+        "order_lines",
+        lambda u: select(order_lines).where(order_lines.c.order_id.in_(_order_ids(u))),
+        _keep,
+        "kept with the orders; lines credited to the person as a creator lose the credit (commissions)",
+    ),
+    TableRule(
+        "payments",
+        lambda u: select(payments).where(payments.c.checkout_id.in_(_checkout_ids(u))),
+        _keep,
+        "kept for bookkeeping (gateway reference and amounts, no card data)",
+    ),
+    TableRule(
+        "commissions",
+        lambda u: select(commissions).where(commissions.c.creator_id.in_(_creator_ids(u))),
+        _erase_earnings,
+        "deleted (the creator's earnings records); order lines credited to them lose the credit",
+    ),
+    TableRule(
+        "payouts",
+        lambda u: select(payouts).where(payouts.c.creator_id.in_(_creator_ids(u))),
+        _keep,  # erased with commissions, above
+        "deleted with commissions",
     ),
     TableRule(
         "events",
@@ -414,6 +567,10 @@ NOT_PERSONAL: dict[str, str] = {
     "catalog_imports": "merchants' feed imports",
     "catalog_import_errors": "merchants' feed imports",
     "idempotency_records": "answers to merchants' systems' REST calls",
+    "webhook_endpoints": "merchants' endpoints",
+    "webhook_events": "events sent to merchants: order payloads carry ids, SKUs and amounts, no name",
+    "webhook_deliveries": "deliveries of those events to merchants",
+    "webhook_attempts": "deliveries of those events to merchants",
 }
 
 

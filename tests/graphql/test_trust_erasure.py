@@ -124,6 +124,20 @@ async def person_with_everything(client: AsyncTestClient[Any]) -> dict[str, Any]
         {"i": {"marketing": False}},
         token=token,
     )
+    # Commerce: someone buys from the person's post (the person earns), the person buys and keeps a cart.
+    boots = product["skus"]["edges"][1]["node"]["id"]
+    add = "mutation($i: CartAddLinesInput!) { cartAddLines(input: $i) { cart { id } userErrors { code } } }"
+    pay = "mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) { orders { id } userErrors { code } } }"
+    for buyer, post_id in ((other["token"], post["id"]), (token, None)):
+        line = {"skuId": boots, "quantity": 1, **({"postId": post_id} if post_id else {})}
+        cart = (await gql(add, {"i": {"lines": [line]}}, token=buyer))["data"]["cartAddLines"]["cart"]
+        paid = await gql(
+            pay,
+            {"i": {"cartId": cart["id"], "idempotencyKey": f"k-{post_id}", "payment": {"token": "tok_visa"}}},
+            token=buyer,
+        )
+        assert paid["data"]["checkoutComplete"]["userErrors"] == [], paid
+    await gql(add, {"i": {"lines": [{"skuId": boots, "quantity": 2}]}}, token=token)
     return {"token": token, "refresh": me["refreshToken"], "other": other, "post": post, "photo": photo}
 
 
@@ -171,10 +185,12 @@ async def check_export(client: AsyncTestClient[Any], token: str) -> dict[str, An
     for name in ("users", "auth_sessions", "refresh_tokens", "consent_changes", "events", "likes", "saves",
                  "follows", "feed_hides", "feed_sessions", "feed_served", "posts", "post_media", "product_tags",
                  "media", "media_renditions", "uploads", "creators", "merchant_members", "api_keys",
-                 "post_reports", "password_resets", "outbox_emails", "data_exports", "audit_log"):  # fmt: skip
+                 "post_reports", "password_resets", "outbox_emails", "data_exports", "audit_log",
+                 "carts", "cart_lines", "checkouts", "checkout_lines", "orders", "order_lines", "payments",
+                 "commissions"):  # fmt: skip
         assert tables[name], f"nothing exported from {name}"
     assert document["account"]["email"] == EMAIL and document["account"]["display_name"] == NAME
-    assert {e["event_id"] for e in tables["events"]} == {"before-1", "after-1"}
+    assert {e["event_id"] for e in tables["events"]} == {"before-1", "after-1", "#order-line-2"}
     assert all(row["url"].startswith("http") for row in tables["media"])
     assert [c["source"] for c in tables["consent_changes"]] == ["SIGN_UP", "USER"]
     text = json.dumps(document)
