@@ -287,6 +287,13 @@ async def test_the_audit_log_records_admin_decisions_for_admins_only(
         token=owner["token"],
     )
     key_id = key["data"]["createApiKey"]["apiKey"]["id"]
+    settings_changed = await call(
+        client,
+        "mutation($i: UpdateMerchantInput!) { updateMerchant(input: $i) { userErrors { code } } }",
+        {"i": {"merchantId": merchant["id"], "commissionRate": "0.12", "returnWindowDays": 14}},
+        token=owner["token"],
+    )
+    assert settings_changed["data"]["updateMerchant"]["userErrors"] == []
     await call(
         client,
         "mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { userErrors { code } } }",
@@ -306,12 +313,15 @@ async def test_the_audit_log_records_admin_decisions_for_admins_only(
     assert [e["action"] for e in entries] == [
         "post.removed",
         "api_key.revoked",
+        "merchant.updated",
         "api_key.created",
         "merchant.created",
         "admin.created",
     ]
     assert entries[0]["subjectId"] == post and entries[0]["actorUserId"] == admin["user"]["id"]
     assert entries[1]["subjectId"] == key_id and entries[1]["actorUserId"] == owner["user"]["id"]
+    assert entries[2]["subjectId"] == merchant["id"]
+    assert entries[2]["details"] == {"changed": ["commission_rate_bps", "return_window_days"]}
     assert entries[-1]["actorUserId"] is None  # created by the operator's CLI
     only = (await call(client, log, {"a": "merchant.created"}, token=admin["token"]))["data"]["auditLog"][
         "edges"

@@ -18,7 +18,7 @@ from shoppable.domain.commerce.limits import (
     RETURN_WINDOW_DAYS_MAX,
 )
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
-from shoppable.domain.identity import policy
+from shoppable.domain.identity import audit, policy
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
 
@@ -91,6 +91,9 @@ async def update_merchant(
     await uow.begin_write()
     if values:
         await uow.commerce.update_merchant(merchant_id, values)
+        await audit.record(
+            uow, actor, "merchant.updated", "Merchant", merchant_id, {"changed": sorted(values)}
+        )
     merchant = await uow.identity.get_merchant(merchant_id)
     if merchant is None:
         raise DomainError.single(("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
