@@ -99,7 +99,9 @@ class EfficientNetLite0(nn.Module):
         blocks = []
         for repeats, kernel, stride, expansion, inputs, outputs in STAGES:
             for i in range(repeats):
-                blocks.append(Block(kernel, stride if i == 0 else 1, expansion, inputs if i == 0 else outputs, outputs))
+                blocks.append(
+                    Block(kernel, stride if i == 0 else 1, expansion, inputs if i == 0 else outputs, outputs)
+                )
         self._blocks = nn.ModuleList(blocks)
         self._conv_head = SameConv(320, 1280, 1, bias=False)
         self._bn1 = nn.BatchNorm2d(1280, eps=BN_EPSILON)
@@ -153,7 +155,7 @@ def test_images() -> list[Image.Image]:
         from skimage import data
 
         images += [Image.fromarray(data.chelsea()), Image.fromarray(data.coffee())]
-    except Exception:  # noqa: BLE001 - the photos are a bonus check
+    except Exception:
         print("scikit-image is not installed: skipping the classification check on real photos")
     rng = np.random.default_rng(7)
     for i in range(4):
@@ -161,7 +163,9 @@ def test_images() -> list[Image.Image]:
         draw = ImageDraw.Draw(image)
         for _ in range(6):
             box = sorted(rng.integers(0, 400, 2).tolist()) + sorted(rng.integers(0, 300, 2).tolist())
-            draw.ellipse((box[0], box[2], box[1], box[3]), fill=tuple(int(c) for c in rng.integers(0, 255, 3)))
+            draw.ellipse(
+                (box[0], box[2], box[1], box[3]), fill=tuple(int(c) for c in rng.integers(0, 255, 3))
+            )
         images.append(image.rotate(i * 30))
     return images
 
@@ -206,8 +210,10 @@ def main() -> int:
             cosine = float(reference @ exported / (np.linalg.norm(reference) * np.linalg.norm(exported)))
             worst = min(worst, cosine)
             top = model.classify(torch.from_numpy(x)).softmax(-1)[0].topk(3)
-            print(f"image {i}: cosine(torch, onnxruntime) = {cosine:.6f}; ImageNet top-3 {top.indices.tolist()}"
-                  f" p={[round(p, 3) for p in top.values.tolist()]}")
+            print(
+                f"image {i}: cosine(torch, onnxruntime) = {cosine:.6f}; ImageNet top-3 {top.indices.tolist()}"
+                f" p={[round(p, 3) for p in top.values.tolist()]}"
+            )
     if worst < 0.999:
         print(f"onnxruntime's vectors differ from PyTorch's (worst cosine {worst:.6f})", file=sys.stderr)
         return 1
@@ -215,7 +221,9 @@ def main() -> int:
         cat = model.classify(torch.from_numpy(preprocess(images[0]))).argmax().item()
         coffee = model.classify(torch.from_numpy(preprocess(images[1]))).argmax().item()
         assert 281 <= cat <= 285, f"the cat photo was classified as {cat}"
-        assert coffee in {504, 967, 968}, f"the coffee photo was classified as {coffee}"  # coffee mug, espresso, cup
+        assert coffee in {504, 967, 968}, (
+            f"the coffee photo was classified as {coffee}"
+        )  # coffee mug, espresso, cup
         print(f"classification check: cat -> {cat}, coffee -> {coffee}")
 
     digest = hashlib.sha256(onnx_path.read_bytes()).hexdigest()

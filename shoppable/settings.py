@@ -65,6 +65,10 @@ class Settings(BaseSettings):
 
     token_ttl_seconds: int = 24 * 3600
 
+    allow_private_network_fetch: bool = False
+    """Outgoing requests (catalog image downloads) may go to private, loopback and link-local
+    addresses, and over plain http: development and tests only."""
+
     payment_gateways: list[str] | None = None
     """Gateways checkout may use by name. None: `["test"]` with DEBUG, none in production."""
     allow_test_payments: bool = False

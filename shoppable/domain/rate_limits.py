@@ -39,6 +39,9 @@ TRACK_EVENTS_PER_ACTOR = RateLimit("track-events-per-actor", 120, 60)
 ANONYMOUS_TRACK_EVENTS_PER_IP = RateLimit("anonymous-track-events-per-ip", 600, 60)
 REPORT_POST_PER_ACTOR = RateLimit("report-post-per-actor", 30, 60 * 60)
 HIDE_FROM_FEED_PER_ACTOR = RateLimit("hide-from-feed-per-actor", 120, 60 * 60)
+# Visual search photos: a shopper scanning things in a shop takes a few a minute, not hundreds.
+VISUAL_SEARCH_UPLOADS_PER_ACTOR = RateLimit("visual-search-uploads-per-actor", 60, 60 * 60)
+ANONYMOUS_VISUAL_SEARCH_UPLOADS_PER_IP = RateLimit("anonymous-visual-search-uploads-per-ip", 300, 60 * 60)
 
 LIMITS: dict[str, RateLimit] = {
     limit.name: limit
@@ -51,6 +54,8 @@ LIMITS: dict[str, RateLimit] = {
         ANONYMOUS_TRACK_EVENTS_PER_IP,
         REPORT_POST_PER_ACTOR,
         HIDE_FROM_FEED_PER_ACTOR,
+        VISUAL_SEARCH_UPLOADS_PER_ACTOR,
+        ANONYMOUS_VISUAL_SEARCH_UPLOADS_PER_IP,
     )
 }
 

@@ -32,6 +32,8 @@ from shoppable.graphql.feed.queries import FeedQueries
 from shoppable.graphql.identity import types as identity_types
 from shoppable.graphql.identity.mutations import IdentityMutations
 from shoppable.graphql.identity.queries import IdentityQueries
+from shoppable.graphql.vision.mutations import VisionMutations
+from shoppable.graphql.vision.queries import VisionQueries
 from shoppable.settings import Settings
 
 Query = merge_types(
@@ -44,10 +46,19 @@ Query = merge_types(
         ContentQueries,
         FeedQueries,
         CommerceQueries,
+        VisionQueries,
     ),
 )
 Mutation = merge_types(
-    "Mutation", (IdentityMutations, CatalogMutations, ContentMutations, FeedMutations, CommerceMutations)
+    "Mutation",
+    (
+        IdentityMutations,
+        CatalogMutations,
+        ContentMutations,
+        FeedMutations,
+        CommerceMutations,
+        VisionMutations,
+    ),
 )
 
 # Types reachable only through the Node interface must be listed so the schema knows them.

@@ -11,6 +11,7 @@ from shoppable.jobs.feed_cleanup import feed_cleanup
 from shoppable.jobs.media_cleanup import media_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
 from shoppable.jobs.recs_train import recs_train
+from shoppable.jobs.vision import vision_cleanup, vision_images
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -24,6 +25,8 @@ JOBS: dict[str, JobFunction] = {
     "event_retention": event_retention,
     "commerce_holds": commerce_holds,
     "commerce_commissions": commerce_commissions,
+    "vision_images": vision_images,
+    "vision_cleanup": vision_cleanup,
 }
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
@@ -35,6 +38,8 @@ PERIODIC: dict[str, tuple[str, int]] = {
     "event_retention": ("41 * * * *", 3600),
     "commerce_holds": ("* * * * *", 60),
     "commerce_commissions": ("23 * * * *", 3600),
+    "vision_images": ("* * * * *", 60),
+    "vision_cleanup": ("*/15 * * * *", 900),
 }
 
 

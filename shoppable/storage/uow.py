@@ -12,6 +12,7 @@ from shoppable.storage.feed import SqlFeedRepository
 from shoppable.storage.idempotency import SqlIdempotencyRepository
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
+from shoppable.storage.vision.repository import SqlVisionRepository
 
 
 class SqlUnitOfWork(SqlTransaction):
@@ -44,3 +45,7 @@ class SqlUnitOfWork(SqlTransaction):
     @cached_property
     def commerce(self) -> SqlCommerceRepository:
         return SqlCommerceRepository(self)
+
+    @cached_property
+    def vision(self) -> SqlVisionRepository:
+        return SqlVisionRepository(self)

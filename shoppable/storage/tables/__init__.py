@@ -34,6 +34,12 @@ from shoppable.storage.tables.content import (
 from shoppable.storage.tables.feed import EventRow, FeedHideRow, FeedServedRow, FeedSessionRow
 from shoppable.storage.tables.identity import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 from shoppable.storage.tables.imports import CatalogImportErrorRow, CatalogImportRow, IdempotencyRecordRow
+from shoppable.storage.tables.vision import (
+    CatalogImageLinkRow,
+    CatalogImageRow,
+    SearchUploadRow,
+    VisionLinkedProductRow,
+)
 
 metadata = SQLModel.metadata
 
@@ -42,6 +48,8 @@ __all__ = [
     "CartLineRow",
     "CartRow",
     "CartTouchRow",
+    "CatalogImageLinkRow",
+    "CatalogImageRow",
     "CatalogImportErrorRow",
     "CatalogImportRow",
     "CheckoutAttemptRow",
@@ -72,9 +80,11 @@ __all__ = [
     "ProductRow",
     "ProductTagRow",
     "SaveRow",
+    "SearchUploadRow",
     "SkuRow",
     "StockHoldRow",
     "UploadRow",
     "UserRow",
+    "VisionLinkedProductRow",
     "metadata",
 ]
