@@ -107,6 +107,9 @@ class SqlVisionRepository:
             .order_by(products.c.id)
             .limit(limit)
         )
+        if self.uow.dialect == "postgresql":
+            # Two linkers (the job in two workers, the demo seed) never rewrite one product's links at once.
+            stmt = stmt.with_for_update(of=products, skip_locked=True)
         return [r[0] for r in await self.uow.execute(stmt)]
 
     async def image_urls_of(self, product_ids: Sequence[int]) -> list[ProductImageUrls]:
