@@ -7,8 +7,8 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from shoppable.demo.product_images import draw_product, specs_for
-from shoppable.domain.catalog.ports import ProductFilter
 from shoppable.domain.catalog.drafts import ProductStatus
+from shoppable.domain.catalog.ports import ProductFilter
 from shoppable.domain.pagination import PageRequest
 from shoppable.domain.vision.ingest import ingest_bytes, link_products
 from shoppable.domain.vision.records import ImageStatus

@@ -96,7 +96,21 @@ def _kind(category: str, key: str) -> str:
         ("bedding", ("duvet", "sheet", "pillow", "bedding", "throw", "blanket", "towel")),
         ("lamp", ("lamp", "light")),
         ("vessel", ("vase", "mug", "cup", "bowl", "carafe", "candle", "pot")),
-        ("top", ("jacket", "shirt", "hoodie", "layer", "vest", "sweater", "overshirt", "knit", "cardigan", "coat")),
+        (
+            "top",
+            (
+                "jacket",
+                "shirt",
+                "hoodie",
+                "layer",
+                "vest",
+                "sweater",
+                "overshirt",
+                "knit",
+                "cardigan",
+                "coat",
+            ),
+        ),
     ):
         if any(word in text for word in words):
             return kind
@@ -142,29 +156,72 @@ def _silhouette(kind: str, rng: random.Random) -> list[list[tuple[float, float]]
     if kind == "shoe":
         toe, heel = 0.86 + j(0.04), 0.38 + j(0.06)
         return [
-            [(0.12, 0.62), (0.16, 0.36), (0.3, 0.34), (0.46, heel + 0.1), (0.72, 0.5), (toe, 0.58), (0.88, 0.68), (0.12, 0.7)],
+            [
+                (0.12, 0.62),
+                (0.16, 0.36),
+                (0.3, 0.34),
+                (0.46, heel + 0.1),
+                (0.72, 0.5),
+                (toe, 0.58),
+                (0.88, 0.68),
+                (0.12, 0.7),
+            ],
             [(0.1, 0.68), (0.9, 0.66), (0.9, 0.74), (0.1, 0.76)],
         ]
     if kind == "bag":
         width, top = 0.28 + j(0.05), 0.22 + j(0.05)
         return [
-            [(0.5 - width, top + 0.08), (0.5 - width + 0.06, top), (0.5 + width - 0.06, top), (0.5 + width, top + 0.08), (0.5 + width, 0.86), (0.5 - width, 0.86)],
-            [(0.5 - 0.16, top + 0.3), (0.5 + 0.16, top + 0.3), (0.5 + 0.16, top + 0.48), (0.5 - 0.16, top + 0.48)],
+            [
+                (0.5 - width, top + 0.08),
+                (0.5 - width + 0.06, top),
+                (0.5 + width - 0.06, top),
+                (0.5 + width, top + 0.08),
+                (0.5 + width, 0.86),
+                (0.5 - width, 0.86),
+            ],
+            [
+                (0.5 - 0.16, top + 0.3),
+                (0.5 + 0.16, top + 0.3),
+                (0.5 + 0.16, top + 0.48),
+                (0.5 - 0.16, top + 0.48),
+            ],
         ]
     if kind == "hat":
         return [
-            [(0.22 + 0.56 * t / 16, 0.62 - 0.4 * (1 - ((t - 8) / 8) ** 2) ** 0.5) for t in range(17)] + [(0.78, 0.72), (0.22, 0.72)],
+            [(0.22 + 0.56 * t / 16, 0.62 - 0.4 * (1 - ((t - 8) / 8) ** 2) ** 0.5) for t in range(17)]
+            + [(0.78, 0.72), (0.22, 0.72)],
         ]
     if kind == "glove":
-        fingers = [[(0.3 + i * 0.1, 0.2 + abs(i - 1.5) * 0.05), (0.38 + i * 0.1, 0.2 + abs(i - 1.5) * 0.05), (0.38 + i * 0.1, 0.5), (0.3 + i * 0.1, 0.5)] for i in range(4)]
-        return [*fingers, [(0.28, 0.45), (0.7, 0.45), (0.68, 0.82), (0.32, 0.82)], [(0.18, 0.5), (0.3, 0.46), (0.32, 0.6), (0.22, 0.62)]]
+        fingers = [
+            [
+                (0.3 + i * 0.1, 0.2 + abs(i - 1.5) * 0.05),
+                (0.38 + i * 0.1, 0.2 + abs(i - 1.5) * 0.05),
+                (0.38 + i * 0.1, 0.5),
+                (0.3 + i * 0.1, 0.5),
+            ]
+            for i in range(4)
+        ]
+        return [
+            *fingers,
+            [(0.28, 0.45), (0.7, 0.45), (0.68, 0.82), (0.32, 0.82)],
+            [(0.18, 0.5), (0.3, 0.46), (0.32, 0.6), (0.22, 0.62)],
+        ]
     if kind == "bedding":
         fold = 0.3 + j(0.1)
-        return [[(0.12, 0.3), (0.88, 0.26), (0.9, 0.78), (0.1, 0.8)], [(0.12, 0.3), (0.88, 0.26), (0.88, 0.26 + fold * 0.3), (0.12, 0.3 + fold * 0.3)]]
+        return [
+            [(0.12, 0.3), (0.88, 0.26), (0.9, 0.78), (0.1, 0.8)],
+            [(0.12, 0.3), (0.88, 0.26), (0.88, 0.26 + fold * 0.3), (0.12, 0.3 + fold * 0.3)],
+        ]
     if kind == "lamp":
-        return [[(0.32, 0.16), (0.68, 0.16), (0.78, 0.42), (0.22, 0.42)], [(0.47, 0.42), (0.53, 0.42), (0.53, 0.8), (0.47, 0.8)], [(0.34, 0.8), (0.66, 0.8), (0.66, 0.86), (0.34, 0.86)]]
+        return [
+            [(0.32, 0.16), (0.68, 0.16), (0.78, 0.42), (0.22, 0.42)],
+            [(0.47, 0.42), (0.53, 0.42), (0.53, 0.8), (0.47, 0.8)],
+            [(0.34, 0.8), (0.66, 0.8), (0.66, 0.86), (0.34, 0.86)],
+        ]
     width = 0.2 + j(0.08)
-    return [[(0.5 - width, 0.22), (0.5 + width, 0.22), (0.5 + width + 0.06, 0.82), (0.5 - width - 0.06, 0.82)]]
+    return [
+        [(0.5 - width, 0.22), (0.5 + width, 0.22), (0.5 + width + 0.06, 0.82), (0.5 - width - 0.06, 0.82)]
+    ]
 
 
 def _pattern(image: Image.Image, rng: random.Random, base: tuple[int, int, int]) -> None:
@@ -217,7 +274,9 @@ def draw_product(spec: DemoImageSpec) -> bytes:
     for _ in range(detail_rng.randrange(1, 4)):
         x, y = detail_rng.randrange(300, 500), detail_rng.randrange(300, 600)
         r = detail_rng.randrange(10, 26)
-        details.ellipse((x - r, y - r, x + r, y + r), fill=(detail_rng.randrange(200, 256),) * 3, outline=trim, width=3)
+        details.ellipse(
+            (x - r, y - r, x + r, y + r), fill=(detail_rng.randrange(200, 256),) * 3, outline=trim, width=3
+        )
     if detail_rng.random() < 0.6:
         x = detail_rng.randrange(330, 470)
         details.line([(x, 260), (x + detail_rng.randrange(-20, 20), 700)], fill=trim, width=6)
@@ -225,7 +284,9 @@ def draw_product(spec: DemoImageSpec) -> bytes:
     if "detail" in lowered or "alt" in lowered:
         zoom = _rng("zoom", spec.url)
         left, top = zoom.randrange(120, 260), zoom.randrange(140, 300)
-        canvas = canvas.crop((left, top, left + 420, top + 420)).resize((SIZE, SIZE), Image.Resampling.BICUBIC)
+        canvas = canvas.crop((left, top, left + 420, top + 420)).resize(
+            (SIZE, SIZE), Image.Resampling.BICUBIC
+        )
     buffer = io.BytesIO()
     canvas.filter(ImageFilter.GaussianBlur(0.6)).save(buffer, format="JPEG", quality=90)
     return buffer.getvalue()
