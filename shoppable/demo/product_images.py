@@ -255,7 +255,7 @@ def draw_product(spec: DemoImageSpec) -> bytes:
     kind = _kind(spec.category, spec.product_key)
     base = colour_for(spec.colour, product)
     background = tuple(rng_value for rng_value in (product.randrange(228, 250),) * 3)
-    canvas = Image.new("RGB", (SIZE, SIZE), background)  # type: ignore[arg-type]
+    canvas = Image.new("RGB", (SIZE, SIZE), background)
     shade = ImageDraw.Draw(canvas)
     shade.ellipse((150, 690, 650, 760), fill=tuple(c - 30 for c in background))
     fabric = Image.new("RGB", (SIZE, SIZE), base)
@@ -270,7 +270,7 @@ def draw_product(spec: DemoImageSpec) -> bytes:
     detail_rng = _rng("details", spec.product_key)
     trim = tuple(max(0, c - 60) for c in base)
     for polygon in polygons[:1]:
-        details.line([(x * SIZE, y * SIZE) for x, y in [*polygon, polygon[0]]], fill=trim, width=5)  # type: ignore[arg-type]
+        details.line([(x * SIZE, y * SIZE) for x, y in [*polygon, polygon[0]]], fill=trim, width=5)
     for _ in range(detail_rng.randrange(1, 4)):
         x, y = detail_rng.randrange(300, 500), detail_rng.randrange(300, 600)
         r = detail_rng.randrange(10, 26)

@@ -55,7 +55,7 @@ def perspective(image: Image.Image, rng: random.Random) -> Image.Image:
         (width - rng.uniform(0, d) * width, height - rng.uniform(0, d) * height),
         (rng.uniform(0, d) * width, height - rng.uniform(0, d) * height),
     ]
-    target = [(0, 0), (width, 0), (width, height), (0, height)]
+    target = [(0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height))]
     return image.transform(
         image.size,
         Image.Transform.PERSPECTIVE,
@@ -91,16 +91,16 @@ def jpeg(image: Image.Image, rng: random.Random) -> Image.Image:
 def cluttered_background(image: Image.Image, rng: random.Random) -> Image.Image:
     """The product at 55-75% of a busy scene: shapes of every colour, lines, noise."""
     width, height = image.size
-    scene = Image.new("RGB", (width, height), tuple(rng.randrange(0, 256) for _ in range(3)))  # type: ignore[arg-type]
+    scene = Image.new("RGB", (width, height), tuple(rng.randrange(0, 256) for _ in range(3)))
     draw = ImageDraw.Draw(scene)
     for _ in range(40):
         x, y = rng.randrange(width), rng.randrange(height)
         r = rng.randrange(10, width // 5)
         colour = tuple(rng.randrange(0, 256) for _ in range(3))
         if rng.random() < 0.5:
-            draw.rectangle((x - r, y - r // 2, x + r, y + r // 2), fill=colour)  # type: ignore[arg-type]
+            draw.rectangle((x - r, y - r // 2, x + r, y + r // 2), fill=colour)
         else:
-            draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)  # type: ignore[arg-type]
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
     noise = np.asarray(scene, dtype=np.int16) + np.random.default_rng(rng.randrange(1 << 30)).integers(
         -25, 25, (height, width, 3)
     )
