@@ -36,7 +36,7 @@ def _label(low: Money | None, high: Money | None) -> str:
     if high is None and low is not None:
         return f"{_short(low)} and up"
     if low is not None and high is not None:
-        return f"{_short(low)}–{_short(high)}"
+        return f"{_short(low).split()[0]}-{_short(high)}"
     return "All prices"
 
 
