@@ -238,6 +238,11 @@ async def test_an_altered_photo_finds_its_product_grouped_by_price_band(
         assert match["image"]["url"].startswith("http://testserver.local/media/media/catalog/")
         served = await client.get(match["image"]["url"].removeprefix("http://testserver.local"))
         assert served.status_code == 200 and served.headers["content-type"] == "image/webp"
+    # Products now carry their own image URLs: our renditions, not the merchant's host.
+    shown = await gql("query($id: ID!) { product(id: $id) { images { url } } }", {"id": ids["daypack"]})
+    assert shown["data"]["product"]["images"][0]["url"].startswith(
+        "http://testserver.local/media/media/catalog/"
+    )
     # The photo itself is not kept once searched (only its vector, for a day).
     media_files = [p.as_posix() for p in Path(settings.media_dir).rglob("*") if p.is_file()]
     assert not [p for p in media_files if "/uploads/search/" in p]

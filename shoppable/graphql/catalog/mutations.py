@@ -169,8 +169,6 @@ class CatalogMutations:
     @mutation(description="Create or update up to 100 products (matched by handle), all or nothing.")
     async def upsert_products(self, info: Info, input: UpsertProductsInput) -> UpsertProductsPayload:
         result = await service.upsert_products(info.context.uow, info.context.actor, input.to_domain())
-        # New image URLs are fetched, rendered and embedded in the background (jobs/vision.py).
-        await info.context.services.jobs.enqueue("vision_images", job_key="vision_images")
         return UpsertProductsPayload(products=[Product.of(p) for p in result.products])
 
     @mutation()

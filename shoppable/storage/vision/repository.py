@@ -266,6 +266,18 @@ class SqlVisionRepository:
         )
         return [_image(r) for r in rows]
 
+    async def ready_images_by_url(self, urls: Sequence[str]) -> dict[str, CatalogImage]:
+        hashes = {url_hash(u): u for u in urls}
+        found: dict[str, CatalogImage] = {}
+        for chunk in chunks(list(hashes)):
+            rows = await self.uow.execute(
+                select(*[c for c in images.c if c.name != "embedding"]).where(
+                    images.c.url_hash.in_(chunk), images.c.status == ImageStatus.READY.value
+                )
+            )
+            found.update({hashes[r.url_hash]: _image(r) for r in rows})
+        return found
+
     async def set_embedding(self, image_id: int, embedding: Vector, model: str, now: datetime) -> None:
         await self.uow.execute(
             update(images)
