@@ -20,13 +20,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shoppable.storage.vision.embedder import DIMENSIONS  # noqa: E402
-from shoppable.storage.vision.index import _new_index  # noqa: E402
+from shoppable.storage.vision.embedder import DIMENSIONS
+from shoppable.storage.vision.index import _new_index
 
 
 def vectors(n: int, rng: np.random.Generator) -> np.ndarray:
     centres = rng.standard_normal((max(n // 50, 1), DIMENSIONS)).astype(np.float32)
-    data = centres[rng.integers(0, len(centres), n)] + 0.6 * rng.standard_normal((n, DIMENSIONS)).astype(np.float32)
+    data = centres[rng.integers(0, len(centres), n)] + 0.6 * rng.standard_normal((n, DIMENSIONS)).astype(
+        np.float32
+    )
     return data / np.linalg.norm(data, axis=1, keepdims=True)
 
 

@@ -78,7 +78,7 @@ class ImageServer:
         files, requests = self.files, self.requests
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+            def do_GET(self) -> None:
                 requests.append(self.path)
                 found = files.get(self.path)
                 if found is None:
