@@ -127,6 +127,10 @@ async def worker(settings: Settings) -> AsyncIterator[Services]:
     await services.close()
 
 
+def stored_files(root: Path) -> list[str]:
+    return [p.as_posix() for p in root.rglob("*") if p.is_file()]
+
+
 def photo(handle: str, category: str, colour: str, url: str) -> bytes:
     return draw_product(DemoImageSpec(url, handle, category, colour))
 
@@ -244,8 +248,7 @@ async def test_an_altered_photo_finds_its_product_grouped_by_price_band(
         "http://testserver.local/media/media/catalog/"
     )
     # The photo itself is not kept once searched (only its vector, for a day).
-    media_files = [p.as_posix() for p in Path(settings.media_dir).rglob("*") if p.is_file()]
-    assert not [p for p in media_files if "/uploads/search/" in p]
+    assert not [p for p in stored_files(settings.media_dir) if "/uploads/search/" in p]
 
     # Price bands: cheapest first, each band's prices inside its bounds, its matches best first.
     bands = found["byPriceBand"]
@@ -403,4 +406,4 @@ async def test_search_photos_are_deleted_after_a_day(
     assert await vision_cleanup(worker) == 1
     async with database.engine.connect() as conn:
         assert (await conn.execute(select(uploads))).all() == []
-    assert not [p for p in Path(settings.media_dir).rglob("*") if p.is_file() and "search" in p.as_posix()]
+    assert not [p for p in stored_files(settings.media_dir) if "search" in p]
