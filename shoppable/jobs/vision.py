@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("shoppable.vision")
 JOB_KEY = "vision_images"
+IMAGES_PER_RUN = 600
+"""One run does at most this many downloads (about a minute of embedding on one core), well inside
+SAQ's heartbeat; the next run (every minute, or after the next import) goes on where it stopped."""
 
 
 async def request_image_sync(services: Services) -> None:
@@ -21,7 +24,7 @@ async def request_image_sync(services: Services) -> None:
     await services.jobs.enqueue("vision_images", job_key=JOB_KEY)
 
 
-async def vision_images(services: Services, max_images: int | None = None) -> dict[str, Any]:
+async def vision_images(services: Services, max_images: int | None = IMAGES_PER_RUN) -> dict[str, Any]:
     """Link changed products to their images, then fetch, render and embed every due image."""
     uow = services.database.unit_of_work(write=True)
     async with uow:
