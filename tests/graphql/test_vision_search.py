@@ -407,3 +407,42 @@ async def test_search_photos_are_deleted_after_a_day(
     async with database.engine.connect() as conn:
         assert (await conn.execute(select(uploads))).all() == []
     assert not [p for p in stored_files(settings.media_dir) if "search" in p]
+
+
+async def test_a_skus_own_image_answers_that_sku(
+    gql: GraphQL,
+    client: AsyncTestClient[Any],
+    database: Database,
+    worker: Services,
+    image_server: ImageServer,
+) -> None:
+    owner = await sign_up(gql)
+    merchant = await create_merchant(gql, owner["token"])
+    skus = []
+    originals = {}
+    for colour in ("Red", "Navy"):
+        path = f"/images/tee-{colour.lower()}.jpg"
+        data = photo("two-tone-tee", "Shirts", colour, "x")
+        image_server.files[path] = (data, "image/jpeg")
+        originals[colour] = data
+        skus.append(
+            {
+                "sku": f"TEE-{colour.upper()}",
+                "price": {"amount": "25.00", "currencyCode": "EUR"},
+                "quantity": 3,
+                "options": [{"name": "Color", "value": colour}],
+                "image": image_server.url(path),
+            }
+        )
+    tee = {"handle": "two-tone-tee", "title": "Tee", "category": "Shirts", "skus": skus}
+    others = [product(h, c, col, p, image_server.url(f"/images/{h}.jpg")) for h, c, col, p in CATALOG[:3]]
+    for h, c, col, _ in CATALOG[:3]:
+        image_server.files[f"/images/{h}.jpg"] = (photo(h, c, col, "x"), "image/jpeg")
+    payload = await upsert(gql, owner["token"], merchant["id"], [tee, *others])
+    assert payload["userErrors"] == [], payload
+    await wait_until_indexed(database, worker, 5)
+    client.app.state.services.visual_index.refresh_seconds = 0
+    _, found = await search_photo(gql, client, altered(originals["Navy"], cluttered_background, 4))
+    top = found["matches"][0]
+    assert top["product"]["handle"] == "two-tone-tee"
+    assert top["sku"]["sku"] == "TEE-NAVY"
