@@ -446,3 +446,26 @@ async def test_a_skus_own_image_answers_that_sku(
     top = found["matches"][0]
     assert top["product"]["handle"] == "two-tone-tee"
     assert top["sku"]["sku"] == "TEE-NAVY"
+
+
+async def test_visual_search_statement_count_does_not_grow_with_matches(
+    gql: GraphQL,
+    client: AsyncTestClient[Any],
+    database: Database,
+    worker: Services,
+    image_server: ImageServer,
+    count_statements: Any,
+) -> None:
+    world = await shop(gql, client, database, worker, image_server)
+    query = """query($input: VisualSearchInput!, $first: Int) { visualSearch(input: $input, first: $first) {
+      matches { similarity image { url } sku { sku } product { title merchant { handle } images { url }
+                priceRange { minPrice { amount } } } }
+      byPriceBand { band { label } matches { product { title merchant { handle } } } } } }"""
+    await gql(query, {"input": {"productId": world["ids"]["daypack"]}})  # the index loads once per process
+    counts = {}
+    for first in (2, 7):
+        count_statements.count = 0
+        body = await gql(query, {"input": {"productId": world["ids"]["daypack"]}, "first": first})
+        assert len(body["data"]["visualSearch"]["matches"]) == first
+        counts[first] = count_statements.count
+    assert counts[2] == counts[7], counts

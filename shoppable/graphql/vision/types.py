@@ -105,6 +105,13 @@ async def hydrate_matches(info: Info, candidates: Sequence[Candidate]) -> list[V
 
 
 async def payload_of(info: Info, result: VisualResult) -> VisualSearchPayload:
+    """Matches and price bands hydrated together: one batch per relation whatever the answer's size."""
+    everyone = list(
+        {
+            c.product_id: c for c in (*result.matches, *(m for b in result.by_price_band for m in b.matches))
+        }.values()
+    )
+    await hydrate_matches(info, everyone)  # primes the loaders for both lists
     matches = await hydrate_matches(info, result.matches)
     bands = [await _band(info, band) for band in result.by_price_band]
     return VisualSearchPayload(matches=matches, by_price_band=bands)
