@@ -11,6 +11,7 @@ from rich.console import Console
 
 from shoppable.cli_catalog import catalog_app
 from shoppable.cli_recs import recs_app
+from shoppable.cli_vision import vision_app
 from shoppable.settings import get_settings
 
 app = typer.Typer(help="Shoppable operator commands.", no_args_is_help=True)
@@ -20,6 +21,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(recs_app, name="recs")
 webhooks_app = typer.Typer(help="Merchant webhooks.", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(vision_app, name="vision")
 console = Console()
 
 

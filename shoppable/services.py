@@ -19,6 +19,7 @@ from shoppable.domain.identity.recovery import MailSender
 from shoppable.domain.rate_limits import RateLimiter
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
+from shoppable.storage.image_fetch import PinnedImageFetcher
 from shoppable.storage.imaging import ImageRenderer
 from shoppable.storage.mail import mail_sender_for
 from shoppable.storage.media_stores import media_store_for
@@ -26,6 +27,8 @@ from shoppable.storage.models import ModelStore
 from shoppable.storage.outbound_http import PinnedHttpSender
 from shoppable.storage.payment_gateways import payment_gateways
 from shoppable.storage.rate_limits import LimitsRateLimiter
+from shoppable.storage.vision.embedder import OnnxImageEmbedder
+from shoppable.storage.vision.index import UsearchVisualIndex
 
 if TYPE_CHECKING:
     from shoppable.jobs.queue import JobQueue
@@ -47,6 +50,9 @@ class Services:
     rate_limits: RateLimiter
     webhook_sender: PinnedHttpSender
     mail: MailSender
+    embedder: OnnxImageEmbedder
+    visual_index: UsearchVisualIndex
+    image_fetcher: PinnedImageFetcher
     payments: dict[str, PaymentGateway] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now
     jobs: JobQueue = field(init=False)
@@ -59,6 +65,10 @@ class Services:
             max_video_bytes=self.settings.max_video_bytes,
             upload_ttl_seconds=self.settings.upload_ttl_seconds,
         )
+
+    @property
+    def upload_ttl_seconds(self) -> int:
+        return self.settings.upload_ttl_seconds
 
     @property
     def tokens(self) -> TokenConfig:
@@ -114,6 +124,9 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
             timeout_seconds=settings.webhook_timeout_seconds,
         ),
         mail=mail_sender_for(settings),
+        embedder=OnnxImageEmbedder(),
+        visual_index=UsearchVisualIndex(settings.model_dir / "vision"),
+        image_fetcher=PinnedImageFetcher(allow_private=settings.allow_private_network_fetch),
     )
     services.jobs = make_queue(services)
     return services

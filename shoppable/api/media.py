@@ -17,6 +17,7 @@ from shoppable.api.dependencies import DEPENDENCIES, RequestUnitOfWork
 from shoppable.api.problems import Problem
 from shoppable.domain.content import uploads
 from shoppable.domain.content.ports import DirectMedia, UploadRejected
+from shoppable.domain.vision import uploads as search_uploads
 
 STATUS_OF = {
     "INVALID_TOKEN": 403,
@@ -72,7 +73,7 @@ async def receive_media_upload(
         key = store.granted_key(token)
     except UploadRejected as exc:
         raise _refused(exc) from None
-    pending = await uploads.awaits_bytes(uow, key)
+    pending = await uploads.awaits_bytes(uow, key) or await search_uploads.awaits_bytes(uow, key)
     await uow.close()  # no connection held while the body streams in
     if not pending:
         raise Problem(409, "Conflict", "This upload is already complete or was refused.", slug="conflict")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shoppable.demo.catalog import DEMO_OWNER_EMAIL, DEMO_PASSWORD, seed_catalog
+from shoppable.demo.catalog_images import seed_catalog_images
 from shoppable.demo.content import DEMO_CREATORS, seed_content
 from shoppable.demo.orders import seed_orders
 from shoppable.demo.shoppers import seed_shoppers
@@ -15,12 +16,15 @@ async def seed_all(settings: Settings) -> list[str]:
     services = build_services(settings)
     report: list[str] = []
     try:
-        for job in await seed_catalog(services):
+        imports = await seed_catalog(services)
+        for job in imports:
             c = job.counts
             report.append(
                 f"catalog import {job.id} ({job.format}): {job.status.value}: {c.created} created, "
                 f"{c.updated} updated, {c.unchanged} unchanged, {c.failed} failed rows"
             )
+        drawn = await seed_catalog_images(services, sorted({job.merchant_id for job in imports}))
+        report.append(f"catalog images drawn and indexed for visual search: {drawn}")
         await seed_content(services)
         report.append("creators and posts: ready")
         report.append(f"shopper events stored: {await seed_shoppers(services.database)}")

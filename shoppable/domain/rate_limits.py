@@ -45,6 +45,9 @@ PASSWORD_RESET_PER_EMAIL = RateLimit("password-reset-per-email", 5, 24 * 60 * 60
 PASSWORD_RESET_PER_IP = RateLimit("password-reset-per-ip", 30, 60 * 60)
 # An export reads every row of a person: a few a day is plenty.
 DATA_EXPORT_PER_USER = RateLimit("data-export-per-user", 5, 24 * 60 * 60)
+# Visual search photos: a shopper scanning things in a shop takes a few a minute, not hundreds.
+VISUAL_SEARCH_UPLOADS_PER_ACTOR = RateLimit("visual-search-uploads-per-actor", 60, 60 * 60)
+ANONYMOUS_VISUAL_SEARCH_UPLOADS_PER_IP = RateLimit("anonymous-visual-search-uploads-per-ip", 300, 60 * 60)
 
 LIMITS: dict[str, RateLimit] = {
     limit.name: limit
@@ -60,6 +63,8 @@ LIMITS: dict[str, RateLimit] = {
         PASSWORD_RESET_PER_EMAIL,
         PASSWORD_RESET_PER_IP,
         DATA_EXPORT_PER_USER,
+        VISUAL_SEARCH_UPLOADS_PER_ACTOR,
+        ANONYMOUS_VISUAL_SEARCH_UPLOADS_PER_IP,
     )
 }
 

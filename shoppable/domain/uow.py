@@ -16,6 +16,7 @@ from shoppable.domain.feed.ports import FeedRepository
 from shoppable.domain.idempotency import IdempotencyRepository
 from shoppable.domain.identity.ports import IdentityRepository, TrustRepository
 from shoppable.domain.ports import Transaction
+from shoppable.domain.vision.ports import VisionRepository
 from shoppable.domain.webhooks.ports import WebhookRepository
 
 
@@ -54,3 +55,6 @@ class UnitOfWork(Transaction, Protocol):
     def trust(self) -> TrustRepository:
         """Sessions, consent history, resets, mail, exports, the audit log and privacy rules."""
         ...
+
+    @property
+    def vision(self) -> VisionRepository: ...

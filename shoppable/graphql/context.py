@@ -15,6 +15,7 @@ from shoppable.graphql.catalog.loaders import CatalogLoaders
 from shoppable.graphql.commerce.loaders import CommerceLoaders
 from shoppable.graphql.content.loaders import ContentLoaders
 from shoppable.graphql.core.ids import CursorCodec
+from shoppable.graphql.vision.loaders import VisionLoaders
 from shoppable.services import Services
 from shoppable.settings import Settings
 
@@ -33,6 +34,10 @@ class Loaders:
     @cached_property
     def content(self) -> ContentLoaders:
         return ContentLoaders(self.uow)
+
+    @cached_property
+    def vision(self) -> VisionLoaders:
+        return VisionLoaders(self.uow)
 
     @cached_property
     def commerce(self) -> CommerceLoaders:

@@ -32,6 +32,8 @@ from shoppable.graphql.feed.queries import FeedQueries
 from shoppable.graphql.identity import types as identity_types
 from shoppable.graphql.identity.mutations import IdentityMutations
 from shoppable.graphql.identity.queries import IdentityQueries
+from shoppable.graphql.vision.mutations import VisionMutations
+from shoppable.graphql.vision.queries import VisionQueries
 from shoppable.graphql.webhooks import types as webhook_types
 from shoppable.graphql.webhooks.mutations import WebhookMutations
 from shoppable.graphql.webhooks.queries import WebhookQueries
@@ -48,6 +50,7 @@ Query = merge_types(
         FeedQueries,
         CommerceQueries,
         WebhookQueries,
+        VisionQueries,
     ),
 )
 Mutation = merge_types(
@@ -60,6 +63,7 @@ Mutation = merge_types(
         FeedMutations,
         CommerceMutations,
         WebhookMutations,
+        VisionMutations,
     ),
 )
 

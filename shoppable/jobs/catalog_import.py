@@ -18,6 +18,7 @@ from shoppable.domain.catalog.importing import (
     finish_import,
     run_import,
 )
+from shoppable.jobs.vision import request_image_sync
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -47,6 +48,7 @@ async def catalog_import(
     (files named on the command line are left alone); a job another runner has keeps its file."""
     outcome = await _run(services, import_id, on_progress)
     if outcome is not None and outcome.status.finished:
+        await request_image_sync(services)
         path = Path(outcome.file_path)
         if await asyncio.to_thread(_is_upload, path, services.settings.import_dir):
             await asyncio.to_thread(path.unlink, missing_ok=True)

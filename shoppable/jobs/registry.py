@@ -12,6 +12,7 @@ from shoppable.jobs.media_cleanup import media_cleanup
 from shoppable.jobs.privacy import data_export, delete_media_objects, mail_outbox, privacy_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
 from shoppable.jobs.recs_train import recs_train
+from shoppable.jobs.vision import vision_cleanup, vision_images
 from shoppable.jobs.webhooks import webhook_log_cleanup, webhooks_deliver
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ JOBS: dict[str, JobFunction] = {
     "mail_outbox": mail_outbox,
     "privacy_cleanup": privacy_cleanup,
     "delete_media_objects": delete_media_objects,
+    "vision_images": vision_images,
+    "vision_cleanup": vision_cleanup,
 }
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
@@ -46,6 +49,8 @@ PERIODIC: dict[str, tuple[str, int]] = {
     "webhook_log_cleanup": ("53 * * * *", 3600),
     "mail_outbox": ("* * * * *", 60),
     "privacy_cleanup": ("23 * * * *", 3600),
+    "vision_images": ("* * * * *", 60),
+    "vision_cleanup": ("*/15 * * * *", 900),
 }
 
 

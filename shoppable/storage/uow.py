@@ -13,6 +13,7 @@ from shoppable.storage.idempotency import SqlIdempotencyRepository
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
 from shoppable.storage.trust import SqlTrustRepository
+from shoppable.storage.vision.repository import SqlVisionRepository
 from shoppable.storage.webhooks import SqlWebhookRepository
 
 
@@ -62,3 +63,7 @@ class SqlUnitOfWork(SqlTransaction):
     @cached_property
     def trust(self) -> SqlTrustRepository:
         return SqlTrustRepository(self)
+
+    @cached_property
+    def vision(self) -> SqlVisionRepository:
+        return SqlVisionRepository(self)

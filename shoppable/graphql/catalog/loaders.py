@@ -15,6 +15,8 @@ from shoppable.graphql.core.lookahead import field_names
 PRODUCT_SKUS = field_names("Product", "skus", "priceRange", "options")
 PRODUCT_IMAGES = field_names("Product", "images")
 PRODUCT_MERCHANT = field_names("Product", "merchant")
+HOSTED_IMAGE_WIDTH = 1080
+"""Product images are served as our largest rendition (what a product page shows)."""
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
@@ -28,6 +30,8 @@ class CatalogLoaders:
         self.sku_by_id = Loader[int, Sku | None](self._skus)
         self.images_by_product_id = Loader[int, list[ProductImage]](self._images)
         self.merchant_by_id = Loader[int, Merchant | None](self._merchants)
+        self.hosted_keys: dict[str, str] = {}
+        """Image URL -> the key of our rendition of it, for the images loaded (one statement a batch)."""
 
     async def prefetch_for(self, products: Sequence[Product], fields: set[str]) -> None:
         """Load, for a whole page at once, the relations the query selects on its products."""
@@ -62,8 +66,14 @@ class CatalogLoaders:
 
     async def _images(self, product_ids: list[int]) -> list[list[ProductImage]]:
         grouped: dict[int, list[ProductImage]] = defaultdict(list)
-        for image in await self.uow.catalog.images_of_products(product_ids):
+        found = await self.uow.catalog.images_of_products(product_ids)
+        for image in found:
             grouped[image.product_id].append(image)
+        # Fetched catalog images are served as our own renditions (see jobs/vision.py).
+        hosted = await self.uow.vision.ready_images_by_url(list({i.url for i in found})) if found else {}
+        for url, catalog_image in hosted.items():
+            if (rendition := catalog_image.rendition_for(HOSTED_IMAGE_WIDTH)) is not None:
+                self.hosted_keys[url] = rendition.key
         return [grouped.get(i, []) for i in product_ids]
 
     async def _merchants(self, ids: list[int]) -> list[Merchant | None]:

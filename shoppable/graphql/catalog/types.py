@@ -240,7 +240,19 @@ class Product(Node):
 
     @strawberry.field
     def images(self, info: Info) -> list[Image]:
-        return self._with_loaded(info.context.loaders.catalog.images_by_product_id, _images)
+        """Our own renditions once the catalog image is fetched (jobs/vision.py), the merchant's URL until then."""
+        loaders, media = info.context.loaders.catalog, info.context.services.media
+
+        def build(images: list[ProductImage]) -> list[Image]:
+            return [
+                Image(
+                    url=media.public_url(key) if (key := loaders.hosted_keys.get(i.url)) else i.url,
+                    alt_text=i.alt_text,
+                )
+                for i in images
+            ]
+
+        return self._with_loaded(loaders.images_by_product_id, build)
 
     @strawberry.field
     def options(self, info: Info) -> list[ProductOption]:
@@ -289,10 +301,6 @@ def _merchant(merchant: MerchantRecord | None) -> Merchant:
     if merchant is None:  # products reference their merchant
         raise RuntimeError("product without a merchant")
     return Merchant.of(merchant)
-
-
-def _images(images: list[ProductImage]) -> list[Image]:
-    return [Image.of(i) for i in images]
 
 
 @strawberry.type

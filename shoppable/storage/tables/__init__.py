@@ -43,6 +43,12 @@ from shoppable.storage.tables.trust import (
     PasswordResetRow,
     RefreshTokenRow,
 )
+from shoppable.storage.tables.vision import (
+    CatalogImageLinkRow,
+    CatalogImageRow,
+    SearchUploadRow,
+    VisionLinkedProductRow,
+)
 from shoppable.storage.tables.webhooks import (
     WebhookAttemptRow,
     WebhookDeliveryRow,
@@ -59,6 +65,8 @@ __all__ = [
     "CartLineRow",
     "CartRow",
     "CartTouchRow",
+    "CatalogImageLinkRow",
+    "CatalogImageRow",
     "CatalogImportErrorRow",
     "CatalogImportRow",
     "CheckoutAttemptRow",
@@ -94,10 +102,12 @@ __all__ = [
     "ProductTagRow",
     "RefreshTokenRow",
     "SaveRow",
+    "SearchUploadRow",
     "SkuRow",
     "StockHoldRow",
     "UploadRow",
     "UserRow",
+    "VisionLinkedProductRow",
     "WebhookAttemptRow",
     "WebhookDeliveryRow",
     "WebhookEndpointRow",

@@ -26,6 +26,7 @@ from shoppable.graphql.core.node import Node, node_type
 
 if TYPE_CHECKING:
     from shoppable.graphql.commerce.types import PostInsights
+    from shoppable.graphql.vision.types import VisualMatch
 
 PostStatus = strawberry.enum(records.PostStatus, name="PostStatus")
 DisclosureKind = strawberry.enum(records.DisclosureKind, name="DisclosureKind")
@@ -194,6 +195,25 @@ class Post(Node):
         return now_or_later(  # type: ignore[return-value]  # strawberry awaits an awaitable result
             info.context.loaders.content.creator_by_id, self.record.creator_id, build
         )
+
+    @strawberry.field(
+        description="Catalog products that look like what is in the post's photos, to tag in a tap: "
+        "for the post's own creator (empty for anyone else)."
+    )
+    async def suggested_tags(
+        self, info: Info
+    ) -> list[Annotated[VisualMatch, strawberry.lazy("shoppable.graphql.vision.types")]]:
+        from shoppable.domain.vision.search import suggested_tags
+        from shoppable.graphql.vision.types import hydrate_matches
+
+        context = info.context
+        creator = await context.loaders.content.creator_by_id.load(self.record.creator_id)
+        if creator is None:
+            return []
+        found = await suggested_tags(
+            context.uow, context.services, context.actor, self.record.id, creator.user_id
+        )
+        return await hydrate_matches(info, found)
 
     @strawberry.field(description="How many people saved the post; only its creator sees it.")
     def save_count(self, info: Info) -> int | None:

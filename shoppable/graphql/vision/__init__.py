@@ -1,0 +1,1 @@
+"""GraphQL for visual search: `visualSearch`, `createSearchUpload`, `Post.suggestedTags`."""
