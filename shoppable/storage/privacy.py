@@ -60,6 +60,7 @@ from shoppable.storage.tables import (
     ProductTagRow,
     RefreshTokenRow,
     SaveRow,
+    SearchUploadRow,
     StockHoldRow,
     UploadRow,
     UserRow,
@@ -103,6 +104,7 @@ order_lines = table_of(OrderLineRow)
 payments = table_of(PaymentRow)
 commissions = table_of(CommissionRow)
 payouts = table_of(PayoutRow)
+search_uploads = table_of(SearchUploadRow)
 
 Selector = Callable[[int], Select[Any]]
 Eraser = Callable[[SqlTransaction, int, datetime], Awaitable[list[str]]]
@@ -256,6 +258,13 @@ async def _keep(tx: SqlTransaction, user_id: int, now: datetime) -> list[str]:
     return []
 
 
+async def _erase_search_uploads(tx: SqlTransaction, user_id: int, now: datetime) -> list[str]:
+    mine = search_uploads.c.owner == f"user:{user_id}"
+    keys = [r.key for r in await tx.execute(select(search_uploads.c.key).where(mine))]
+    await tx.execute(delete(search_uploads).where(mine))
+    return keys
+
+
 def _cart_ids(user_id: int) -> Select[Any]:
     return select(carts.c.id).where(carts.c.user_id == user_id)
 
@@ -346,6 +355,13 @@ RULES: list[TableRule] = [
         _erase_exports,
         "deleted, with their files",
         frozenset({"download_hash"}),
+    ),
+    TableRule(
+        "search_uploads",
+        lambda u: select(search_uploads).where(search_uploads.c.owner == f"user:{u}"),
+        _erase_search_uploads,
+        "deleted, with any photo not yet embedded (photos are deleted once embedded, vectors after a day)",
+        frozenset({"embedding"}),
     ),
     TableRule(
         "cart_touches",
@@ -568,6 +584,9 @@ NOT_PERSONAL: dict[str, str] = {
     "catalog_import_errors": "merchants' feed imports",
     "idempotency_records": "answers to merchants' systems' REST calls",
     "webhook_endpoints": "merchants' endpoints",
+    "catalog_images": "merchants' product images, fetched and embedded for visual search",
+    "catalog_image_links": "merchants' product images",
+    "vision_linked_products": "merchants' catalogs (which products' images are linked)",
     "webhook_events": "events sent to merchants: order payloads carry ids, SKUs and amounts, no name",
     "webhook_deliveries": "deliveries of those events to merchants",
     "webhook_attempts": "deliveries of those events to merchants",
