@@ -27,6 +27,9 @@ from shoppable.graphql.content.queries import ContentQueries
 from shoppable.graphql.core.errors import log_errors, should_mask_error
 from shoppable.graphql.core.limits import Limits, query_limits_rule
 from shoppable.graphql.core.node import NodeQueries
+from shoppable.graphql.experiments import types as experiment_types
+from shoppable.graphql.experiments.mutations import ExperimentMutations
+from shoppable.graphql.experiments.queries import ExperimentQueries
 from shoppable.graphql.feed.mutations import FeedMutations
 from shoppable.graphql.feed.queries import FeedQueries
 from shoppable.graphql.identity import types as identity_types
@@ -44,10 +47,19 @@ Query = merge_types(
         ContentQueries,
         FeedQueries,
         CommerceQueries,
+        ExperimentQueries,
     ),
 )
 Mutation = merge_types(
-    "Mutation", (IdentityMutations, CatalogMutations, ContentMutations, FeedMutations, CommerceMutations)
+    "Mutation",
+    (
+        IdentityMutations,
+        CatalogMutations,
+        ContentMutations,
+        FeedMutations,
+        CommerceMutations,
+        ExperimentMutations,
+    ),
 )
 
 # Types reachable only through the Node interface must be listed so the schema knows them.
@@ -66,6 +78,7 @@ NODE_TYPES = [
     commerce_types.Checkout,
     commerce_types.Order,
     commerce_types.Commission,
+    experiment_types.Experiment,
 ]
 
 
