@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from shoppable.cli_catalog import catalog_app
+from shoppable.cli_experiments import experiments_app
 from shoppable.cli_recs import recs_app
 from shoppable.settings import get_settings
 
@@ -18,6 +19,7 @@ admin_app = typer.Typer(help="Administrators.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(recs_app, name="recs")
+app.add_typer(experiments_app, name="experiments")
 console = Console()
 
 

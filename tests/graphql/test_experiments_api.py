@@ -11,7 +11,6 @@ from shoppable.domain.experiments import hashing
 from shoppable.domain.identity.service import create_admin
 from shoppable.storage.db import Database
 from shoppable.storage.tables.experiments import ExperimentExposureRow, ExperimentUnitRow
-from tests.conftest import GraphQL
 from tests.feed_world import World
 
 FEED = """query($first: Int, $after: String, $mode: FeedMode) {

@@ -54,7 +54,7 @@ def _relative(mc: float, mt: float, vc: float, vt: float, df: float | None) -> C
     lift = mt / mc - 1
     var_lift = vt / mc**2 + mt**2 * vc / mc**4
     se = math.sqrt(var_lift)
-    z = sp.norm.ppf(1 - ALPHA / 2) if df is None else sp.t.ppf(1 - ALPHA / 2, df)
+    z = float(sp.norm.ppf(1 - ALPHA / 2) if df is None else sp.t.ppf(1 - ALPHA / 2, df))
     t = (mt - mc) / math.sqrt(vc + vt)
     p = 2 * (sp.norm.sf(abs(t)) if df is None else sp.t.sf(abs(t), df))
     return Comparison(mc, mt, lift, lift - z * se, lift + z * se, float(p), msprt_p_value(lift, var_lift))
