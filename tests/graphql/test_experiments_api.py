@@ -278,3 +278,41 @@ async def test_stopped_experiment_returns_viewers_to_the_default_feed_and_result
     assert len(await exposures(database)) == 1 + len(set(others))
     still = (await api(RESULTS, {"k": "slots"}, token=token))["data"]["experiment"]
     assert still["status"] == "STOPPED" and still["results"]["variants"][1]["users"] == 1
+
+
+TRACK = (
+    """mutation($i: TrackEventsInput!) { trackEvents(input: $i) { accepted userErrors { field code } } }"""
+)
+
+
+async def test_results_count_each_viewers_events_from_first_exposure(
+    api: Api, world: World, database: Database
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from shoppable.graphql.core.ids import encode_id
+
+    token = await admin(api, database)
+    await running(api, token, "slots")
+    device = device_in("cards", "slots", "counted")
+    await api.page(device=device)
+    product = encode_id("Product", world.product_ids[0])
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    before = datetime.now(UTC) - timedelta(hours=1)  # before exposure: not counted (pre-period only)
+    events = [
+        {"eventId": f"i{n}", "type": "IMPRESSION", "subjectId": product, "occurredAt": soon.isoformat()}
+        for n in range(4)
+    ] + [
+        {"eventId": "c1", "type": "CLICK", "subjectId": product, "occurredAt": soon.isoformat()},
+        {"eventId": "old", "type": "CLICK", "subjectId": product, "occurredAt": before.isoformat()},
+        {"eventId": "a1", "type": "ADD_TO_CART", "subjectId": product, "occurredAt": soon.isoformat()},
+    ]
+    tracked = await api(TRACK, {"i": {"events": events}}, device=device)
+    assert tracked["data"]["trackEvents"]["accepted"] == 7, tracked
+    results = (await api(RESULTS, {"k": "slots"}, token=token))["data"]["experiment"]["results"]
+    cards = next(v for v in results["variants"] if v["key"] == "cards")
+    means = {m["name"]: m["mean"] for m in cards["metrics"]}
+    assert means["ctr"] == pytest.approx(1 / 4)
+    assert means["items_per_session"] == pytest.approx(4.0)
+    assert means["add_to_cart_rate"] == 1.0 and means["conversion"] == 0.0
+    assert means["feed_latency_ms"] > 0
