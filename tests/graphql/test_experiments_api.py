@@ -316,3 +316,27 @@ async def test_results_count_each_viewers_events_from_first_exposure(
     assert means["items_per_session"] == pytest.approx(4.0)
     assert means["add_to_cart_rate"] == 1.0 and means["conversion"] == 0.0
     assert means["feed_latency_ms"] > 0
+
+
+async def test_the_device_merge_step_keeps_the_devices_bucket(
+    api: Api, world: World, database: Database
+) -> None:
+    """`adopt_device` is the step the device -> account merge runs at sign-up and log-in."""
+    from shoppable.domain.experiments.service import adopt_device
+
+    token = await admin(api, database)
+    await running(api, token, "slots")
+    device = device_in("cards", "slots", "merged")
+    assert kinds(await api.page(device=device)) == {"Product"}
+    shopper = await world.user(consent=True)
+
+    class User:
+        id = shopper["id"]
+
+    uow = database.unit_of_work(write=True)
+    async with uow:
+        assert await adopt_device(uow, User(), device) == 1
+        assert await adopt_device(uow, User(), "another-device") == 0  # the first device stays
+        await uow.commit()
+    assert kinds(await api.page(token=shopper["token"])) == {"Product"}  # no device header needed
+    assert {r.unit for r in await exposures(database)} == {f"d:{device}"}
