@@ -33,8 +33,9 @@ from shoppable.domain.experiments.analysis import ViewerOutcome, analyze
 from shoppable.domain.experiments.model import Experiment, ExperimentKind, ExperimentStatus, Variant
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
-BASE_CONVERSION = 0.30
-"""Share of exposed viewers who order within the 7-day window (active shoppers of a social shop)."""
+BASE_CONVERSION = 0.50
+"""Share of exposed viewers who order within the 7-day window (high, to keep the simulation quick:
+the sample size scales as (1 - p) / p)."""
 TRUE_LIFT = 0.05
 
 
