@@ -56,9 +56,9 @@ class ModelStore:
         if name == "latest":
             return await self.current()
         if name not in self._versions:
-            path = self.directory / f"{name}.pkl"
-            if not artifact.is_version_name(path.name):
+            if not artifact.is_version_name(f"{name}.pkl"):  # a bare file name: never outside the directory
                 return None
+            path = self.directory / f"{name}.pkl"
             try:
                 self._versions[name] = await asyncio.to_thread(artifact.load, path)
             except FileNotFoundError:
