@@ -340,3 +340,45 @@ async def test_the_device_merge_step_keeps_the_devices_bucket(
         await uow.commit()
     assert kinds(await api.page(token=shopper["token"])) == {"Product"}  # no device header needed
     assert {r.unit for r in await exposures(database)} == {f"d:{device}"}
+
+
+async def test_a_trained_ranker_version_is_served_by_name(
+    api: Api, world: World, database: Database, settings: Any
+) -> None:
+    import time
+
+    from shoppable.domain.recs.item_meta import ItemRecord
+    from shoppable.domain.recs.training import train_from_arrays
+    from shoppable.storage import recs_artifacts as artifact
+
+    # A small model over this catalog's product ids (what `shoppable recs train` fits on events).
+    products = [str(p) for p in world.product_ids]
+    users = [f"u{n % 5}" for n in range(40)]
+    items = [products[(n * 7) % len(products)] for n in range(40)]
+    now = time.time()
+    model = train_from_arrays(
+        users, items, [now - 3600 * n for n in range(40)], items=[ItemRecord(p) for p in products],
+        now=now, params={"tune": False},
+    )  # fmt: skip
+    version = artifact.save(model, settings.model_dir).stem
+    token = await admin(api, database)
+    arms = [
+        {"key": "control", "weight": 1, "config": {}},
+        {"key": "trained", "weight": 1, "config": {"ranker": version}},
+    ]
+    await running(api, token, "versions", arms)
+    viewers = [await world.user(consent=True) for _ in range(6)]
+    for viewer in viewers:
+        assert (await api.page(token=viewer["token"]))["edges"]
+    assert len({r.unit for r in await exposures(database)}) == len(viewers)
+    await api(STOP, {"k": "versions"}, token=token)
+    missing = [
+        arms[0],
+        {"key": "gone", "weight": 1, "config": {"ranker": "feed-20200101T000000Z-000000000000"}},
+    ]
+    await running(api, token, "missing", missing)
+    before = len(await exposures(database))
+    for viewer in viewers:
+        assert (await api.page(token=viewer["token"]))["edges"]  # the default feed, never an error
+    rows = (await exposures(database))[before:]
+    assert rows and {r.variant for r in rows} == {"control"}  # nobody is exposed to a version not here
