@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from shoppable.cli_catalog import catalog_app
+from shoppable.cli_experiments import experiments_app
 from shoppable.cli_recs import recs_app
 from shoppable.cli_vision import vision_app
 from shoppable.settings import get_settings
@@ -22,6 +23,7 @@ app.add_typer(recs_app, name="recs")
 webhooks_app = typer.Typer(help="Merchant webhooks.", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(vision_app, name="vision")
+app.add_typer(experiments_app, name="experiments")
 console = Console()
 
 

@@ -12,6 +12,7 @@ from shoppable.domain.catalog.importing import ImportJobRepository
 from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.commerce.ports import CommerceRepository
 from shoppable.domain.content.ports import ContentRepository
+from shoppable.domain.experiments.ports import ExperimentRepository
 from shoppable.domain.feed.ports import FeedRepository
 from shoppable.domain.idempotency import IdempotencyRepository
 from shoppable.domain.identity.ports import IdentityRepository, TrustRepository
@@ -58,3 +59,6 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def vision(self) -> VisionRepository: ...
+
+    @property
+    def experiments(self) -> ExperimentRepository: ...

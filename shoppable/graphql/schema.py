@@ -27,6 +27,9 @@ from shoppable.graphql.content.queries import ContentQueries
 from shoppable.graphql.core.errors import log_errors, should_mask_error
 from shoppable.graphql.core.limits import Limits, query_limits_rule
 from shoppable.graphql.core.node import NodeQueries
+from shoppable.graphql.experiments import types as experiment_types
+from shoppable.graphql.experiments.mutations import ExperimentMutations
+from shoppable.graphql.experiments.queries import ExperimentQueries
 from shoppable.graphql.feed.mutations import FeedMutations
 from shoppable.graphql.feed.queries import FeedQueries
 from shoppable.graphql.identity import types as identity_types
@@ -51,6 +54,7 @@ Query = merge_types(
         CommerceQueries,
         WebhookQueries,
         VisionQueries,
+        ExperimentQueries,
     ),
 )
 Mutation = merge_types(
@@ -64,6 +68,7 @@ Mutation = merge_types(
         CommerceMutations,
         WebhookMutations,
         VisionMutations,
+        ExperimentMutations,
     ),
 )
 
@@ -86,6 +91,7 @@ NODE_TYPES = [
     commerce_types.Commission,
     webhook_types.WebhookEndpoint,
     webhook_types.WebhookDelivery,
+    experiment_types.Experiment,
 ]
 
 

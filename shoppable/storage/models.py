@@ -23,6 +23,7 @@ class ModelStore:
         self._path: Path | None = None
         self._checked = 0.0
         self._lock = asyncio.Lock()
+        self._versions: dict[str, TrainedModel | None] = {}
 
     async def current(self) -> TrainedModel | None:
         if time.monotonic() - self._checked < self.check_every:
@@ -47,6 +48,25 @@ class ModelStore:
             log.info("serving recommendation model %s", self._model.version)
         except (OSError, ValueError):
             log.exception("cannot load model %s; keeping the previous one", path)
+
+    async def version(self, name: str) -> TrainedModel | None:
+        """A saved version by name (`<model>-<version>`, the file name without `.pkl`; "latest" is the
+        current one), for experiments; None when it is not in the directory (pruned or never trained).
+        Loaded once per process."""
+        if name == "latest":
+            return await self.current()
+        if name not in self._versions:
+            if not artifact.is_version_name(f"{name}.pkl"):  # a bare file name: never outside the directory
+                return None
+            path = self.directory / f"{name}.pkl"
+            try:
+                self._versions[name] = await asyncio.to_thread(artifact.load, path)
+            except FileNotFoundError:
+                return None
+            except (OSError, ValueError):
+                log.exception("cannot load model %s for an experiment", path)
+                self._versions[name] = None
+        return self._versions[name]
 
     def save(self, trained: TrainedModel) -> Path:
         """Write a new version, point LATEST at it, keep the three newest; blocking (call in a thread)."""

@@ -39,6 +39,8 @@ from shoppable.storage.tables import (
     CreatorRow,
     DataExportRow,
     EventRow,
+    ExperimentExposureRow,
+    ExperimentUnitRow,
     FeedHideRow,
     FeedServedRow,
     FeedSessionRow,
@@ -105,6 +107,8 @@ payments = table_of(PaymentRow)
 commissions = table_of(CommissionRow)
 payouts = table_of(PayoutRow)
 search_uploads = table_of(SearchUploadRow)
+experiment_units = table_of(ExperimentUnitRow)
+exposures = table_of(ExperimentExposureRow)
 
 Selector = Callable[[int], Select[Any]]
 Eraser = Callable[[SqlTransaction, int, datetime], Awaitable[list[str]]]
@@ -357,6 +361,18 @@ RULES: list[TableRule] = [
         frozenset({"download_hash"}),
     ),
     TableRule(
+        "experiment_exposures",
+        lambda u: select(exposures).where(exposures.c.user_id == u),
+        _deleting(lambda u: delete(exposures).where(exposures.c.user_id == u)),
+        "deleted (experiment results lose the person)",
+    ),
+    TableRule(
+        "experiment_units",
+        lambda u: select(experiment_units).where(experiment_units.c.user_id == u),
+        _deleting(lambda u: delete(experiment_units).where(experiment_units.c.user_id == u)),
+        "deleted (the device the account's experiment variants followed)",
+    ),
+    TableRule(
         "search_uploads",
         lambda u: select(search_uploads).where(search_uploads.c.owner == f"user:{u}"),
         _erase_search_uploads,
@@ -583,6 +599,7 @@ NOT_PERSONAL: dict[str, str] = {
     "catalog_imports": "merchants' feed imports",
     "catalog_import_errors": "merchants' feed imports",
     "idempotency_records": "answers to merchants' systems' REST calls",
+    "experiments": "experiment definitions written by admins",
     "webhook_endpoints": "merchants' endpoints",
     "catalog_images": "merchants' product images, fetched and embedded for visual search",
     "catalog_image_links": "merchants' product images",

@@ -66,6 +66,11 @@ def load(path: Path | str) -> TrainedModel:
     return trained
 
 
+def is_version_name(file_name: str) -> bool:
+    """True for `<model>-<version>.pkl` (nothing else is ever loaded from the model directory)."""
+    return _FILE_NAME.match(file_name) is not None
+
+
 def latest_path(directory: Path | str) -> Path | None:
     pointer = Path(directory) / LATEST
     return Path(directory) / pointer.read_text().strip() if pointer.exists() else None

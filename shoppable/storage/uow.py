@@ -8,6 +8,7 @@ from shoppable.storage.catalog import SqlCatalogRepository
 from shoppable.storage.commerce import SqlCommerceRepository
 from shoppable.storage.content import SqlContentRepository
 from shoppable.storage.db import SqlTransaction
+from shoppable.storage.experiments import SqlExperimentRepository
 from shoppable.storage.feed import SqlFeedRepository
 from shoppable.storage.idempotency import SqlIdempotencyRepository
 from shoppable.storage.identity import SqlIdentityRepository
@@ -67,3 +68,7 @@ class SqlUnitOfWork(SqlTransaction):
     @cached_property
     def vision(self) -> SqlVisionRepository:
         return SqlVisionRepository(self)
+
+    @cached_property
+    def experiments(self) -> SqlExperimentRepository:
+        return SqlExperimentRepository(self)

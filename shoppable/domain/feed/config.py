@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from shoppable.domain.feed.mixing import DEFAULT_PATTERN
-from shoppable.domain.feed.ports import FeedSettings
+from shoppable.domain.feed.mixing import DEFAULT_PATTERN, DIVERSITY_WINDOW
+from shoppable.domain.feed.ports import FeedSettings, Ranker
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class FeedConfig:
     history_days: int = 60
     ranker_candidates: int = 200
     plan_ttl_seconds: int = 300
+    diversity_window: int = DIVERSITY_WINDOW
     """How long a session's ranked candidates are reused before ranking again (as `CandidatePlanCache`)."""
 
     @classmethod
@@ -25,3 +26,29 @@ class FeedConfig:
             session_ttl_seconds=settings.feed_session_ttl_seconds,
             purchase_window_days=settings.feed_purchase_window_days,
         )
+
+
+@dataclass(frozen=True)
+class FeedVariant:
+    """What an experiment's variant changes in one page (`shoppable.domain.experiments` builds it).
+
+    `tag` names the variant (experiment key and variant key): a session's ranked candidates are kept per
+    tag, so a viewer whose experiment stops gets the default feed on their next page. `personalized`
+    False serves the non-personal candidates whatever the consent; True leaves the viewer's consent in
+    charge (a variant never turns personalization on). `ranker` replaces the current ranker when
+    `replaces_ranker` is set (None: rank without a trained model)."""
+
+    tag: str
+    pattern: str | None = None
+    diversity_window: int | None = None
+    personalized: bool = True
+    replaces_ranker: bool = False
+    ranker: Ranker | None = None
+
+    def apply(self, config: FeedConfig) -> FeedConfig:
+        changed = config
+        if self.pattern is not None:
+            changed = replace(changed, pattern=self.pattern)
+        if self.diversity_window is not None:
+            changed = replace(changed, diversity_window=self.diversity_window)
+        return changed

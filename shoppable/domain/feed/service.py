@@ -21,7 +21,7 @@ from shoppable.domain.feed.candidates import (
     widened_posts,
     widened_products,
 )
-from shoppable.domain.feed.config import FeedConfig
+from shoppable.domain.feed.config import FeedConfig, FeedVariant
 from shoppable.domain.feed.mixing import DIVERSITY_WINDOW, mix
 from shoppable.domain.feed.model import (
     Candidate,
@@ -52,6 +52,8 @@ class FeedRequest:
     first: int
     session_id: str | None = None
     position: int = 0
+    variant: FeedVariant | None = None
+    """Set when the viewer is in a running experiment on the feed (see `domain/experiments/serving.py`)."""
 
 
 def personalized(actor: Actor, mode: FeedMode) -> bool:
@@ -82,15 +84,16 @@ async def build_page(
 
     `services.plans` keeps each session's ranked candidates, so later pages skip re-ranking.
     """
-    page = _Page(
-        uow,
-        actor,
-        request,
-        services,
-        FeedConfig.from_settings(services.settings),
-        await services.models.current(),
-        services.clock(),
+    config = FeedConfig.from_settings(services.settings)
+    variant = request.variant
+    if variant is not None:
+        config = variant.apply(config)
+        if not variant.personalized:
+            actor = replace(actor, personalization_consent=False)
+    ranker = (
+        variant.ranker if variant is not None and variant.replaces_ranker else await services.models.current()
     )
+    page = _Page(uow, actor, request, services, config, ranker, services.clock())
     try:
         return await _build_page(page)
     except SessionConflict:
@@ -149,9 +152,10 @@ async def _build_page(page: _Page) -> FeedPage:
             products,
             count=need + 1,
             start_position=start,
-            recent=history[-(DIVERSITY_WINDOW - 1) :],
+            recent=history[-(max(page.config.diversity_window, DIVERSITY_WINDOW) - 1) :],
             served=Counter((item.kind, item.author_id) for item in history),
             pattern=page.config.pattern,
+            window=page.config.diversity_window,
         )
     new_items = [
         ServedItem(start + i, c.kind, c.item_id, c.author_id, c.source, c.reasons)
@@ -218,6 +222,8 @@ async def _candidates(
         return [c for c in map(following_candidate, found) if excluded.allows_post(c)], [], excluded, None
     # Keyed by consent too: personalization switched off mid-session must never reuse a personal plan.
     kind = "personal" if personal else "public"
+    if request.variant is not None:
+        kind = f"{kind}@{request.variant.tag}"  # an experiment's plan never outlives its variant
     plan_key = f"{session.id}:{kind}"
     planned = None if is_new else page.services.plans.get(plan_key)
     if planned is None and personal and not is_new:

@@ -45,11 +45,19 @@ async def merge_cart(uow: UnitOfWork, user: User, device_id: str) -> int:
     return await merge_device_cart(uow, device_id, user.id, datetime.now(UTC))
 
 
+async def adopt_experiment_unit(uow: UnitOfWork, user: User, device_id: str) -> int:
+    """The account keeps the experiment variants its first device had (assignment follows the device)."""
+    from shoppable.domain.experiments.service import adopt_device  # experiments build on identity
+
+    return await adopt_device(uow, user, device_id)
+
+
 DEVICE_MERGE_STEPS: dict[str, MergeStep] = {
     "events": merge_events,
     "hides": merge_hides,
     "feedSessions": merge_feed_sessions,
     "cart": merge_cart,
+    "experiments": adopt_experiment_unit,
 }
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import strawberry
 
+from shoppable.domain.experiments.service import serve_feed
 from shoppable.domain.feed import model, visibility
-from shoppable.domain.feed.service import FeedRequest, build_page
+from shoppable.domain.feed.service import FeedRequest
 from shoppable.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shoppable.graphql.catalog.types import Product
 from shoppable.graphql.content.types import Post, prefetch_posts
@@ -50,7 +51,8 @@ class FeedQueries:
     ) -> FeedConnection:
         request = FeedRequest(model.FeedMode(mode), _page_size(first), *_cursor(info, after))
         context = info.context
-        page = await build_page(context.uow, context.actor, request, context.services)
+        # Under the viewer's variant when a feed experiment runs (the exposure is logged there).
+        page = await serve_feed(context.uow, context.actor, request, context.services)
         return await _hydrate(info, page)
 
 

@@ -31,6 +31,7 @@ from shoppable.storage.tables.content import (
     SaveRow,
     UploadRow,
 )
+from shoppable.storage.tables.experiments import ExperimentExposureRow, ExperimentRow, ExperimentUnitRow
 from shoppable.storage.tables.feed import EventRow, FeedHideRow, FeedServedRow, FeedSessionRow
 from shoppable.storage.tables.identity import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 from shoppable.storage.tables.imports import CatalogImportErrorRow, CatalogImportRow, IdempotencyRecordRow
@@ -77,6 +78,9 @@ __all__ = [
     "CreatorRow",
     "DataExportRow",
     "EventRow",
+    "ExperimentExposureRow",
+    "ExperimentRow",
+    "ExperimentUnitRow",
     "FeedHideRow",
     "FeedServedRow",
     "FeedSessionRow",

@@ -1,0 +1,1 @@
+"""Admin GraphQL for experiments."""
