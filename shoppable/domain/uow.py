@@ -16,6 +16,7 @@ from shoppable.domain.feed.ports import FeedRepository
 from shoppable.domain.idempotency import IdempotencyRepository
 from shoppable.domain.identity.ports import IdentityRepository
 from shoppable.domain.ports import Transaction
+from shoppable.domain.search.products import ProductSearchIndex
 
 
 class UnitOfWork(Transaction, Protocol):
@@ -45,3 +46,6 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def commerce(self) -> CommerceRepository: ...
+
+    @property
+    def search(self) -> ProductSearchIndex: ...

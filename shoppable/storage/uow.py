@@ -12,6 +12,7 @@ from shoppable.storage.feed import SqlFeedRepository
 from shoppable.storage.idempotency import SqlIdempotencyRepository
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
+from shoppable.storage.search import SqlSearchIndex
 
 
 class SqlUnitOfWork(SqlTransaction):
@@ -44,3 +45,8 @@ class SqlUnitOfWork(SqlTransaction):
     @cached_property
     def commerce(self) -> SqlCommerceRepository:
         return SqlCommerceRepository(self)
+
+    @property
+    def search(self) -> SqlSearchIndex:
+        """The catalog's search index; the catalog repository keeps it in step with every write."""
+        return self.catalog.search_index

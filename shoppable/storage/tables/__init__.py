@@ -34,6 +34,7 @@ from shoppable.storage.tables.content import (
 from shoppable.storage.tables.feed import EventRow, FeedHideRow, FeedServedRow, FeedSessionRow
 from shoppable.storage.tables.identity import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 from shoppable.storage.tables.imports import CatalogImportErrorRow, CatalogImportRow, IdempotencyRecordRow
+from shoppable.storage.tables.search import PostHashtagRow, ProductSearchRow, SearchWordRow
 
 metadata = SQLModel.metadata
 
@@ -65,13 +66,16 @@ __all__ = [
     "OrderRow",
     "PaymentRow",
     "PayoutRow",
+    "PostHashtagRow",
     "PostMediaRow",
     "PostReportRow",
     "PostRow",
     "ProductImageRow",
     "ProductRow",
+    "ProductSearchRow",
     "ProductTagRow",
     "SaveRow",
+    "SearchWordRow",
     "SkuRow",
     "StockHoldRow",
     "UploadRow",
