@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shoppable.domain.catalog.availability import Availability
 from shoppable.domain.pagination import Key, Page, PageRequest
-from shoppable.domain.search.analysis import document, normalize_language, surface_words
+from shoppable.domain.search.analysis import document, normalize_language, surface_words, trigrams
 from shoppable.domain.search.currency import PriceBand, reference_amount
 from shoppable.domain.search.products import (
     FIELD_WEIGHTS,
@@ -337,7 +337,7 @@ class SqlSearchIndex:
                 {"w": word, "n": limit},
             )
             return [r[0] for r in rows]
-        grams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
+        grams = sorted(trigrams(word))
         if not grams:
             return []
         match = " OR ".join(f'"{g}"' for g in grams if '"' not in g)
@@ -485,8 +485,9 @@ class SqlSearchIndex:
             ]
             band_of = case(*whens, else_=str(len(bands) - 1)).label("band")
             priced = [index.c.price_minor.is_not(None)]
-            banded = select(band_of, n).where(*conditions, *priced).group_by(band_of)
-            return [(str(r[0]), "", int(r[1])) for r in (await self.uow.execute(banded)).all()]
+            banded: Any = select(band_of, n).where(*conditions, *priced).group_by(band_of)
+            counted: list[Any] = list((await self.uow.execute(banded)).all())
+            return [(str(band), "", int(count)) for band, count in counted]
         grouped: list[Any] = list((await self.uow.execute(stmt)).all())
         return [(str(value), str(label), int(count)) for value, label, count in grouped]
 

@@ -112,12 +112,14 @@ SQLITE_PRODUCT_DDL = [
     f"INSERT INTO product_fts(rowid, {_fts_columns}) VALUES (new.product_id, {_new}); END",
 ]
 SQLITE_WORD_DDL = [
-    "CREATE VIRTUAL TABLE search_words_trigram USING fts5(word, content='search_words', "
-    "content_rowid='id', tokenize='trigram')",
+    # Words are padded as pg_trgm pads them (two spaces before, one after), so that a transposition
+    # in a short word ("jakcet") still shares its first and last trigrams with the word meant.
+    "CREATE VIRTUAL TABLE search_words_trigram USING fts5(word, content='', tokenize='trigram')",
     "CREATE TRIGGER search_words_trigram_insert AFTER INSERT ON search_words BEGIN "
-    "INSERT INTO search_words_trigram(rowid, word) VALUES (new.id, new.word); END",
+    "INSERT INTO search_words_trigram(rowid, word) VALUES (new.id, '  ' || new.word || ' '); END",
     "CREATE TRIGGER search_words_trigram_delete AFTER DELETE ON search_words BEGIN "
-    "INSERT INTO search_words_trigram(search_words_trigram, rowid, word) VALUES ('delete', old.id, old.word); END",
+    "INSERT INTO search_words_trigram(search_words_trigram, rowid, word) "
+    "VALUES ('delete', old.id, '  ' || old.word || ' '); END",
 ]
 POSTGRES_PRODUCT_DDL = [
     "ALTER TABLE product_search ADD COLUMN document tsvector GENERATED ALWAYS AS ("
