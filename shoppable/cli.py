@@ -10,6 +10,7 @@ from rich.console import Console
 
 from shoppable.cli_catalog import catalog_app
 from shoppable.cli_recs import recs_app
+from shoppable.cli_search import search_app
 from shoppable.settings import get_settings
 
 app = typer.Typer(help="Shoppable operator commands.", no_args_is_help=True)
@@ -17,6 +18,7 @@ admin_app = typer.Typer(help="Administrators.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(recs_app, name="recs")
+app.add_typer(search_app, name="search")
 console = Console()
 
 

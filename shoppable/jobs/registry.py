@@ -11,6 +11,7 @@ from shoppable.jobs.feed_cleanup import feed_cleanup
 from shoppable.jobs.media_cleanup import media_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
 from shoppable.jobs.recs_train import recs_train
+from shoppable.jobs.search_popularity import search_popularity
 
 if TYPE_CHECKING:
     from shoppable.services import Services
@@ -24,6 +25,7 @@ JOBS: dict[str, JobFunction] = {
     "event_retention": event_retention,
     "commerce_holds": commerce_holds,
     "commerce_commissions": commerce_commissions,
+    "search_popularity": search_popularity,
 }
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
@@ -35,6 +37,7 @@ PERIODIC: dict[str, tuple[str, int]] = {
     "event_retention": ("41 * * * *", 3600),
     "commerce_holds": ("* * * * *", 60),
     "commerce_commissions": ("23 * * * *", 3600),
+    "search_popularity": ("37 * * * *", 3600),
 }
 
 

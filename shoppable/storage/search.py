@@ -281,6 +281,31 @@ class SqlSearchIndex:
         await self.store(await self.sources(ids))
         return ids[-1]
 
+    async def count_between(self, after: int, last: int) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(index)
+            .where(index.c.product_id > after, index.c.product_id <= last)
+        )
+        return int((await self.uow.execute(stmt)).scalar_one())
+
+    async def refresh_merchant(self, merchant_id: int) -> None:
+        after = 0
+        while True:
+            ids = [
+                r[0]
+                for r in await self.uow.execute(
+                    select(products.c.id)
+                    .where(products.c.merchant_id == merchant_id, products.c.id > after)
+                    .order_by(products.c.id)
+                    .limit(1000)
+                )
+            ]
+            if not ids:
+                return
+            await self.refresh(ids)
+            after = ids[-1]
+
     async def clear(self) -> None:
         """Empty the index and its vocabulary (before a full rebuild)."""
         await self.uow.execute(delete(index))

@@ -179,6 +179,24 @@ class ProductSearchIndex(Protocol):
         """(value, label, count) of one facet; for price bands the value is the band's index."""
         ...
 
+    # -- upkeep (the catalog repository keeps rows in step with each write; these rebuild) ---------
+
+    async def clear(self) -> None: ...
+
+    async def reindex_batch(self, after: int, limit: int) -> int | None:
+        """Index the next `limit` products above id `after`; the last id, or None when none are left."""
+        ...
+
+    async def count_between(self, after: int, last: int) -> int: ...
+
+    async def optimize(self) -> None: ...
+
+    async def set_popularity(self, boosts: dict[int, float]) -> None: ...
+
+    async def refresh_merchant(self, merchant_id: int) -> None:
+        """Re-index one merchant's products (its catalog language changed)."""
+        ...
+
 
 def popularity_boost(engagement: float) -> float:
     """What is stored per product: 0 for nothing, approaching 1 for the most engaged-with."""
