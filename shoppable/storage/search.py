@@ -8,6 +8,7 @@ index never lags behind the catalog.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -118,6 +119,16 @@ def index_row(source: IndexSource) -> tuple[dict[str, Any], set[str]]:
     return row, vocabulary
 
 
+def _index_rows(sources: Sequence[IndexSource]) -> tuple[list[dict[str, Any]], set[str]]:
+    rows: list[dict[str, Any]] = []
+    vocabulary: set[str] = set()
+    for source in sources:
+        row, words = index_row(source)
+        rows.append(row | {"popularity": 0.0})
+        vocabulary |= words
+    return rows, vocabulary
+
+
 def _fts_query(search: ProductSearch) -> str:
     groups = []
     for word in search.words:
@@ -163,12 +174,10 @@ class SqlSearchIndex:
         """Write the index rows of these products (replacing theirs); `new`: none of them has one yet."""
         if not sources:
             return
-        rows: list[dict[str, Any]] = []
-        vocabulary: set[str] = set()
-        for source in sources:
-            row, words = index_row(source)
-            rows.append(row | {"popularity": 0.0})
-            vocabulary |= words
+        # Analysis is CPU work: a batch of an import is analysed off the event loop.
+        rows, vocabulary = (
+            await asyncio.to_thread(_index_rows, sources) if len(sources) > 20 else _index_rows(sources)
+        )
         if self.uow.dialect == "postgresql" and new:
             columns = list(rows[0])
             await self.uow.copy_rows("product_search", columns, [tuple(r[c] for c in columns) for r in rows])

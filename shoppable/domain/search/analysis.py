@@ -68,6 +68,7 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
     return stemmer
 
 
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower case without accents: "Crème" -> "creme", "Smørrebrød" -> "smorrebrod"."""
     decomposed = unicodedata.normalize("NFKD", word.casefold().translate(_FOLD_EXTRA))
@@ -101,7 +102,7 @@ def document(text: str | None, language: str) -> str:
 
 def surface_words(text: str | None) -> set[str]:
     """Folded, unstemmed words: the vocabulary typos are corrected against."""
-    return {fold(w) for w in words(text) if not w.isdigit() and len(w) >= 3}
+    return {fold(w) for w in set(words(text)) if len(w) >= 3 and not w.isdigit()}
 
 
 def trigrams(word: str) -> set[str]:
