@@ -253,3 +253,18 @@ async def test_bad_filters_are_bad_input(gql: GraphQL) -> None:
     ):
         body = await gql(SEARCH, {"filter": bad}, expect_errors=True)
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", bad
+
+
+async def test_search_statement_count_is_constant(gql: GraphQL, count_statements: Any) -> None:
+    made = await shop(gql, [item(f"jacket-{i}", f"Jacket {i}", price=f"{10 + i}.00") for i in range(60)])
+    query = """query($first: Int, $q: String) { products(query: $q, first: $first) { totalCount
+      facets { name values { value count } } edges { node { handle merchant { handle }
+      skus { edges { node { sku price { amount } } } } } } } }"""
+    counts = {}
+    for first in (5, 50):
+        count_statements.count = 0
+        body = await gql(query, {"first": first, "q": "jacket"})
+        assert len(body["data"]["products"]["edges"]) == first
+        counts[first] = count_statements.count
+    assert counts[5] == counts[50], counts
+    assert made["merchant"]["handle"]

@@ -28,11 +28,11 @@ def upgrade() -> None:
     from shoppable.storage.tables.search import SEARCH_DDL
 
     dialect = op.get_bind().dialect.name
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("extra", sa.JSON(), nullable=False, server_default="[]"))
-        batch_op.drop_column("search_text")
-    with op.batch_alter_table("merchants", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("language", sa.String(length=8), nullable=False, server_default="en"))
+    # Plain ALTER TABLE on both databases (SQLite >= 3.35): a batch copy of `products` would have to
+    # drop a table that SKUs, images and tags reference.
+    op.execute("ALTER TABLE products ADD COLUMN extra JSON NOT NULL DEFAULT '[]'")
+    op.execute("ALTER TABLE products DROP COLUMN search_text")
+    op.execute("ALTER TABLE merchants ADD COLUMN language VARCHAR(8) NOT NULL DEFAULT 'en'")
     op.create_table(
         "product_search",
         sa.Column("product_id", BigId, sa.ForeignKey("products.id"), nullable=False),
@@ -164,8 +164,6 @@ def downgrade() -> None:
     op.drop_table("post_hashtags")
     op.drop_table("search_words")
     op.drop_table("product_search")
-    with op.batch_alter_table("merchants", schema=None) as batch_op:
-        batch_op.drop_column("language")
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
-        batch_op.drop_column("extra")
+    op.execute("ALTER TABLE merchants DROP COLUMN language")
+    op.execute("ALTER TABLE products ADD COLUMN search_text TEXT NOT NULL DEFAULT ''")
+    op.execute("ALTER TABLE products DROP COLUMN extra")
