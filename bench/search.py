@@ -227,8 +227,7 @@ async def run_backend(
                 prepared = await search.prepare(uow, ANONYMOUS, request)
                 assert prepared is not None
                 page = await search.search_page(uow, prepared, PageRequest(first=20))
-                await search.total_count(uow, prepared)
-                await search.facets(uow, prepared)
+                await search.summary(uow, prepared)
                 found = await uow.catalog.get_products(page.items)
             by_id = {p.id: p.handle for p in found}
             return [by_id[i] for i in page.items], (time.perf_counter() - started) * 1000

@@ -37,6 +37,7 @@ from shoppable.domain.search.products import (
     FIELD_WEIGHTS,
     POPULARITY_WEIGHT,
     FacetName,
+    FacetRow,
     ProductSearch,
     ProductSort,
     filter_key,
@@ -483,6 +484,44 @@ class SqlSearchIndex:
         return int(
             (await self.uow.execute(select(func.count()).select_from(index).where(*conditions))).scalar_one()
         )
+
+    def _band_of(self, search: ProductSearch, bands: Sequence[PriceBand]) -> Any:
+        whens = [
+            (~self._price_at_least(band.max.amount_minor, search.currency), i)
+            for i, band in enumerate(bands)
+            if band.max is not None
+        ]
+        return case((index.c.price_minor.is_(None), None), *whens, else_=len(bands) - 1)
+
+    async def facet_table(self, search: ProductSearch, bands: Sequence[PriceBand]) -> list[FacetRow]:
+        conditions = self._conditions(search)
+        if search.words:
+            conditions.append(self._text_match(search))
+        band = self._band_of(search, bands).label("band")
+        grouped = (
+            select(
+                index.c.category_key,
+                func.min(index.c.category).label("category"),
+                index.c.brand_key,
+                func.min(index.c.brand).label("brand"),
+                index.c.merchant_id,
+                band,
+                func.count().label("n"),
+            )
+            .where(*conditions)
+            .group_by(index.c.category_key, index.c.brand_key, index.c.merchant_id, band)
+            .subquery()
+        )
+        stmt = select(grouped, merchants.c.handle, merchants.c.name).select_from(
+            grouped.join(merchants, merchants.c.id == grouped.c.merchant_id)
+        )
+        return [
+            FacetRow(
+                r.category_key, r.category, r.brand_key, r.brand, r.handle, r.name,
+                None if r.band is None else int(r.band), int(r.n),
+            )
+            for r in await self.uow.execute(stmt)
+        ]  # fmt: skip
 
     async def facet_counts(
         self, search: ProductSearch, facet: FacetName, bands: Sequence[PriceBand]

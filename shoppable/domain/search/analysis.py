@@ -96,8 +96,17 @@ def terms(text: str | None, language: str) -> list[str]:
 
 
 def document(text: str | None, language: str) -> str:
-    """Space-separated index terms: what the full-text columns hold."""
-    return " ".join(terms(text, language))
+    """Space-separated index terms: what the full-text columns hold. A word whose unaccented spelling
+    stems differently ("brûlée" -> "brul", "brulee" -> "brule") is indexed under both, so a shopper
+    finds it typing either."""
+    found: list[str] = []
+    for word in words(text):
+        stemmed = term(word, language)
+        found.append(stemmed)
+        plain = fold(word)
+        if plain != word and (other := term(plain, language)) != stemmed:
+            found.append(other)
+    return " ".join(found)
 
 
 def surface_words(text: str | None) -> set[str]:

@@ -149,6 +149,18 @@ class FacetValue:
 
 
 @dataclass(frozen=True)
+class FacetRow:
+    category_key: str | None
+    category: str | None
+    brand_key: str | None
+    brand: str | None
+    merchant_handle: str | None
+    merchant_name: str | None
+    band: int | None
+    count: int
+
+
+@dataclass(frozen=True)
 class Facet:
     name: FacetName
     values: list[FacetValue] = field(default_factory=list)
@@ -177,6 +189,11 @@ class ProductSearchIndex(Protocol):
         self, search: ProductSearch, facet: FacetName, bands: Sequence[PriceBand]
     ) -> list[tuple[str, str, int]]:
         """(value, label, count) of one facet; for price bands the value is the band's index."""
+        ...
+
+    async def facet_table(self, search: ProductSearch, bands: Sequence[PriceBand]) -> list[FacetRow]:
+        """The result counted by (category, brand, merchant, price band) in one pass; every product is
+        in exactly one row (NULLs included)."""
         ...
 
     # -- upkeep (the catalog repository keeps rows in step with each write; these rebuild) ---------
@@ -236,7 +253,9 @@ async def resolve_words(index: ProductSearchIndex, query: str) -> tuple[QueryWor
     known, prefix_known = await index.known_words(sorted(set(surfaces)), last)
     resolved: list[QueryWord] = []
     for position, (word, surface) in enumerate(zip(found, surfaces, strict=True)):
-        alternatives = dict.fromkeys(term(word, language) for language in languages)
+        alternatives = dict.fromkeys(
+            t for language in languages for t in (term(word, language), term(surface, language))
+        )
         is_last = position == len(found) - 1
         typed_so_far = is_last and last is not None and prefix_known
         budget = typo_budget(surface)
@@ -324,15 +343,56 @@ async def total_count(uow: UnitOfWork, search: ProductSearch) -> int:
     return 0 if search.matches_nothing else await uow.search.count(search)
 
 
-async def facets(uow: UnitOfWork, search: ProductSearch) -> list[Facet]:
-    """Category, brand, merchant and price band, each counted without its own filter."""
+def has_own_filter(search: ProductSearch, facet: FacetName) -> bool:
+    if facet is FacetName.CATEGORY:
+        return bool(search.categories)
+    if facet is FacetName.BRAND:
+        return bool(search.brands)
+    if facet is FacetName.MERCHANT:
+        return search.merchant_ids is not None
+    return search.price_min is not None or search.price_max is not None
+
+
+MAX_FACET_VALUES = 30
+
+
+def _top(counts: dict[tuple[str, str], int]) -> list[tuple[str, str, int]]:
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    return [(value, label, n) for (value, label), n in ranked[:MAX_FACET_VALUES]]
+
+
+async def summary(uow: UnitOfWork, search: ProductSearch) -> tuple[int, list[Facet]]:
+    """The total and the facets (category, brand, merchant, price band), each facet counted without
+    its own filter.
+
+    One grouped pass over the result gives the total and every facet whose own filter is not set; a
+    facet whose filter is set is counted on its own, without that filter."""
     bands = price_bands(search.currency)
+    if search.matches_nothing:
+        return 0, [Facet(name) for name in FacetName]
+    table = await uow.search.facet_table(search, bands)
+    total = 0
+    shared: dict[FacetName, dict[tuple[str, str], int]] = {name: {} for name in FacetName}
+    for row in table:
+        total += row.count
+        pairs = {
+            FacetName.CATEGORY: (row.category_key, row.category),
+            FacetName.BRAND: (row.brand_key, row.brand),
+            FacetName.MERCHANT: (row.merchant_handle, row.merchant_name),
+            FacetName.PRICE_BAND: (None if row.band is None else str(row.band), ""),
+        }
+        for name, (value, label) in pairs.items():
+            if value is not None:
+                key = (value, label or "")
+                shared[name][key] = shared[name].get(key, 0) + row.count
     found: list[Facet] = []
     for name in FacetName:
-        if search.matches_nothing:
-            found.append(Facet(name))
-            continue
-        rows = await uow.search.facet_counts(search.without(name), name, bands)
+        if has_own_filter(search, name):
+            rows = await uow.search.facet_counts(search.without(name), name, bands)
+        elif name is FacetName.PRICE_BAND:
+            rows = [(value, label, n) for (value, label), n in shared[name].items()]
+        else:
+            rows = _top(shared[name])
         if name is FacetName.PRICE_BAND:
             values = [
                 FacetValue(bands[int(v)].key, bands[int(v)].label, n, bands[int(v)])
@@ -341,4 +401,8 @@ async def facets(uow: UnitOfWork, search: ProductSearch) -> list[Facet]:
         else:
             values = [FacetValue(v, label, n) for v, label, n in rows]
         found.append(Facet(name, values))
-    return found
+    return total, found
+
+
+async def facets(uow: UnitOfWork, search: ProductSearch) -> list[Facet]:
+    return (await summary(uow, search))[1]

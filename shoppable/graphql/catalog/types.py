@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -362,35 +363,46 @@ class Facet:
 class SearchRun:
     """One search of a request: its total and facets are computed only if the query selects them."""
 
-    def __init__(self, info: Info, search: product_search.ProductSearch | None) -> None:
+    def __init__(self, info: Info, search: product_search.ProductSearch | None, wants_facets: bool) -> None:
         self.uow = info.context.uow
         self.search = search
-        self._facets: list[Facet] | None = None
+        self.wants_facets = wants_facets
+        self._summary: asyncio.Task[tuple[int, list[product_search.Facet]]] | None = None
+
+    def summary(self) -> asyncio.Task[tuple[int, list[product_search.Facet]]]:
+        """Total and facets from one grouped pass, computed once for both fields."""
+        assert self.search is not None
+        if self._summary is None:
+            self._summary = asyncio.ensure_future(product_search.summary(self.uow, self.search))
+        return self._summary
 
     async def total(self) -> int:
-        return 0 if self.search is None else await product_search.total_count(self.uow, self.search)
+        if self.search is None:
+            return 0
+        if self.wants_facets:
+            return (await self.summary())[0]
+        return await product_search.total_count(self.uow, self.search)
 
     async def facets(self) -> list[Facet]:
         if self.search is None:
             return [Facet(name=name.value, values=[]) for name in product_search.FacetName]
-        if self._facets is None:
-            self._facets = [
-                Facet(
-                    name=facet.name.value,
-                    values=[
-                        FacetValue(
-                            value=v.value,
-                            label=v.label,
-                            count=v.count,
-                            min=Money.of(v.band.min) if v.band else None,
-                            max=Money.of(v.band.max) if v.band and v.band.max else None,
-                        )
-                        for v in facet.values
-                    ],
-                )
-                for facet in await product_search.facets(self.uow, self.search)
-            ]
-        return self._facets
+        _, found = await self.summary()
+        return [
+            Facet(
+                name=facet.name.value,
+                values=[
+                    FacetValue(
+                        value=v.value,
+                        label=v.label,
+                        count=v.count,
+                        min=Money.of(v.band.min) if v.band else None,
+                        max=Money.of(v.band.max) if v.band and v.band.max else None,
+                    )
+                    for v in facet.values
+                ],
+            )
+            for facet in found
+        ]
 
 
 @strawberry.type
@@ -440,4 +452,7 @@ async def product_connection(
     page = Page(items=records, keys=keys, has_next=ids.has_next)
     await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
     base = connection(info.context.cursors, kind, page, Product.of, had_cursor=after is not None)
-    return ProductConnection(edges=base.edges, page_info=base.page_info, run=SearchRun(info, search))
+    wants_facets = "facets" in selected_below(info)
+    return ProductConnection(
+        edges=base.edges, page_info=base.page_info, run=SearchRun(info, search, wants_facets)
+    )
