@@ -50,6 +50,8 @@ class ProductSearchRow(SQLModel, table=True):
         Index("ix_product_search_browse", "status", "available", "popularity", "product_id"),
         Index("ix_product_search_merchant", "merchant_id", "status", "product_id"),
         Index("ix_product_search_price", "status", "price_ref", "product_id"),
+        Index("ix_product_search_category", "category_key", "status"),
+        Index("ix_product_search_brand", "brand_key", "status"),
     )
 
     product_id: int = Field(sa_column=Column(BigId, ForeignKey("products.id"), primary_key=True))

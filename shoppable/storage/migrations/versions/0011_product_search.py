@@ -61,6 +61,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_product_search_merchant", "product_search", ["merchant_id", "status", "product_id"])
     op.create_index("ix_product_search_price", "product_search", ["status", "price_ref", "product_id"])
+    op.create_index("ix_product_search_category", "product_search", ["category_key", "status"])
+    op.create_index("ix_product_search_brand", "product_search", ["brand_key", "status"])
     op.create_table(
         "search_words",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
