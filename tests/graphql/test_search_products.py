@@ -268,3 +268,64 @@ async def test_search_statement_count_is_constant(gql: GraphQL, count_statements
         counts[first] = count_statements.count
     assert counts[5] == counts[50], counts
     assert made["merchant"]["handle"]
+
+
+async def test_popularity_lifts_equal_matches_but_never_a_sold_out_product(
+    gql: GraphQL, database: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from shoppable.domain.search.upkeep import refresh_popularity
+
+    made = await shop(
+        gql,
+        [
+            item("socks-a", "Wool Socks"),
+            item("socks-b", "Wool Socks"),
+            item("socks-c", "Wool Socks", quantity=0),
+        ],
+    )
+    assert await handles(gql, "wool socks") == ["socks-b", "socks-a", "socks-c"]  # newest first among equals
+    track = """mutation($i: TrackEventsInput!) { trackEvents(input: $i) { accepted userErrors { field code message } } }"""
+    now = datetime.now(UTC).isoformat()
+    for n in range(3):
+        shopper = await sign_up(gql)
+        consent = "mutation { updateConsent(input: {analytics: true}) { consent { analytics } } }"
+        await gql(consent, token=shopper["token"])
+        events = [
+            {
+                "eventId": f"e{n}-{handle}-{kind}",
+                "type": kind,
+                "occurredAt": now,
+                "subjectId": made["ids"][handle],
+            }
+            for handle in ("socks-a", "socks-c")
+            for kind in ("VIEW", "CLICK", "ADD_TO_CART")
+        ]
+        body = await gql(track, {"i": {"events": events}}, token=shopper["token"])
+        assert body["data"]["trackEvents"]["accepted"] == 6, body
+    async with database.unit_of_work(write=True) as uow:  # what the hourly `search_popularity` job runs
+        assert await refresh_popularity(uow, datetime.now(UTC)) == 2
+    assert await handles(gql, "wool socks") == ["socks-a", "socks-b", "socks-c"]
+
+
+async def test_the_merchants_language_decides_stemming(gql: GraphQL) -> None:
+    made = await shop(gql, [item("jacka", "Vattentäta jackor"), item("byxor", "Byxor")])
+    assert await handles(gql, "jacka") == []  # English stemming: "jackor" and "jacka" differ
+    update = """mutation($i: UpdateMerchantInput!) { updateMerchant(input: $i) {
+      settings { language } userErrors { field code } } }"""
+    bad = await gql(
+        update, {"i": {"merchantId": made["merchant"]["id"], "language": "xx"}}, token=made["owner"]["token"]
+    )
+    assert bad["data"]["updateMerchant"]["userErrors"] == [{"field": ["language"], "code": "INVALID"}]
+    stranger = await sign_up(gql)
+    refused = await gql(
+        update, {"i": {"merchantId": made["merchant"]["id"], "language": "sv"}}, token=stranger["token"]
+    )
+    assert refused["data"]["updateMerchant"]["userErrors"][0]["code"] == "NOT_FOUND"
+    body = await gql(
+        update, {"i": {"merchantId": made["merchant"]["id"], "language": "sv"}}, token=made["owner"]["token"]
+    )
+    assert body["data"]["updateMerchant"]["settings"]["language"] == "sv"
+    assert await handles(gql, "jacka") == ["jacka"]
+    assert await handles(gql, "vattentät jacka") == ["jacka"]
