@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import random
 import statistics
 import sys
@@ -285,7 +286,7 @@ def main() -> None:
             r = asyncio.run(run_backend(url, feeds, facts, args.repeats))
         count, seconds = r["import"]
         again, reindex_seconds = r["reindex"]
-        print(f"\n== {backend}")
+        print(f"\n== {backend} (load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
         print(
             f"import (indexing included): {count:,} products in {seconds:.1f} s = {count / seconds:,.0f} products/s"
         )
