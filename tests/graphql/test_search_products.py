@@ -89,20 +89,14 @@ async def test_ranking_typos_stemming_accents_and_prefixes(gql: GraphQL) -> None
     assert found[-1] == "sold-jacket"
     assert set(found) == {"rain-jacket", "down-jacket", "fleece", "sold-jacket"}
     assert await handles(gql, "waterproof jackets") == ["rain-jacket", "sold-jacket"]  # plural stemmed
-    assert (await handles(gql, "jakcet"))[:2] == ["down-jacket", "rain-jacket"] or "rain-jacket" in (
-        await handles(gql, "jakcet")
-    )  # a typo still finds
+    typo = await handles(gql, "jakcet")  # a typo still finds: every jacket, title matches first
+    assert set(typo[:2]) == {"rain-jacket", "down-jacket"} and "sold-jacket" in typo
     assert "rain-jacket" in await handles(gql, "watreproof")
     assert await handles(gql, "creme brulee") == ["creme"]  # accents folded both ways
     assert await handles(gql, "CRÈME") == ["creme"]
     assert await handles(gql, "hik") == ["boots"]  # the last word as a prefix
     assert await handles(gql, "burgundy") == ["boots"]  # option values
-    assert await handles(gql, "fjallrav") == ["boots", "down-jacket"] or set(
-        await handles(gql, "fjallrav")
-    ) == {
-        "boots",
-        "down-jacket",
-    }
+    assert set(await handles(gql, "fjallrav")) == {"boots", "down-jacket"}  # brand "Fjällräv"
     assert await handles(gql, "zzqx") == []
 
 
