@@ -182,7 +182,7 @@ def _catalog(rows: Rows, merchants: int, products: int) -> np.ndarray:
         rows.add(ProductRow, {
             "id": p, "merchant_id": merchant, "handle": f"product-{p}", "title": f"Product {p}",
             "description": "A fine thing.", "brand": f"Brand {p % 37}", "category": CATEGORIES[p % len(CATEGORIES)],
-            "status": "ACTIVE", "option_names": ["Size"], "search_text": f"product {p}",
+            "status": "ACTIVE", "option_names": ["Size"], "extra": [],
             "availability": availability, "content_hash": "", "created_at": created, "updated_at": created,
         })  # fmt: skip
         for position in range(int(rng.integers(1, 4))):

@@ -12,6 +12,7 @@ from rich.console import Console
 from shoppable.cli_catalog import catalog_app
 from shoppable.cli_experiments import experiments_app
 from shoppable.cli_recs import recs_app
+from shoppable.cli_search import search_app
 from shoppable.cli_vision import vision_app
 from shoppable.settings import get_settings
 
@@ -24,6 +25,7 @@ webhooks_app = typer.Typer(help="Merchant webhooks.", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(vision_app, name="vision")
 app.add_typer(experiments_app, name="experiments")
+app.add_typer(search_app, name="search")
 console = Console()
 
 

@@ -17,6 +17,7 @@ from shoppable.domain.feed.ports import FeedRepository
 from shoppable.domain.idempotency import IdempotencyRepository
 from shoppable.domain.identity.ports import IdentityRepository, TrustRepository
 from shoppable.domain.ports import Transaction
+from shoppable.domain.search.products import ProductSearchIndex
 from shoppable.domain.vision.ports import VisionRepository
 from shoppable.domain.webhooks.ports import WebhookRepository
 
@@ -62,3 +63,6 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def experiments(self) -> ExperimentRepository: ...
+
+    @property
+    def search(self) -> ProductSearchIndex: ...

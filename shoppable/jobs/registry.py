@@ -12,6 +12,7 @@ from shoppable.jobs.media_cleanup import media_cleanup
 from shoppable.jobs.privacy import data_export, delete_media_objects, mail_outbox, privacy_cleanup
 from shoppable.jobs.queue import InProcessQueue, JobFunction, JobQueue, SaqQueue
 from shoppable.jobs.recs_train import recs_train
+from shoppable.jobs.search_popularity import search_popularity
 from shoppable.jobs.vision import vision_cleanup, vision_images
 from shoppable.jobs.webhooks import webhook_log_cleanup, webhooks_deliver
 
@@ -35,6 +36,7 @@ JOBS: dict[str, JobFunction] = {
     "delete_media_objects": delete_media_objects,
     "vision_images": vision_images,
     "vision_cleanup": vision_cleanup,
+    "search_popularity": search_popularity,
 }
 
 # Periodic jobs: name -> (cron schedule for SAQ workers, interval in seconds for the in-process runner).
@@ -51,6 +53,7 @@ PERIODIC: dict[str, tuple[str, int]] = {
     "privacy_cleanup": ("23 * * * *", 3600),
     "vision_images": ("* * * * *", 60),
     "vision_cleanup": ("*/15 * * * *", 900),
+    "search_popularity": ("37 * * * *", 3600),
 }
 
 

@@ -19,6 +19,7 @@ from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.catalog.sync import ExistingProduct, ProductWrite
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.storage.db import SqlTransaction
+from shoppable.storage.search import IndexSource, SqlSearchIndex
 from shoppable.storage.sql import chunks, table_of
 from shoppable.storage.tables import ProductImageRow, ProductRow, SkuRow
 from shoppable.storage.types import utcnow
@@ -72,10 +73,6 @@ def image_from_row(row: Any) -> ProductImage:
     )
 
 
-def _search_text(title: str, brand: str | None) -> str:
-    return f"{title} {brand or ''}".lower().strip()
-
-
 def _product_values(merchant_id: int, write: ProductWrite) -> dict[str, Any]:
     d = write.draft
     return {
@@ -87,7 +84,7 @@ def _product_values(merchant_id: int, write: ProductWrite) -> dict[str, Any]:
         "category": d.category,
         "status": d.status.value,
         "option_names": list(d.option_names),
-        "search_text": _search_text(d.title, d.brand),
+        "extra": [list(pair) for pair in d.extra],
         "availability": write.availability.value,
         "content_hash": write.content_hash,
         "updated_at": utcnow(),
@@ -99,6 +96,7 @@ class SqlCatalogRepository:
         self.uow = uow
         self._written = 0
         self._analyzed_at = 0
+        self.search_index = SqlSearchIndex(uow)
 
     async def _keep_statistics_fresh(self, written: int) -> None:
         """On PostgreSQL, re-ANALYZE whenever a bulk write has doubled what this repository wrote.
@@ -222,8 +220,39 @@ class SqlCatalogRepository:
         elif image_rows:
             await self.uow.execute(insert(images), image_rows)
         await self._write_skus(merchant_id, writes, ids)
+        await self._index(merchant_id, new, changed, ids)
         await self._keep_statistics_fresh(sum(len(w.draft.skus) for w in writes))
         return [ids[w.index] for w in writes]
+
+    async def _index(
+        self,
+        merchant_id: int,
+        new: Sequence[ProductWrite],
+        changed: Sequence[ProductWrite],
+        ids: dict[int, int],
+    ) -> None:
+        """The search index follows in the same transaction, built from the drafts just written."""
+        language = (await self.search_index.languages_of([merchant_id])).get(merchant_id, "en")
+
+        def source(write: ProductWrite) -> IndexSource:
+            d = write.draft
+            return IndexSource(
+                product_id=ids[write.index],
+                merchant_id=merchant_id,
+                status=d.status.value,
+                availability=write.availability.value,
+                title=d.title,
+                description=d.description,
+                brand=d.brand,
+                category=d.category,
+                option_values=[value for sku in d.skus for _, value in sku.options],
+                tags=[value for _, value in d.extra],
+                prices=[(sku.price.amount_minor, sku.price.currency) for sku in d.skus],
+                language=language,
+            )
+
+        await self.search_index.store([source(w) for w in new], new=True)
+        await self.search_index.store([source(w) for w in changed])
 
     async def _write_skus(
         self, merchant_id: int, writes: Sequence[ProductWrite], ids: dict[int, int]
@@ -298,14 +327,11 @@ class SqlCatalogRepository:
         return product_from_row(row) if row else None
 
     async def list_products(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
-        """Newest first, keyset on id (ids only grow, so rows inserted meanwhile never shift a page)."""
+        """Newest first, keyset on id (ids only grow, so rows inserted meanwhile never shift a page).
+        Shoppers' listings and searches go through the search index (`storage/search.py`)."""
         stmt = select(products).where(products.c.status.in_([s.value for s in where.statuses]))
         if where.merchant_id is not None:
             stmt = stmt.where(products.c.merchant_id == where.merchant_id)
-        if where.query:
-            for word in where.query.split()[:8]:
-                escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                stmt = stmt.where(products.c.search_text.like(f"%{escaped}%", escape="\\"))
         if page.after is not None:
             stmt = stmt.where(products.c.id < page.after[0])
         rows = (await self.uow.execute(stmt.order_by(products.c.id.desc()).limit(page.first + 1))).all()
@@ -319,6 +345,7 @@ class SqlCatalogRepository:
             # import of the same file re-applies the file's status.
             .values(status=status.value, updated_at=utcnow(), content_hash="")
         )
+        await self.search_index.set_status([product_id], status.value)
 
     async def skus_of_products(self, product_ids: Sequence[int]) -> list[Sku]:
         found: list[Sku] = []
@@ -402,6 +429,8 @@ class SqlCatalogRepository:
         await self.uow.execute(
             update(products).where(products.c.id.in_(product_ids)).values(content_hash="", updated_at=now)
         )
+        changed = [r[0] for r in await self.uow.execute(product_ids)]
+        await self.search_index.refresh(changed)
 
     async def set_availability(
         self,
@@ -420,6 +449,7 @@ class SqlCatalogRepository:
                 .values(availability=bindparam("b_state"), content_hash="", updated_at=utcnow()),
                 [{"b_id": i, "b_state": a.value} for i, a in product_states],
             )
+            await self.search_index.set_available(product_states)
 
     # -- the archive step of full imports ----------------------------------------------------------
 
@@ -443,3 +473,4 @@ class SqlCatalogRepository:
             .where(products.c.id.in_(list(product_ids)))
             .values(status=ProductStatus.ARCHIVED.value, updated_at=utcnow(), content_hash="")
         )
+        await self.search_index.set_status(product_ids, ProductStatus.ARCHIVED.value)

@@ -51,6 +51,7 @@ def merchant_from_row(row: Any) -> Merchant:
         created_at=row.created_at,
         commission_rate_bps=row.commission_rate_bps,
         return_window_days=row.return_window_days,
+        language=row.language,
         attribution_window_days=row.attribution_window_days,
     )
 

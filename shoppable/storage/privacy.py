@@ -56,6 +56,7 @@ from shoppable.storage.tables import (
     PasswordResetRow,
     PaymentRow,
     PayoutRow,
+    PostHashtagRow,
     PostMediaRow,
     PostReportRow,
     PostRow,
@@ -78,6 +79,7 @@ media = table_of(MediaRow)
 renditions = table_of(MediaRenditionRow)
 posts = table_of(PostRow)
 post_media = table_of(PostMediaRow)
+post_hashtags = table_of(PostHashtagRow)
 tags = table_of(ProductTagRow)
 likes = table_of(LikeRow)
 saves = table_of(SaveRow)
@@ -519,6 +521,12 @@ RULES: list[TableRule] = [
         "deleted with the posts",
     ),
     TableRule(
+        "post_hashtags",
+        lambda u: select(post_hashtags).where(post_hashtags.c.post_id.in_(_post_ids(u))),
+        _deleting(lambda u: delete(post_hashtags).where(post_hashtags.c.post_id.in_(_post_ids(u)))),
+        "deleted with the posts",
+    ),
+    TableRule(
         "post_media",
         lambda u: select(post_media).where(post_media.c.post_id.in_(_post_ids(u))),
         _deleting(lambda u: delete(post_media).where(post_media.c.post_id.in_(_post_ids(u)))),
@@ -600,6 +608,8 @@ NOT_PERSONAL: dict[str, str] = {
     "catalog_import_errors": "merchants' feed imports",
     "idempotency_records": "answers to merchants' systems' REST calls",
     "experiments": "experiment definitions written by admins",
+    "product_search": "the catalog's search index",
+    "search_words": "the catalog's search vocabulary",
     "webhook_endpoints": "merchants' endpoints",
     "catalog_images": "merchants' product images, fetched and embedded for visual search",
     "catalog_image_links": "merchants' product images",

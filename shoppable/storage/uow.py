@@ -13,6 +13,7 @@ from shoppable.storage.feed import SqlFeedRepository
 from shoppable.storage.idempotency import SqlIdempotencyRepository
 from shoppable.storage.identity import SqlIdentityRepository
 from shoppable.storage.imports import SqlImportJobRepository
+from shoppable.storage.search import SqlSearchIndex
 from shoppable.storage.trust import SqlTrustRepository
 from shoppable.storage.vision.repository import SqlVisionRepository
 from shoppable.storage.webhooks import SqlWebhookRepository
@@ -72,3 +73,8 @@ class SqlUnitOfWork(SqlTransaction):
     @cached_property
     def experiments(self) -> SqlExperimentRepository:
         return SqlExperimentRepository(self)
+
+    @property
+    def search(self) -> SqlSearchIndex:
+        """The catalog's search index; the catalog repository keeps it in step with every write."""
+        return self.catalog.search_index

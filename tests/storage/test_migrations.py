@@ -13,6 +13,7 @@ from sqlalchemy import text
 from shoppable.storage.db import Database
 from shoppable.storage.migrate import upgrade
 from shoppable.storage.tables import metadata
+from shoppable.storage.tables.search import include_object
 from tests.conftest import TEST_DATABASE_URL
 
 
@@ -22,7 +23,9 @@ async def _diff(url: str) -> list:
         async with database.engine.connect() as conn:
 
             def compare(sync_conn):
-                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    sync_conn, opts={"compare_type": True, "include_object": include_object}
+                )
                 return compare_metadata(context, metadata)
 
             return await conn.run_sync(compare)

@@ -17,7 +17,6 @@ from shoppable.domain.pagination import Page, PageRequest
 class ProductFilter:
     statuses: frozenset[ProductStatus] = frozenset({ProductStatus.ACTIVE})
     merchant_id: int | None = None
-    query: str | None = None
 
 
 class CatalogRepository(Protocol):

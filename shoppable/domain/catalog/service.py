@@ -15,7 +15,6 @@ from shoppable.domain.catalog.drafts import (
     drafts_from_input,
     validate_product,
 )
-from shoppable.domain.catalog.limits import text_problem
 from shoppable.domain.catalog.ports import CatalogRepository, ProductFilter
 from shoppable.domain.catalog.records import Product
 from shoppable.domain.catalog.sync import Outcome, SyncPlan, plan_sync
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
 
 MAX_UPSERT_BATCH = 100
-MAX_SEARCH_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -58,11 +56,6 @@ async def managed_merchant(
     if merchant is None:
         raise DomainError.single(field, ErrorCode.NOT_FOUND, "No such merchant.")
     return merchant
-
-
-def search_text_problem(query: str) -> str | None:
-    """Why a product search text cannot be used, or None."""
-    return text_problem(query, MAX_SEARCH_CHARS)
 
 
 async def merchant_for(uow: UnitOfWork, actor: Actor, handle: str | None) -> Merchant:
@@ -197,15 +190,12 @@ async def list_products(
     *,
     merchant_id: int | None = None,
     status: ProductStatus | None = None,
-    query: str | None = None,
 ) -> Page[Product]:
+    """Newest first, straight from the catalog (shoppers' lists and searches use `domain/search`)."""
     statuses = visible_statuses(actor, merchant_id, status)
     if not statuses:
         return Page(items=[], keys=[], has_next=False)
-    text = (query or "").strip().lower() or None
-    return await uow.catalog.list_products(
-        ProductFilter(statuses=statuses, merchant_id=merchant_id, query=text), page
-    )
+    return await uow.catalog.list_products(ProductFilter(statuses=statuses, merchant_id=merchant_id), page)
 
 
 def visible_products(actor: Actor, products: Sequence[Product | None]) -> list[Product | None]:

@@ -21,6 +21,7 @@ from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.identity import audit, policy
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.search.analysis import LANGUAGES
 
 if TYPE_CHECKING:
     from shoppable.domain.uow import UnitOfWork
@@ -35,6 +36,7 @@ class MerchantChanges:
     commission_rate: str | None = None  # a decimal fraction, "0.10" for 10%
     return_window_days: int | None = None
     attribution_window_days: int | None = None
+    language: str | None = None  # the catalog's language (ISO 639-1): how search stems its words
 
 
 def parse_rate(text: str) -> int | None:
@@ -82,6 +84,13 @@ async def update_merchant(
     _range(changes.low_stock_threshold, "lowStockThreshold", 0, LOW_STOCK_THRESHOLD_MAX, errors)
     _range(changes.return_window_days, "returnWindowDays", 0, RETURN_WINDOW_DAYS_MAX, errors)
     _range(changes.attribution_window_days, "attributionWindowDays", 0, ATTRIBUTION_WINDOW_DAYS_MAX, errors)
+    if changes.language is not None:
+        language = changes.language.strip().lower()
+        if language not in LANGUAGES:
+            errors.append(
+                FieldError(("language",), ErrorCode.INVALID, f"One of {', '.join(sorted(LANGUAGES))}.")
+            )
+        values["language"] = language
     if errors:
         raise DomainError(*errors)
     for key in ("low_stock_threshold", "return_window_days", "attribution_window_days"):
@@ -89,13 +98,16 @@ async def update_merchant(
         if value is not None:
             values[key] = value
     await uow.begin_write()
+    before = await uow.identity.get_merchant(merchant_id)
     if values:
         await uow.commerce.update_merchant(merchant_id, values)
         await audit.record(
             uow, actor, "merchant.updated", "Merchant", merchant_id, {"changed": sorted(values)}
         )
     merchant = await uow.identity.get_merchant(merchant_id)
-    if merchant is None:
+    if merchant is None or before is None:
         raise DomainError.single(("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
+    if merchant.language != before.language:
+        await uow.search.refresh_merchant(merchant_id)  # its words are stemmed in the new language
     await uow.commit()
     return merchant

@@ -108,3 +108,14 @@ async def list_following(uow: UnitOfWork, actor: Actor, page: PageRequest) -> Pa
 async def storefront(uow: UnitOfWork, creator_id: int, page: PageRequest) -> Page[Product]:
     """The active products a creator tagged in published posts, the most recently tagged first."""
     return await uow.content.list_creator_products(creator_id, page)
+
+
+MAX_CREATOR_QUERY_CHARS = 100
+
+
+async def search_creators(uow: UnitOfWork, query: str, page: PageRequest) -> Page[Creator]:
+    """Creators by handle (with or without the @) and by name; blank text finds none."""
+    text = query.strip().lstrip("@").strip().lower()
+    if not text or "\x00" in text or len(text) > MAX_CREATOR_QUERY_CHARS:
+        return Page(items=[], keys=[], has_next=False)
+    return await uow.content.search_creators(text, page)

@@ -323,6 +323,14 @@ class ContentRepository(Protocol):
 
     async def list_creator_products(self, creator_id: int, page: PageRequest) -> Page[Product]: ...
 
+    async def list_hashtag_posts(self, hashtag: str, page: PageRequest) -> Page[Post]:
+        """Published posts with the hashtag (lower case, no #), newest first."""
+        ...
+
+    async def search_creators(self, text: str, page: PageRequest) -> Page[Creator]:
+        """By handle (exact, then prefix) and then display name; lower-case `text`."""
+        ...
+
     # engagement
     async def add_like(self, user_id: int, post_id: int) -> bool: ...
 

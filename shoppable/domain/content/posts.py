@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.content import disclosure as disclosure_rules
 from shoppable.domain.content.access import signed_in_user, visible_post
-from shoppable.domain.content.captions import parse_caption, validate_caption
+from shoppable.domain.content.captions import MAX_HASHTAG_LENGTH, parse_caption, validate_caption
 from shoppable.domain.content.ports import ContentRepository
 from shoppable.domain.content.records import (
     Creator,
@@ -262,3 +262,19 @@ async def creator_posts(uow: UnitOfWork, actor: Actor, creator: Creator, page: P
 
 async def featured_in(uow: UnitOfWork, product_id: int, page: PageRequest) -> Page[Post]:
     return await uow.content.list_posts_tagging(product_id, page)
+
+
+def normalize_hashtag(text: str) -> str | None:
+    """ "#Summer", "summer" -> "summer"; None when it cannot be a hashtag."""
+    tag = text.strip().lstrip("#").lower()
+    if not tag or len(tag) > MAX_HASHTAG_LENGTH or not all(c.isalnum() or c == "_" for c in tag):
+        return None
+    return tag
+
+
+async def hashtag_posts(uow: UnitOfWork, hashtag: str, page: PageRequest) -> Page[Post]:
+    """Published posts with a hashtag, newest first; an impossible hashtag has none."""
+    tag = normalize_hashtag(hashtag)
+    if tag is None:
+        return Page(items=[], keys=[], has_next=False)
+    return await uow.content.list_hashtag_posts(tag, page)

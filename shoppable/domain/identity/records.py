@@ -35,6 +35,8 @@ class Merchant:
     """Creators' commission on attributed sales, in basis points of the price paid (1000 = 10%)."""
     return_window_days: int = 30
     attribution_window_days: int = 7
+    language: str = "en"
+    """The catalog's language (ISO 639-1): search stems its words with this language's stemmer."""
 
 
 @dataclass(frozen=True)

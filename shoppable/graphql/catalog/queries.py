@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import strawberry
 
-from shoppable.domain.catalog.records import Product as ProductRecord
-from shoppable.domain.catalog.service import (
-    list_products,
-    product_by_handles,
-    search_text_problem,
-    visible_products,
-)
+from shoppable.domain.catalog.money import Money, MoneyError, is_currency, parse_money
+from shoppable.domain.catalog.service import product_by_handles, visible_products
 from shoppable.domain.identity import service as identity
-from shoppable.domain.pagination import Page
-from shoppable.graphql.catalog.types import Merchant, Product
+from shoppable.domain.search.products import MAX_FILTER_VALUES, ProductSort, SearchInput
+from shoppable.graphql.catalog.mutations import MoneyInput
+from shoppable.graphql.catalog.types import Merchant, Product, ProductConnection, product_connection
 from shoppable.graphql.context import Info
-from shoppable.graphql.core.connection import Connection, connection, page_request
 from shoppable.graphql.core.ids import bad_user_input, decode_id
-from shoppable.graphql.core.lookahead import selected_below
-
-NO_PRODUCTS: Page[ProductRecord] = Page(items=[], keys=[], has_next=False)
 
 
 @strawberry.type
@@ -47,7 +39,10 @@ class CatalogQueries:
             raise bad_user_input("Give `id`, or both `merchantHandle` and `handle`.")
         return Product.of(visible) if visible else None
 
-    @strawberry.field(description="Newest first; `query` matches words of title and brand.")
+    @strawberry.field(
+        description="Search the catalog: `query` matches title, brand, category, description, options and tags "
+        "(stemmed, accent-folded, typo-tolerant, the last word as a prefix); filters, sorts, facets."
+    )
     async def products(
         self,
         info: Info,
@@ -55,18 +50,59 @@ class CatalogQueries:
         after: str | None = None,
         query: str | None = None,
         merchant_handle: str | None = None,
-    ) -> Connection[Product]:
-        if query is not None and (problem := search_text_problem(query)):
-            raise bad_user_input(f"`query` {problem}")
-        request = page_request(info.context.cursors, "products", first, after)
-        merchant_id = None
-        if merchant_handle:
-            merchant = await identity.find_merchant(info.context.uow, merchant_handle)
-            if merchant is None:
-                return connection(info.context.cursors, "products", NO_PRODUCTS, Product.of)
-            merchant_id = merchant.id
-        page = await list_products(
-            info.context.uow, info.context.actor, request, merchant_id=merchant_id, query=query
-        )
-        await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
-        return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)
+        filter: ProductFilter | None = None,
+        sort: ProductSort = ProductSort.RELEVANCE,
+    ) -> ProductConnection:
+        request = await filter_input(info, query, merchant_handle, filter or ProductFilter(), sort)
+        return await product_connection(info, request, first, after)
+
+
+@strawberry.input
+class ProductFilter:
+    categories: list[str] | None = None
+    brands: list[str] | None = None
+    merchant_handles: list[str] | None = None
+    price_min: MoneyInput | None = None
+    price_max: MoneyInput | None = None
+    available_only: bool | None = None
+    currency: str | None = strawberry.field(
+        default=None,
+        description="The shopper's currency (price bands, price sort); default: the price filter's, else EUR.",
+    )
+
+
+def _money(value: MoneyInput | None, name: str) -> Money | None:
+    if value is None:
+        return None
+    try:
+        return parse_money(value.amount, value.currency_code)
+    except MoneyError as exc:
+        raise bad_user_input(f"`{name}`: {exc}") from None
+
+
+async def filter_input(
+    info: Info, query: str | None, merchant_handle: str | None, given: ProductFilter, sort: ProductSort
+) -> SearchInput:
+    """The GraphQL arguments as a domain search request (merchant handles looked up; unknown ones match
+    nothing)."""
+    handles = list(given.merchant_handles or []) + ([merchant_handle] if merchant_handle else [])
+    if len(handles) > MAX_FILTER_VALUES:
+        raise bad_user_input(f"`merchantHandles` takes at most {MAX_FILTER_VALUES} values.")
+    merchant_ids: tuple[int, ...] | None = None
+    if handles:
+        found = [await identity.find_merchant(info.context.uow, h) for h in dict.fromkeys(handles)]
+        merchant_ids = tuple(m.id for m in found if m is not None)
+    currency = (given.currency or "").strip().upper() or None
+    if currency is not None and not is_currency(currency):
+        raise bad_user_input("`currency` is not a known currency code.")
+    return SearchInput(
+        query=query,
+        merchant_ids=merchant_ids,
+        categories=tuple(given.categories or ()),
+        brands=tuple(given.brands or ()),
+        price_min=_money(given.price_min, "priceMin"),
+        price_max=_money(given.price_max, "priceMax"),
+        available_only=bool(given.available_only),
+        currency=currency,
+        sort=sort,
+    )

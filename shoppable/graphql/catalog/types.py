@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -14,11 +15,12 @@ from shoppable.domain.catalog.money import Money as DomainMoney
 from shoppable.domain.catalog.records import Product as ProductRecord
 from shoppable.domain.catalog.records import ProductImage, price_range
 from shoppable.domain.catalog.records import Sku as SkuRecord
-from shoppable.domain.catalog.service import list_products
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.records import ApiKey as ApiKeyRecord
 from shoppable.domain.identity.records import Merchant as MerchantRecord
 from shoppable.domain.pagination import Page
+from shoppable.domain.search import products as product_search
+from shoppable.domain.search.products import ProductSort, SearchInput
 from shoppable.graphql.context import Info
 from shoppable.graphql.core.connection import Connection, connection, page_in_memory, page_request
 from shoppable.graphql.core.dataloader import Loader, now_or_later
@@ -40,6 +42,7 @@ T = TypeVar("T")
 # annotated with the domain classes themselves.
 strawberry.enum(ProductStatus, name="ProductStatus")
 strawberry.enum(Availability, name="Availability")
+strawberry.enum(ProductSort, name="ProductSort", description="RELEVANCE: best match first (sold-out last).")
 strawberry.enum(InventoryPolicy, name="InventoryPolicy")
 
 
@@ -153,13 +156,9 @@ class Merchant(Node):
         first: int | None = None,
         after: str | None = None,
         status: ProductStatus | None = None,
-    ) -> Connection[Product]:
-        request = page_request(info.context.cursors, "products", first, after)
-        page = await list_products(
-            info.context.uow, info.context.actor, request, merchant_id=self.pk, status=status
-        )
-        await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
-        return connection(info.context.cursors, "products", page, Product.of, had_cursor=after is not None)
+    ) -> ProductConnection:
+        request = SearchInput(merchant_ids=(self.pk,), status=status, sort=ProductSort.NEWEST)
+        return await product_connection(info, request, first, after)
 
     @strawberry.field(description="Catalog imports, newest first; only for the merchant's people and keys.")
     async def catalog_imports(
@@ -392,3 +391,120 @@ async def _sku_node(info: Info, pk: int) -> Sku | None:
     if product is None or not policy.can_see_product(info.context.actor, product.merchant_id, product.status):
         return None
     return Sku.of(sku)
+
+
+@strawberry.type
+class FacetValue:
+    value: str = strawberry.field(description="What to filter by (for price bands, `min-max`).")
+    label: str
+    count: int = strawberry.field(description="Products of the result with this value.")
+    min: Money | None = strawberry.field(
+        default=None, description="Price bands: the lowest price (inclusive)."
+    )
+    max: Money | None = strawberry.field(
+        default=None, description="Price bands: the price below which (null: none)."
+    )
+
+
+@strawberry.type
+class Facet:
+    name: str = strawberry.field(description="`category`, `brand`, `merchant` or `priceBand`.")
+    values: list[FacetValue]
+
+
+class SearchRun:
+    """One search of a request: its total and facets are computed only if the query selects them."""
+
+    def __init__(self, info: Info, search: product_search.ProductSearch | None, wants_facets: bool) -> None:
+        self.uow = info.context.uow
+        self.search = search
+        self.wants_facets = wants_facets
+        self._summary: asyncio.Task[tuple[int, list[product_search.Facet]]] | None = None
+
+    def summary(self) -> asyncio.Task[tuple[int, list[product_search.Facet]]]:
+        """Total and facets from one grouped pass, computed once for both fields."""
+        assert self.search is not None
+        if self._summary is None:
+            self._summary = asyncio.ensure_future(product_search.summary(self.uow, self.search))
+        return self._summary
+
+    async def total(self) -> int:
+        if self.search is None:
+            return 0
+        if self.wants_facets:
+            return (await self.summary())[0]
+        return await product_search.total_count(self.uow, self.search)
+
+    async def facets(self) -> list[Facet]:
+        if self.search is None:
+            return [Facet(name=name.value, values=[]) for name in product_search.FacetName]
+        _, found = await self.summary()
+        return [
+            Facet(
+                name=facet.name.value,
+                values=[
+                    FacetValue(
+                        value=v.value,
+                        label=v.label,
+                        count=v.count,
+                        min=Money.of(v.band.min) if v.band else None,
+                        max=Money.of(v.band.max) if v.band and v.band.max else None,
+                    )
+                    for v in facet.values
+                ],
+            )
+            for facet in found
+        ]
+
+
+@strawberry.type
+class ProductConnection(Connection[Product]):
+    run: strawberry.Private[SearchRun | None] = None
+
+    @strawberry.field(description="Products matching the search and filters, on every page.")
+    async def total_count(self) -> int:
+        return 0 if self.run is None else await self.run.total()
+
+    @strawberry.field(
+        description="Counts by category, brand, merchant and price band, each without its own filter."
+    )
+    async def facets(self) -> list[Facet]:
+        return [] if self.run is None else await self.run.facets()
+
+
+@strawberry.type
+class CreatorProductConnection(Connection[Product]):
+    """A creator's storefront (no search, so no facets)."""
+
+
+async def product_connection(
+    info: Info, request: SearchInput, first: int | None, after: str | None
+) -> ProductConnection:
+    """Run a product search for this viewer and build its connection; cursors are tied to the search."""
+    from shoppable.graphql.core.ids import bad_user_input
+
+    try:
+        search = await product_search.prepare(info.context.uow, info.context.actor, request)
+    except product_search.InvalidSearch as exc:
+        raise bad_user_input(str(exc)) from None
+    kind = f"products:{search.fingerprint()}" if search else "products"
+    page_req = page_request(info.context.cursors, kind, first, after)
+    if page_req.after is not None and (
+        not all(isinstance(v, int | float) and not isinstance(v, bool) for v in page_req.after)
+    ):
+        raise bad_user_input("Invalid cursor.")
+    ids = (
+        await product_search.search_page(info.context.uow, search, page_req)
+        if search
+        else Page([], [], False)
+    )
+    loaded = await info.context.loaders.catalog.product_by_id.load_many(ids.items)
+    records = [p for p in loaded if p is not None]
+    keys = [k for k, p in zip(ids.keys, loaded, strict=True) if p is not None]
+    page = Page(items=records, keys=keys, has_next=ids.has_next)
+    await info.context.loaders.catalog.prefetch_for(page.items, selected_below(info, "edges", "node"))
+    base = connection(info.context.cursors, kind, page, Product.of, had_cursor=after is not None)
+    wants_facets = "facets" in selected_below(info)
+    return ProductConnection(
+        edges=base.edges, page_info=base.page_info, run=SearchRun(info, search, wants_facets)
+    )

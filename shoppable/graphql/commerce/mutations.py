@@ -87,6 +87,10 @@ class UpdateMerchantInput:
     commission_rate: str | None = strawberry.field(default=None, description='A fraction: "0.10" is 10%.')
     return_window_days: int | None = None
     attribution_window_days: int | None = None
+    language: str | None = strawberry.field(
+        default=None,
+        description='The catalog\'s language for search (ISO 639-1: "en", "sv", "nb", "da", "fi"…).',
+    )
 
 
 @strawberry.input
@@ -227,6 +231,7 @@ class CommerceMutations:
             commission_rate=input.commission_rate,
             return_window_days=input.return_window_days,
             attribution_window_days=input.attribution_window_days,
+            language=input.language,
         )
         updated = await merchants.update_merchant(info.context.uow, info.context.actor, merchant_id, changes)
         return UpdateMerchantPayload(merchant=Merchant.of(updated), settings=MerchantSettings.of(updated))

@@ -288,6 +288,7 @@ class MerchantSettings:
     commission_rate: str = strawberry.field(description='Creators\' commission, a fraction: "0.10" is 10%.')
     return_window_days: int
     attribution_window_days: int
+    language: str = strawberry.field(description="The catalog's language: how search stems its words.")
 
     @classmethod
     def of(cls, merchant: MerchantRecord) -> MerchantSettings:
@@ -297,6 +298,7 @@ class MerchantSettings:
             commission_rate=format_rate(merchant.commission_rate_bps),
             return_window_days=merchant.return_window_days,
             attribution_window_days=merchant.attribution_window_days,
+            language=merchant.language,
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 
 from shoppable.domain.content.records import Creator
 from shoppable.domain.errors import DomainError, ErrorCode
@@ -122,4 +122,31 @@ class SqlCreators(SqlRepositoryPart):
         rows = (await self.uow.execute(stmt.order_by(follows.c.id.desc()).limit(page.first + 1))).all()
         pairs = [(r.follow_id, creator_from_row(r)) for r in rows]
         found = page_from_rows(pairs, page, lambda pair: (pair[0],))
+        return Page(items=[c for _, c in found.items], keys=found.keys, has_next=found.has_next)
+
+    async def search_creators(self, text: str, page: PageRequest) -> Page[Creator]:
+        """Creators whose handle is or starts with `text`, then those whose name contains it; within
+        each, the most followed first. Keyset on (match rank, followers, id)."""
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        handle_prefix = creators.c.handle.like(escaped + "%", escape="\\")
+        name_match = func.lower(creators.c.display_name).like("%" + escaped + "%", escape="\\")
+        rank = case((creators.c.handle == text, 0), (handle_prefix, 1), else_=2)
+        stmt = select(creators, rank.label("match_rank")).where(or_(handle_prefix, name_match))
+        if page.after is not None:
+            after_rank, after_followers, after_id = (int(v) for v in page.after)
+            stmt = stmt.where(
+                or_(
+                    rank > after_rank,
+                    (rank == after_rank) & (creators.c.follower_count < after_followers),
+                    (rank == after_rank)
+                    & (creators.c.follower_count == after_followers)
+                    & (creators.c.id < after_id),
+                )
+            )
+        stmt = stmt.order_by(rank, creators.c.follower_count.desc(), creators.c.id.desc()).limit(
+            page.first + 1
+        )
+        rows = (await self.uow.execute(stmt)).all()
+        ranked = [(int(r.match_rank), creator_from_row(r)) for r in rows]
+        found = page_from_rows(ranked, page, lambda pair: (pair[0], pair[1].follower_count, pair[1].id))
         return Page(items=[c for _, c in found.items], keys=found.keys, has_next=found.has_next)

@@ -23,12 +23,13 @@ from shoppable.storage.catalog import product_from_row
 from shoppable.storage.content.base import SqlRepositoryPart
 from shoppable.storage.content.media import post_media
 from shoppable.storage.sql import chunks, micros, newest_first_after, table_of
-from shoppable.storage.tables import PostRow, ProductRow, ProductTagRow
+from shoppable.storage.tables import PostHashtagRow, PostRow, ProductRow, ProductTagRow
 from shoppable.storage.types import utcnow
 
 posts = table_of(PostRow)
 tags = table_of(ProductTagRow)
 products = table_of(ProductRow)
+hashtags = table_of(PostHashtagRow)
 
 
 def post_from_row(row: Any) -> Post:
@@ -114,9 +115,15 @@ class SqlPosts(SqlRepositoryPart):
         )
         await self.uow.execute(delete(post_media).where(post_media.c.post_id == post_id))
         await self.uow.execute(delete(tags).where(tags.c.post_id == post_id))
+        await self.uow.execute(delete(hashtags).where(hashtags.c.post_id == post_id))
         await self._write_parts(post_id, content)
 
     async def _write_parts(self, post_id: int, content: PostContent) -> None:
+        if content.hashtags:  # for `posts(hashtag:)`
+            await self.uow.execute(
+                insert(hashtags),
+                [{"post_id": post_id, "hashtag": h} for h in dict.fromkeys(content.hashtags)],
+            )
         await self.uow.execute(
             insert(post_media),
             [{"post_id": post_id, "media_id": m, "position": i} for i, m in enumerate(content.media_ids)],
@@ -178,6 +185,15 @@ class SqlPosts(SqlRepositoryPart):
 
     async def list_posts_tagging(self, product_id: int, page: PageRequest) -> Page[Post]:
         tagged = select(tags.c.post_id).where(tags.c.product_id == product_id)
+        stmt = select(posts).where(
+            posts.c.id.in_(tagged),
+            posts.c.status == PostStatus.PUBLISHED.value,
+            posts.c.deleted_at.is_(None),
+        )
+        return await self._post_page(stmt, page)
+
+    async def list_hashtag_posts(self, hashtag: str, page: PageRequest) -> Page[Post]:
+        tagged = select(hashtags.c.post_id).where(hashtags.c.hashtag == hashtag)
         stmt = select(posts).where(
             posts.c.id.in_(tagged),
             posts.c.status == PostStatus.PUBLISHED.value,

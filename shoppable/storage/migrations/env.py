@@ -11,6 +11,7 @@ from alembic import context
 from shoppable.settings import get_settings
 from shoppable.storage.db import make_engine
 from shoppable.storage.tables import metadata
+from shoppable.storage.tables.search import include_object
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -27,6 +28,7 @@ def _configure(connection: Any) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

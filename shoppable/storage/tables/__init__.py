@@ -35,6 +35,7 @@ from shoppable.storage.tables.experiments import ExperimentExposureRow, Experime
 from shoppable.storage.tables.feed import EventRow, FeedHideRow, FeedServedRow, FeedSessionRow
 from shoppable.storage.tables.identity import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 from shoppable.storage.tables.imports import CatalogImportErrorRow, CatalogImportRow, IdempotencyRecordRow
+from shoppable.storage.tables.search import PostHashtagRow, ProductSearchRow, SearchWordRow
 from shoppable.storage.tables.trust import (
     AuditLogRow,
     AuthSessionRow,
@@ -98,15 +99,18 @@ __all__ = [
     "PasswordResetRow",
     "PaymentRow",
     "PayoutRow",
+    "PostHashtagRow",
     "PostMediaRow",
     "PostReportRow",
     "PostRow",
     "ProductImageRow",
     "ProductRow",
+    "ProductSearchRow",
     "ProductTagRow",
     "RefreshTokenRow",
     "SaveRow",
     "SearchUploadRow",
+    "SearchWordRow",
     "SkuRow",
     "StockHoldRow",
     "UploadRow",

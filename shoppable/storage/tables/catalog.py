@@ -40,7 +40,8 @@ class ProductRow(SQLModel, table=True):
     category: str | None = Field(default=None, sa_column=Column(String(CATEGORY_MAX), nullable=True))
     status: str = Field(default="ACTIVE", sa_column=Column(String(16), nullable=False))
     option_names: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    extra: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    """The feed's other attributes as (name, value) pairs (tags, material, colour...): searched."""
     availability: str = Field(default="OUT_OF_STOCK", sa_column=Column(String(16), nullable=False))
     content_hash: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -43,6 +43,8 @@ class MerchantRow(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(120), nullable=False))
     currency: str = Field(default="USD", sa_column=Column(String(3), nullable=False, default="USD"))
     low_stock_threshold: int = 5
+    language: str = Field(default="en", sa_column=Column(String(8), nullable=False, default="en"))
+    """The catalog's language (domain/search/analysis.py LANGUAGES): how its words are stemmed."""
     # Commerce settings (see domain/commerce/merchants.py for their limits and meaning).
     commission_rate_bps: int = 1000
     return_window_days: int = 30

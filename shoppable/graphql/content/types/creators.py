@@ -9,7 +9,7 @@ import strawberry
 
 from shoppable.domain.content import creators, records
 from shoppable.domain.content import posts as post_operations
-from shoppable.graphql.catalog.types import Image, Product
+from shoppable.graphql.catalog.types import CreatorProductConnection, Image, Product
 from shoppable.graphql.content.types.media import media_store
 from shoppable.graphql.context import Info
 from shoppable.graphql.core.connection import Connection, connection, page_request
@@ -89,12 +89,13 @@ class Creator(Node):
     )
     async def products(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Product]:
+    ) -> CreatorProductConnection:
         request = page_request(info.context.cursors, "storefront", first, after)
         page = await creators.storefront(info.context.uow, self.record.id, request)
         for product in page.items:
             info.context.loaders.catalog.product_by_id.prime(product.id, product)
-        return connection(info.context.cursors, "storefront", page, Product.of, had_cursor=after is not None)
+        base = connection(info.context.cursors, "storefront", page, Product.of, had_cursor=after is not None)
+        return CreatorProductConnection(edges=base.edges, page_info=base.page_info)
 
 
 def existing_creators(found: Sequence[records.Creator | None]) -> list[Creator]:

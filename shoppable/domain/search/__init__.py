@@ -1,0 +1,1 @@
+"""Discovery: text search over the catalog (analysis, ranking, facets) and its ports."""
