@@ -22,29 +22,10 @@ import httpx
 
 from shoppable.domain.vision.limits import CATALOG_IMAGE_MAX_REDIRECTS, CATALOG_IMAGE_TIMEOUT_SECONDS
 from shoppable.domain.vision.ports import FetchFailed, FetchRefused
+from shoppable.domain.webhooks.addresses import BLOCKED_SUFFIXES, public_address
 
-NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-BLOCKED_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
 USER_AGENT = "ShoppableImageFetcher/1.0 (+catalog images for product pages)"
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-
-
-def public_address(address: str) -> bool:
-    """A globally routable unicast address, including IPv4 wrapped in IPv6 (::ffff:a.b.c.d, NAT64, 6to4)."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return public_address(str(ip.ipv4_mapped))
-        if ip in NAT64:
-            return public_address(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
-        if ip.sixtofour is not None:
-            return public_address(str(ip.sixtofour))
-        if ip.teredo is not None:
-            return False
-    return ip.is_global and not ip.is_multicast and not ip.is_reserved and not ip.is_unspecified
 
 
 def url_problem(url: str, *, allow_private: bool) -> str | None:

@@ -11,10 +11,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from shoppable.domain.vision.ports import FetchFailed, FetchRefused
+from shoppable.domain.webhooks.addresses import public_address
 from shoppable.services import build_services
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
-from shoppable.storage.image_fetch import PinnedImageFetcher, public_address, url_problem
+from shoppable.storage.image_fetch import PinnedImageFetcher, url_problem
 from shoppable.storage.tables import CatalogImageRow
 from tests.conftest import GraphQL
 from tests.factories import create_merchant, sign_up, upsert
