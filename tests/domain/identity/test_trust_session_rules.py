@@ -89,14 +89,20 @@ async def test_log_in_runs_every_merge_step_with_the_device(monkeypatch: pytest.
     await identity.sign_up(uow, Services(), ANONYMOUS, SignUp("m@example.com", PASSWORD, "M"))
     seen: list[tuple[str, str]] = []
 
-    async def extra_step(uow: object, user: object, device_id: str) -> int:
-        seen.append(("cart", device_id))
-        return 1
+    def step(name: str) -> merge.MergeStep:
+        async def recorded(uow: object, user: object, device_id: str) -> int:
+            seen.append((name, device_id))
+            return 1
 
-    monkeypatch.setitem(merge.DEVICE_MERGE_STEPS, "cart", extra_step)
+        return recorded
+
+    # The steps of other domains (cart, experiment unit) run against their own repositories, which
+    # the in-memory unit of work does not have: stand-ins record that they ran, with the device.
+    for name in ("cart", "experiments"):
+        monkeypatch.setitem(merge.DEVICE_MERGE_STEPS, name, step(name))
     await identity.log_in(uow, Services(), Actor(device_id="dev-1"), LogIn("m@example.com", PASSWORD))
     await identity.log_in(uow, Services(), ANONYMOUS, LogIn("m@example.com", PASSWORD))  # no device: no merge
-    assert seen == [("cart", "dev-1")]
+    assert seen == [("cart", "dev-1"), ("experiments", "dev-1")]
 
 
 def test_price_band_is_the_middle_half_in_the_most_common_currency() -> None:
