@@ -25,8 +25,12 @@ async def request_image_sync(services: Services) -> None:
 
 
 async def vision_images(services: Services, max_images: int | None = IMAGES_PER_RUN) -> dict[str, Any]:
-    """Link changed products to their images, then fetch, render and embed every due image."""
-    uow = services.database.unit_of_work(write=True)
+    """Link changed products to their images, then fetch, render and embed every due image.
+
+    A reading unit of work: each write takes SQLite's write lock for itself (`begin_write`), so the
+    downloads and the embedding between writes never hold it (a writer-for-life connection would,
+    and keep every request waiting)."""
+    uow = services.database.unit_of_work()
     async with uow:
         linked = await link_products(uow, services.clock())
         report = await fetch_due_images(uow, services, max_images=max_images)
@@ -46,7 +50,7 @@ async def vision_images(services: Services, max_images: int | None = IMAGES_PER_
 async def vision_cleanup(services: Services) -> int:
     """Delete search photos (what is left of them) and their embeddings a day after their upload."""
     deleted = 0
-    uow = services.database.unit_of_work(write=True)
+    uow = services.database.unit_of_work()
     async with uow:
         while True:
             old = await uow.vision.search_uploads_before(services.clock() - SEARCH_UPLOAD_RETENTION, 200)
