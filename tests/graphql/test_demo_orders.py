@@ -32,11 +32,16 @@ async def log_in(gql: GraphQL, email: str) -> str:
 async def test_demo_orders_show_every_commission_state_once(
     gql: GraphQL, client: AsyncTestClient[Any], database: Database, settings: Settings
 ) -> None:
-    services = build_services(settings, database)
-    await seed_catalog(services)
-    await seed_content(services)
-    await seed_shoppers(services.database)
-    report = await seed_orders(services)
+    services = build_services(settings, Database(database.url))
+    try:
+        await seed_catalog(services)
+        await seed_content(services)
+        await seed_shoppers(services.database)
+        report = await seed_orders(services)
+    finally:
+        # Stops the seeding's own background jobs (catalog image sync after the imports) before the
+        # app is called: left running they would compete with it for SQLite's write lock.
+        await services.close()
     assert len(report) == len(DEMO_ORDERS) and not any("skipped" in line for line in report), report
 
     creators = {c.handle: c for c in DEMO_CREATORS}
@@ -73,8 +78,11 @@ async def test_demo_orders_show_every_commission_state_once(
     assert {o["financialStatus"] for o in seen} == {"PAID", "PARTIALLY_REFUNDED", "REFUNDED"}
     assert all(line["attribution"] for o in seen for line in o["lines"])
 
-    again = await seed_orders(services)
-    await services.jobs.close()
+    reseeding = build_services(settings, Database(database.url))
+    try:
+        again = await seed_orders(reseeding)
+    finally:
+        await reseeding.close()
     assert again == report
     for handle, creator in creators.items():
         token = await log_in(gql, creator.email)
