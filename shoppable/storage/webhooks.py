@@ -176,6 +176,10 @@ class SqlWebhookRepository:
 
     async def delete_endpoint(self, endpoint_id: int) -> None:
         ids = select(deliveries.c.id).where(deliveries.c.endpoint_id == endpoint_id)
+        if self.tx.dialect == "postgresql":
+            # A worker recording an attempt right now holds its delivery row (the attempt's foreign
+            # key): wait for it, so the attempts deleted next include the one it just wrote.
+            await self.tx.execute(ids.with_for_update())
         await self.tx.execute(delete(attempts).where(attempts.c.delivery_id.in_(ids)))
         await self.tx.execute(delete(deliveries).where(deliveries.c.endpoint_id == endpoint_id))
         await self.tx.execute(delete(endpoints).where(endpoints.c.id == endpoint_id))
