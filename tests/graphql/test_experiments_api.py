@@ -127,10 +127,9 @@ async def test_only_admins_manage_and_read_experiments(api: Api, world: World, d
     await running(api, token, "slots")
     for caller in (shopper["token"], None):
         body = await api(RESULTS, {"k": "slots"}, token=caller)
-        assert body["data"] is None or body["data"]["experiment"] is None
-        assert body["errors"][0]["extensions"]["code"] in {"FORBIDDEN", "UNAUTHENTICATED"}
+        assert body["data"]["experiment"] is None and "errors" not in body
         listed = await api("{ experiments { edges { node { key } } } }", token=caller)
-        assert listed["errors"][0]["extensions"]["code"] in {"FORBIDDEN", "UNAUTHENTICATED"}
+        assert listed["data"]["experiments"]["edges"] == [] and "errors" not in listed
     stop = await api(STOP, {"k": "slots"}, token=shopper["token"])
     assert stop["data"]["stopExperiment"]["userErrors"][0]["code"] == "FORBIDDEN"
     mine = await api("{ experiments(status: RUNNING) { edges { node { key kind surface } } } }", token=token)
