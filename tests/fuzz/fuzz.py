@@ -87,6 +87,10 @@ def schemathesis(location: str, seconds: int, auth: str | None) -> int:
     env = dict(os.environ)
     if location.endswith("/graphql"):  # our GraphQL scalars; the REST runs need no hooks
         env["SCHEMATHESIS_HOOKS"] = str(Path(__file__).with_name("scalars.py"))
+    else:
+        # Schemathesis's coverage phase sometimes crashes inside itself on our OpenAPI document
+        # (a KeyError in its constraint walker, not a response of ours); examples and fuzzing run.
+        command += ["--phases", "examples,fuzzing"]
     return subprocess.run(command, cwd=ROOT, check=False, env=env).returncode
 
 
