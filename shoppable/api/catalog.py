@@ -263,13 +263,17 @@ class CatalogController(Controller):
         request: Request[Any, Any, Any],
         uow: RequestUnitOfWork,
         actor: Actor,
+        services: AppServices,
         merchant: str | None = None,
     ) -> Response[Any]:
         """Body `{"items": [{"sku", "quantity" | "delta", "expectedQuantity"?}]}` (at most 1,000 items):
         set or adjust stock, each item answered in its place. Honours `Idempotency-Key`."""
-        return await _fast_update(
-            request, uow, actor, merchant, "inventory", stock.parse_inventory, stock.apply_inventory
-        )
+        now = services.clock()
+
+        async def apply(uow: UnitOfWork, target: Merchant, changes: list[Any]) -> list[stock.ItemResult]:
+            return await stock.apply_inventory(uow, target, changes, now)
+
+        return await _fast_update(request, uow, actor, merchant, "inventory", stock.parse_inventory, apply)
 
     @post(
         "/prices",

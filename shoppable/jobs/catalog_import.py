@@ -93,6 +93,7 @@ async def _run(
                     items,
                     position=stream.tell,
                     max_archive_share=services.settings.import_archive_max_share,
+                    clock=services.clock,
                     on_progress=on_progress,
                 )
             except Exception:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -21,12 +22,13 @@ from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.storage.db import SqlTransaction
 from shoppable.storage.search import IndexSource, SqlSearchIndex
 from shoppable.storage.sql import chunks, table_of
-from shoppable.storage.tables import ProductImageRow, ProductRow, SkuRow
+from shoppable.storage.tables import ProductImageRow, ProductRow, SkuRow, StockHoldRow
 from shoppable.storage.types import utcnow
 
 products = table_of(ProductRow)
 images = table_of(ProductImageRow)
 skus = table_of(SkuRow)
+holds = table_of(StockHoldRow)
 
 
 def product_from_row(row: Any) -> Product:
@@ -450,6 +452,17 @@ class SqlCatalogRepository:
                 [{"b_id": i, "b_state": a.value} for i, a in product_states],
             )
             await self.search_index.set_available(product_states)
+
+    async def held_units(self, product_ids: Sequence[int], now: datetime) -> dict[int, int]:
+        held: dict[int, int] = {}
+        for chunk in chunks(sorted(set(product_ids))):
+            rows = await self.uow.execute(
+                select(holds.c.sku_id, func.sum(holds.c.quantity).label("units"))
+                .where(holds.c.product_id.in_(chunk), holds.c.expires_at > now)
+                .group_by(holds.c.sku_id)
+            )
+            held.update((row.sku_id, int(row.units)) for row in rows)
+        return held
 
     # -- the archive step of full imports ----------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -240,7 +241,9 @@ async def test_concurrent_adjustments_never_oversell(gql: GraphQL, database: Dat
         async with uow:
             merchant = await uow.identity.get_merchant_by_handle(merchant_view["handle"])
             assert merchant is not None
-            results = await stock.apply_inventory(uow, merchant, [InventoryChange("TEE-S", delta=-1)])
+            results = await stock.apply_inventory(
+                uow, merchant, [InventoryChange("TEE-S", delta=-1)], datetime.now(UTC)
+            )
             await uow.commit()
             return results[0].status
 

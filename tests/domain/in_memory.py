@@ -255,6 +255,7 @@ class InMemoryCatalog:
     skus: dict[int, Sku] = field(default_factory=dict)
     images: dict[int, ProductImage] = field(default_factory=dict)
     locked: set[int] = field(default_factory=set)  # merchants whose catalog a writer holds
+    held: dict[int, int] = field(default_factory=dict)  # SKU id -> units in open checkouts' holds
     ids: Any = field(default_factory=lambda: itertools.count(1))
 
     async def get_products(self, ids: Sequence[int]) -> list[Product]:
@@ -369,6 +370,9 @@ class InMemoryCatalog:
         for product_id, state in products:
             self.products[product_id] = replace(self.products[product_id], availability=state)
             self.content_hashes[product_id] = ""
+
+    async def held_units(self, product_ids: Sequence[int], now: datetime) -> dict[int, int]:
+        return {i: n for i, n in self.held.items() if self.skus[i].product_id in product_ids}
 
     async def live_product_id_chunks(self, merchant_id: int, after: int, limit: int) -> list[int]:
         return sorted(

@@ -22,6 +22,7 @@ from shoppable.domain.catalog.drafts import HANDLE_RE, currency_errors
 from shoppable.domain.catalog.formats import FeedError, FeedItem, ParsedProduct, RowError
 from shoppable.domain.catalog.ports import CatalogRepository
 from shoppable.domain.catalog.service import managed_merchant
+from shoppable.domain.catalog.stock import hold_back
 from shoppable.domain.catalog.sync import Outcome, plan_sync
 from shoppable.domain.errors import DomainError, ErrorCode
 from shoppable.domain.identity import policy
@@ -242,7 +243,9 @@ def _next_batch(items: Iterator[FeedItem]) -> tuple[list[ParsedProduct], list[Ro
     return batch, errors, True
 
 
-async def _apply_batch(uow: UnitOfWork, merchant: Merchant, batch: list[ParsedProduct], run: _Run) -> None:
+async def _apply_batch(
+    uow: UnitOfWork, merchant: Merchant, batch: list[ParsedProduct], run: _Run, now: datetime
+) -> None:
     catalog = uow.catalog
     in_currency = []
     for parsed in batch:
@@ -269,6 +272,7 @@ async def _apply_batch(uow: UnitOfWork, merchant: Merchant, batch: list[ParsedPr
         run.error(RowError(line, parsed.external_id, "sku", problem.code, problem.message), failed_rows=0)
     stock_before = await catalog_events.stock_before_writes(uow, merchant.id, [w.draft for w in plan.writes])
     written = await catalog.write_products(merchant.id, plan.writes)
+    await hold_back(catalog, merchant, written, now)
     ids = dict(zip((w.index for w in plan.writes), written, strict=True))
     await catalog_events.record_writes(
         uow,
@@ -360,6 +364,7 @@ async def run_import(
     *,
     position: Callable[[], int],
     max_archive_share: float,
+    clock: Callable[[], datetime],
     on_progress: Callable[[ImportJob], Awaitable[None] | None] | None = None,
 ) -> ImportJob:
     """Apply a parsed feed to the merchant's catalog and keep the job's record up to date (job claimed first)."""
@@ -383,7 +388,7 @@ async def run_import(
             if job.mode is ImportMode.FULL:
                 await _keep_failed(uow.catalog, merchant, row_errors, run)
             if batch:
-                await _apply_batch(uow, merchant, batch, run)
+                await _apply_batch(uow, merchant, batch, run, clock())
             await jobs.save_progress(job.id, run.counts, position(), run.error_count, run.pending_errors)
             run.pending_errors = []
             await uow.commit()

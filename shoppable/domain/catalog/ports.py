@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from shoppable.domain.catalog.availability import Availability
@@ -81,6 +82,10 @@ class CatalogRepository(Protocol):
     async def set_availability(
         self, skus: Sequence[tuple[int, Availability]], products: Sequence[tuple[int, Availability]]
     ) -> None: ...
+
+    async def held_units(self, product_ids: Sequence[int], now: datetime) -> dict[int, int]:
+        """SKU id -> units in open checkouts' unexpired holds, for the SKUs of these products that have any."""
+        ...
 
     # -- the archive step of full imports ----------------------------------------------------------
 

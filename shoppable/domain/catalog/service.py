@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.drafts import (
@@ -17,6 +18,7 @@ from shoppable.domain.catalog.drafts import (
 )
 from shoppable.domain.catalog.ports import CatalogRepository, ProductFilter
 from shoppable.domain.catalog.records import Product
+from shoppable.domain.catalog.stock import hold_back
 from shoppable.domain.catalog.sync import Outcome, SyncPlan, plan_sync
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError, Path
 from shoppable.domain.identity import policy
@@ -109,7 +111,9 @@ def _batch_errors(
     return errors
 
 
-async def upsert_products(uow: UnitOfWork, actor: Actor, command: UpsertProducts) -> UpsertResult:
+async def upsert_products(
+    uow: UnitOfWork, actor: Actor, command: UpsertProducts, now: datetime
+) -> UpsertResult:
     """All or nothing: any error in the batch and nothing is written. Money is read in the currency
     the merchant sells in where a product gives no usable one."""
     if len(command.products) > MAX_UPSERT_BATCH:
@@ -127,6 +131,7 @@ async def upsert_products(uow: UnitOfWork, actor: Actor, command: UpsertProducts
         raise DomainError(*(e.under("products") for e in sync.errors))
     stock_before = await catalog_events.stock_before_writes(uow, merchant.id, [w.draft for w in sync.writes])
     written = await uow.catalog.write_products(merchant.id, sync.writes)
+    await hold_back(uow.catalog, merchant, written, now)
     ids_by_index = {w.index: pid for w, pid in zip(sync.writes, written, strict=True)}
     await catalog_events.record_writes(
         uow,

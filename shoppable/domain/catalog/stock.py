@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -250,6 +251,33 @@ async def _refresh_availability(
     return sku_states
 
 
+async def hold_back(
+    catalog: CatalogRepository, merchant: Merchant, product_ids: Sequence[int], now: datetime
+) -> dict[int, Availability]:
+    """Count units in open checkouts' holds as gone from the stored availability of these products.
+
+    Listings and the feed read the stored availability, and must not offer what a checkout is about
+    to take; writers that set stock from the merchant's own figure (stock updates, imports, upserts)
+    call this after writing. Returns the states of the SKUs it recomputed (none when nothing is held).
+    """
+    held = await catalog.held_units(product_ids, now) if product_ids else {}
+    if not held:
+        return {}
+    held_products = sorted({sku.product_id for sku in await catalog.get_skus(sorted(held))})
+    states: dict[int, Availability] = {}
+    per_product: dict[int, list[Availability]] = {}
+    for sku in await catalog.skus_of_products(held_products):
+        free = None if sku.quantity is None else sku.quantity - held.get(sku.id, 0)
+        state = sku_availability(free, sku.inventory_policy, merchant.low_stock_threshold)
+        states[sku.id] = state
+        per_product.setdefault(sku.product_id, []).append(state)
+    await catalog.set_availability(
+        sorted(states.items()),
+        [(pid, product_availability(product_states)) for pid, product_states in sorted(per_product.items())],
+    )
+    return states
+
+
 def _no_change(sku: Sku, change: InventoryChange) -> bool:
     """Setting the stock it has, or adjusting by zero, when the expected quantity (if any) holds."""
     if change.expected_quantity is not None and change.expected_quantity != sku.quantity:
@@ -260,7 +288,7 @@ def _no_change(sku: Sku, change: InventoryChange) -> bool:
 
 
 async def apply_inventory(
-    uow: UnitOfWork, merchant: Merchant, changes: Sequence[InventoryChange]
+    uow: UnitOfWork, merchant: Merchant, changes: Sequence[InventoryChange], now: datetime
 ) -> list[ItemResult]:
     """Apply each change on its own: one that a guard refuses does not stop the others. The caller
     commits (with the idempotency record, see `shoppable.domain.idempotency.run_once`)."""
@@ -323,6 +351,9 @@ async def apply_inventory(
             uow, merchant, [(skus[sku.sku], sku.quantity) for sku in touched.values()]
         )
         states = await _refresh_availability(uow.catalog, merchant, touched)
+        states |= await hold_back(
+            uow.catalog, merchant, sorted({s.product_id for s in touched.values()}), now
+        )
         by_code = {sku.sku: states[sku_id] for sku_id, sku in touched.items()}
         results = [
             ItemResult(r.sku, r.status, r.quantity, by_code[r.sku]) if r.status is ItemStatus.UPDATED else r

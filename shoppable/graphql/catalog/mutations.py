@@ -168,7 +168,9 @@ class CatalogMutations:
 
     @mutation(description="Create or update up to 100 products (matched by handle), all or nothing.")
     async def upsert_products(self, info: Info, input: UpsertProductsInput) -> UpsertProductsPayload:
-        result = await service.upsert_products(info.context.uow, info.context.actor, input.to_domain())
+        result = await service.upsert_products(
+            info.context.uow, info.context.actor, input.to_domain(), info.context.services.clock()
+        )
         return UpsertProductsPayload(products=[Product.of(p) for p in result.products])
 
     @mutation()

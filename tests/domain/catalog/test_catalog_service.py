@@ -45,11 +45,11 @@ def codes(error: pytest.ExceptionInfo[DomainError]) -> list[tuple[tuple[str | in
 async def test_upsert_creates_then_reports_products_in_input_order() -> None:
     uow = world()
     first = await service.upsert_products(
-        uow, OWNER, UpsertProducts(1, [product("b"), product("a", "1", "2")])
+        uow, OWNER, UpsertProducts(1, [product("b"), product("a", "1", "2")]), NOW
     )
     assert [p.handle for p in first.products] == ["b", "a"] and uow.commits == 1
     again = await service.upsert_products(
-        uow, OWNER, UpsertProducts(1, [product("a", "1", "3"), product("b")])
+        uow, OWNER, UpsertProducts(1, [product("a", "1", "3"), product("b")]), NOW
     )
     assert [o.value for o in again.outcomes] == ["updated", "unchanged"]
     assert [p.id for p in again.products] == [first.products[1].id, first.products[0].id]
@@ -62,7 +62,10 @@ async def test_upsert_is_all_or_nothing_with_every_error_reported() -> None:
     bad_money = product("money", "x", "2")
     with pytest.raises(DomainError) as refused:
         await service.upsert_products(
-            uow, OWNER, UpsertProducts(1, [bad_money, product("ok"), product("ok"), product("Bad Handle")])
+            uow,
+            OWNER,
+            UpsertProducts(1, [bad_money, product("ok"), product("ok"), product("Bad Handle")]),
+            NOW,
         )
     assert codes(refused) == [
         (("products", 0, "skus", 0, "price", "amount"), ErrorCode.INVALID),
@@ -76,7 +79,7 @@ async def test_upsert_for_a_merchant_the_actor_does_not_manage_is_not_found() ->
     uow = world()
     for actor, merchant_id in ((STRANGER, 1), (ANONYMOUS, 1), (OWNER, 99), (Actor(is_admin=True), 99)):
         with pytest.raises(DomainError) as denied:
-            await service.upsert_products(uow, actor, UpsertProducts(merchant_id, [product("x")]))
+            await service.upsert_products(uow, actor, UpsertProducts(merchant_id, [product("x")]), NOW)
         assert codes(denied) == [(("merchantId",), ErrorCode.NOT_FOUND)]
 
 
@@ -84,23 +87,23 @@ async def test_upsert_batch_limit_is_checked_before_anything_else() -> None:
     uow = world()
     with pytest.raises(DomainError) as too_many:
         await service.upsert_products(
-            uow, STRANGER, UpsertProducts(1, [product(f"p{i}") for i in range(101)])
+            uow, STRANGER, UpsertProducts(1, [product(f"p{i}") for i in range(101)]), NOW
         )
     assert codes(too_many) == [(("products",), ErrorCode.LIMIT_EXCEEDED)] and not uow.writing
 
 
 async def test_sku_codes_of_another_product_are_a_conflict() -> None:
     uow = world()
-    await service.upsert_products(uow, OWNER, UpsertProducts(1, [product("first")]))
+    await service.upsert_products(uow, OWNER, UpsertProducts(1, [product("first")]), NOW)
     thief = ProductInput("second", "Second", (SkuInput("first-0", MoneyInput("1", "EUR")),))
     with pytest.raises(DomainError) as clash:
-        await service.upsert_products(uow, OWNER, UpsertProducts(1, [thief]))
+        await service.upsert_products(uow, OWNER, UpsertProducts(1, [thief]), NOW)
     assert codes(clash) == [(("products", 0, "skus", 0, "sku"), ErrorCode.CONFLICT)]
 
 
 async def test_status_changes_belong_to_the_merchant_and_drafts_stay_hidden() -> None:
     uow = world()
-    (live,) = (await service.upsert_products(uow, OWNER, UpsertProducts(1, [product("live")]))).products
+    (live,) = (await service.upsert_products(uow, OWNER, UpsertProducts(1, [product("live")]), NOW)).products
     with pytest.raises(DomainError) as forbidden:
         await service.set_product_status(uow, STRANGER, live.id, ProductStatus.ARCHIVED)
     assert codes(forbidden) == [(("productId",), ErrorCode.FORBIDDEN)]
@@ -116,7 +119,7 @@ async def test_status_changes_belong_to_the_merchant_and_drafts_stay_hidden() ->
 async def test_listings_show_more_only_to_the_merchant() -> None:
     uow = world()
     await service.upsert_products(
-        uow, OWNER, UpsertProducts(1, [product("on"), product("off", status=ProductStatus.DRAFT)])
+        uow, OWNER, UpsertProducts(1, [product("on"), product("off", status=ProductStatus.DRAFT)]), NOW
     )
     page = PageRequest(first=10)
 
@@ -176,7 +179,7 @@ def jsonl(*handles: str) -> io.BytesIO:
 
 async def test_a_full_import_applies_the_file_reports_bad_rows_and_archives_what_it_does_not_list() -> None:
     uow = world()
-    await service.upsert_products(uow, OWNER, UpsertProducts(1, [product("old")]))
+    await service.upsert_products(uow, OWNER, UpsertProducts(1, [product("old")]), NOW)
     merchant = uow.identity.merchants[1]
     job = await importing.start_import(uow, OWNER, ImportRequest(1, "jsonl", ImportMode.FULL, False, "f", 1))
     assert await importing.claim(uow, job) and not await importing.claim(uow, job)
@@ -188,6 +191,7 @@ async def test_a_full_import_applies_the_file_reports_bad_rows_and_archives_what
         parse_feed(stream, "jsonl", currency="EUR"),
         position=stream.tell,
         max_archive_share=0.5,
+        clock=lambda: NOW,
     )
     assert finished.status is ImportStatus.COMPLETED_WITH_ERRORS
     counts = finished.counts
@@ -200,13 +204,13 @@ async def test_a_full_import_applies_the_file_reports_bad_rows_and_archives_what
 
 async def test_a_full_import_refuses_to_archive_more_than_the_allowed_share() -> None:
     uow = world()
-    await service.upsert_products(uow, OWNER, UpsertProducts(1, [product(f"p{i}") for i in range(3)]))
+    await service.upsert_products(uow, OWNER, UpsertProducts(1, [product(f"p{i}") for i in range(3)]), NOW)
     job = await importing.start_import(uow, OWNER, ImportRequest(1, "jsonl", ImportMode.FULL, False, "f", 1))
     await importing.claim(uow, job)
     stream = jsonl("p0")
     finished = await importing.run_import(
         uow, uow.identity.merchants[1], job, parse_feed(stream, "jsonl", currency="EUR"),
-        position=stream.tell, max_archive_share=0.5,
+        position=stream.tell, max_archive_share=0.5, clock=lambda: NOW,
     )  # fmt: skip
     assert finished.counts.archived == 0 and "force=true" in (finished.message or "")
     assert all(p.status is ProductStatus.ACTIVE for p in uow.catalog.products.values())

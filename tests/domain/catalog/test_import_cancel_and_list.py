@@ -12,6 +12,7 @@ from shoppable.domain.pagination import PageRequest
 from shoppable.domain.webhooks import service as webhooks
 from shoppable.domain.webhooks.events import WebhookEvent
 from tests.domain.catalog.test_catalog_service import OWNER, STRANGER, jsonl, world
+from tests.domain.in_memory import NOW
 
 
 def request() -> ImportRequest:
@@ -67,7 +68,7 @@ async def test_a_running_import_stops_after_the_batch_it_is_writing() -> None:
     assert running is not None
     finished = await importing.run_import(
         uow, uow.identity.merchants[1], running, parse_feed(stream, "jsonl", currency="EUR"),
-        position=stream.tell, max_archive_share=0.5, on_progress=cancel_during_first_batch,
+        position=stream.tell, max_archive_share=0.5, clock=lambda: NOW, on_progress=cancel_during_first_batch,
     )  # fmt: skip
     assert finished.status is ImportStatus.CANCELLED and "Cancelled" in (finished.message or "")
     assert finished.counts.created == BATCH_PRODUCTS  # the first batch whole, nothing after it
@@ -92,7 +93,7 @@ async def test_one_currency_rule_for_imports_and_upserts() -> None:
     stream = io.BytesIO("".join(json.dumps(x) + "\n" for x in lines).encode())
     finished = await importing.run_import(
         uow, uow.identity.merchants[1], job, parse_feed(stream, "jsonl", currency="EUR"),
-        position=stream.tell, max_archive_share=0.5,
+        position=stream.tell, max_archive_share=0.5, clock=lambda: NOW,
     )  # fmt: skip
     assert (finished.counts.created, finished.counts.failed) == (1, 1)
     [error] = await uow.imports.errors_of(job.id)
@@ -100,7 +101,7 @@ async def test_one_currency_rule_for_imports_and_upserts() -> None:
     usd = product("usd-too")
     usd = type(usd)(usd.handle, usd.title, (type(usd.skus[0])("X", type(usd.skus[0].price)("5.00", "USD")),))
     with pytest.raises(DomainError) as refused:
-        await service.upsert_products(uow, OWNER, UpsertProducts(1, [usd]))
+        await service.upsert_products(uow, OWNER, UpsertProducts(1, [usd]), NOW)
     assert refused.value.errors[0].field == ("products", 0, "skus", 0, "price", "currencyCode")
 
 
@@ -120,7 +121,7 @@ async def test_counts_are_per_line_and_errors_come_in_line_order_with_the_first_
     stream = io.BytesIO(text.encode())
     finished = await importing.run_import(
         uow, uow.identity.merchants[1], job, parse_feed(stream, "jsonl", currency="EUR"),
-        position=stream.tell, max_archive_share=0.5,
+        position=stream.tell, max_archive_share=0.5, clock=lambda: NOW,
     )  # fmt: skip
     counts = finished.counts
     assert (counts.rows, counts.failed, counts.created) == (5, 3, 2)  # 5 lines, 3 refused, 2 products

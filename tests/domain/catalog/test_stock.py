@@ -42,7 +42,7 @@ def sku_of(uow: InMemoryUnitOfWork, code: str) -> tuple[int | None, Availability
 async def test_set_and_adjust_recompute_availability_of_skus_and_products() -> None:
     uow, merchant = await shop()
     results = await stock.apply_inventory(
-        uow, merchant, [InventoryChange("TEE-S", quantity=0), InventoryChange("TEE-M", delta=2)]
+        uow, merchant, [InventoryChange("TEE-S", quantity=0), InventoryChange("TEE-M", delta=2)], NOW
     )
     assert [(r.status, r.quantity, r.availability) for r in results] == [
         (ItemStatus.UPDATED, 0, Availability.OUT_OF_STOCK),
@@ -64,6 +64,7 @@ async def test_guards_refuse_item_by_item() -> None:
             InventoryChange("NOPE", quantity=1),
             InventoryChange("TEE-S", delta=-10),  # applied: the refusals above stopped nothing
         ],
+        NOW,
     )
     assert [(r.status, r.code) for r in results] == [
         (ItemStatus.CONFLICT, ErrorCode.CONFLICT),
@@ -83,6 +84,7 @@ async def test_the_expected_quantity_guards_a_set_and_backorder_skus_may_go_nega
         uow,
         merchant,
         [InventoryChange("TEE-M", quantity=4, expected_quantity=0), InventoryChange("BACK", delta=-2)],
+        NOW,
     )
     assert [(r.status, r.quantity, r.availability) for r in results] == [
         (ItemStatus.UPDATED, 4, Availability.IN_STOCK),
