@@ -32,9 +32,10 @@ from shoppable.domain.commerce.stock import lock_stock, refresh_availability
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
+from shoppable.domain.ids import global_id
 from shoppable.domain.pagination import Page, PageRequest
 from shoppable.domain.webhooks.catalog_events import record_low_stock
-from shoppable.domain.webhooks.events import OrderLineSnapshot, OrderSnapshot, WebhookEvent
+from shoppable.domain.webhooks.events import OrderLineSnapshot, OrderSnapshot, WebhookEvent, money_json
 from shoppable.domain.webhooks.order_events import record_order_event
 
 if TYPE_CHECKING:
@@ -293,7 +294,12 @@ async def fulfill(
     if not changed:
         raise DomainError.single(("lineIds",), ErrorCode.CONFLICT, "These lines are already fulfilled.")
     saved = await _save(uow, order, now)
-    await emit(uow, WebhookEvent.ORDER_FULFILLED, saved, {"fulfillment": {"lineIds": chosen}})
+    await emit(
+        uow,
+        WebhookEvent.ORDER_FULFILLED,
+        saved,
+        {"fulfillment": {"lineIds": [global_id("OrderLine", i) for i in chosen]}},
+    )
     await uow.commit()
     return saved
 
@@ -392,8 +398,11 @@ async def refund(
     await _refund_payment(uow, order, Money(amount, order.total.currency), key, services)
     saved = await _save(uow, order, now)
     refund_facts = {
-        "amount": Money(amount, order.total.currency).amount,
-        "lines": [{"lineId": line_id, "quantity": quantity} for line_id, quantity in asked.items()],
+        "amount": money_json(Money(amount, order.total.currency).amount, order.total.currency),
+        "lines": [
+            {"lineId": global_id("OrderLine", line_id), "quantity": quantity}
+            for line_id, quantity in asked.items()
+        ],
     }
     await emit(uow, WebhookEvent.ORDER_REFUNDED, saved, {"refund": refund_facts})
     await uow.commit()

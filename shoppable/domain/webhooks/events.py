@@ -118,10 +118,11 @@ class OrderSnapshot:
 
 
 def order_data(order: OrderSnapshot) -> dict[str, Any]:
-    """`data` of ORDER_* events: ids as REST (`id`) and GraphQL (`graphqlId`) answer them."""
+    """`data` of ORDER_* events. Ids are the global ids `/v1/orders` and GraphQL answer (`graphqlId`
+    repeats `id`, as on every other event), so a receiver can fetch the order it was told about."""
     lines = list(order.lines)
     data: dict[str, Any] = {
-        "id": order.id,
+        "id": global_id("Order", order.id),
         "graphqlId": global_id("Order", order.id),
         "number": order.number,
         "status": order.status,
@@ -131,7 +132,7 @@ def order_data(order: OrderSnapshot) -> dict[str, Any]:
         "createdAt": order.created_at.isoformat(),
         "lines": [
             {
-                "id": line.line_id,
+                "id": global_id("OrderLine", line.line_id),
                 "skuId": global_id("Sku", line.sku_id),
                 "sku": line.sku,
                 "title": line.title,

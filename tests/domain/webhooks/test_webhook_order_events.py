@@ -48,10 +48,10 @@ async def test_order_events_reach_subscribed_endpoints_with_the_fields_a_merchan
     payload = json.loads(delivery.payload)
     assert payload["type"] == "order.created"
     data = payload["data"]
-    assert data["graphqlId"] == global_id("Order", 41) and data["number"] == "SH-1041"
+    assert data["id"] == data["graphqlId"] == global_id("Order", 41) and data["number"] == "SH-1041"
     assert data["total"] == {"amount": "59.80", "currencyCode": "EUR"}
     assert data["lines"][0] == {
-        "id": 1, "skuId": global_id("Sku", 100), "sku": "SKU-0", "title": "Tee", "quantity": 1,
+        "id": global_id("OrderLine", 1), "skuId": global_id("Sku", 100), "sku": "SKU-0", "title": "Tee", "quantity": 1,
         "unitPrice": {"amount": "29.90", "currencyCode": "EUR"}, "refundedQuantity": 0, "fulfilledQuantity": 0,
     }  # fmt: skip
     assert data["shippingAddress"]["countryCode"] == "AT"
