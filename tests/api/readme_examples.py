@@ -211,6 +211,10 @@ def graphql_block(block: Block) -> list[GraphQLExample]:
     except GraphQLSyntaxError as exc:
         line = exc.locations[0].line if exc.locations else 1
         raise ExampleError(block.first_line + line - 1, f"not GraphQL: {exc.message}") from None
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
+            line = block.first_line + source.count("\n", 0, definition.loc.start if definition.loc else 0)
+            raise ExampleError(line, "not an operation (schema excerpts go in a `text` block)")
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     starts = [_line_of(source, op) for op in operations]  # 0-based block lines
@@ -306,6 +310,10 @@ def curl_block(block: Block) -> list[CurlExample]:
         line = lines[index].strip()
         command = line.removeprefix("$ ").strip()
         if not command.startswith("curl "):
+            if re.search(r"(^|[\s|;&(])curl\s", command) and not command.startswith("#"):
+                raise ExampleError(
+                    block.first_line + index, "a curl call the test cannot run: start the line with it"
+                )
             index += 1
             continue
         start = index

@@ -122,6 +122,8 @@ def test_the_convention_is_read_with_readme_lines() -> None:
         ('```sh\ncurl -d \'{"a": 1\n```\n', 2, "never ends"),
         ("Run `mutation { logOut { ok } }` first.\n", 1, "inline"),
         ("x\n```graphql\n{ a }\n", 2, "never closed"),
+        ("```graphql\n{ a }\n\ntype A { b: Int }\n```\n", 4, "not an operation"),
+        ("```sh\nKEY=x curl http://x/v1\n```\n", 2, "start the line with it"),
     ],
 )
 def test_an_example_that_cannot_be_read_fails_at_its_line(text: str, line: int, message: str) -> None:
@@ -271,5 +273,10 @@ async def test_every_example_runs_as_printed_on_the_demo_data(settings: Settings
     await seed_all(settings)
     async with AsyncTestClient(app=create_app(settings), base_url="http://127.0.0.1:8000") as client:
         session = Session(client)
+        failures = []
         for example in found:
-            await session.run(example)
+            try:
+                await session.run(example)
+            except (AssertionError, ExampleError) as exc:  # go on: the report lists every drift at once
+                failures.append(str(exc))
+    assert not failures, f"{len(failures)} of {len(found)} README examples fail:\n\n" + "\n\n".join(failures)
