@@ -182,6 +182,17 @@ def check_inline_examples(text: str) -> None:
                 raise ExampleError(number, f"a curl call inline: put it in a sh block: {span[:60]}")
 
 
+def check_directive(comment: str, line: int) -> None:
+    """A comment that starts like a directive but is not one would silently change nothing."""
+    for start, pattern, form in (
+        ("$", _SAVE, "# $NAME = path.to.field"),
+        ("with ", _WITH, "# with Header-Name: value"),
+        ("answers user", _USER_ERRORS, "# answers userError CODE[, CODE]"),
+    ):
+        if comment.lstrip("#").lstrip().startswith(start) and not pattern.match(comment):
+            raise ExampleError(line, f"{comment!r} is not of the form `{form}`")
+
+
 # -- GraphQL ---------------------------------------------------------------------------------------
 
 
@@ -220,6 +231,8 @@ def graphql_block(block: Block) -> list[GraphQLExample]:
     starts = [_line_of(source, op) for op in operations]  # 0-based block lines
 
     comments = [(i, line.strip()) for i, line in enumerate(block.lines) if line.strip().startswith("#")]
+    for i, comment in comments:
+        check_directive(comment, block.first_line + i)
     found = []
     for number, (operation, start) in enumerate(zip(operations, starts, strict=True)):
         end = starts[number + 1] if number + 1 < len(operations) else len(block.lines)
@@ -395,6 +408,7 @@ def _curl(
     expected: frozenset[int] = frozenset()
     saves = []
     for i, note in notes:
+        check_directive(note, first_line + i)
         if (status := _STATUS.match(note)) and i == notes[0][0]:
             expected = frozenset(int(s) for s in re.findall(r"\d{3}", status[1]))
         elif save := _SAVE.match(note):

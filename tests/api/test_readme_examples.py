@@ -124,6 +124,9 @@ def test_the_convention_is_read_with_readme_lines() -> None:
         ("x\n```graphql\n{ a }\n", 2, "never closed"),
         ("```graphql\n{ a }\n\ntype A { b: Int }\n```\n", 4, "not an operation"),
         ("```sh\nKEY=x curl http://x/v1\n```\n", 2, "start the line with it"),
+        ("```graphql\n{ a }\n# $A = a b\n```\n", 3, "not of the form"),
+        ("```graphql\n# with Authorization Bearer x\n{ a }\n```\n", 2, "not of the form"),
+        ("```sh\ncurl http://x/v1\n# $ID = the id\n```\n", 3, "not of the form"),
     ],
 )
 def test_an_example_that_cannot_be_read_fails_at_its_line(text: str, line: int, message: str) -> None:
