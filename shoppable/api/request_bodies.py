@@ -18,7 +18,10 @@ from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.params import Body
+from litestar.params import Body, KwargDefinition
+
+from shoppable.domain.catalog.limits import SKU_CODE_MAX, STOCK_MAX
+from shoppable.domain.catalog.stock import MAX_ITEMS
 
 DOCUMENTED_BODY = "documented_request_body"
 """The dependency's name; a handler never takes a parameter of this name."""
@@ -41,33 +44,40 @@ class MoneyInputBody(TypedDict):
     """ISO 4217; the merchant's currency."""
 
 
+# The limits the domain checks (an item breaking one is answered `invalid`), so that the document and
+# the answers cannot disagree.
+SkuCode = Annotated[str, KwargDefinition(min_length=1, max_length=SKU_CODE_MAX)]
+# ge=0 would be dropped: Litestar copies only truthy constraints into the schema; for whole numbers
+# "more than -1" is the same rule.
+Quantity = Annotated[int, KwargDefinition(gt=-1, le=STOCK_MAX)]
+Delta = Annotated[int, KwargDefinition(ge=-STOCK_MAX, le=STOCK_MAX)]
+
+
 class InventoryItemBody(TypedDict):
     """One SKU's stock: `quantity` sets it, `delta` adjusts it (give exactly one)."""
 
-    sku: str
-    quantity: NotRequired[int]
-    """0..10,000,000."""
-    delta: NotRequired[int]
-    """At most ±10,000,000."""
+    sku: SkuCode
+    quantity: NotRequired[Quantity]
+    delta: NotRequired[Delta]
     expectedQuantity: NotRequired[int]
     """Compare-and-swap: answered `conflict` unless the stock is this."""
 
 
 class InventoryRequestBody(TypedDict):
-    items: list[InventoryItemBody]
-    """At most 1,000; a malformed item is answered `invalid` in its place, the others are applied."""
+    items: Annotated[list[InventoryItemBody], KwargDefinition(min_items=1, max_items=MAX_ITEMS)]
+    """A malformed item is answered `invalid` in its place, the others are applied."""
 
 
 class PriceItemBody(TypedDict):
-    sku: str
+    sku: SkuCode
     price: MoneyInputBody
     compareAtPrice: NotRequired[MoneyInputBody | None]
     """Omitted: kept unless the new price is not below it; null: cleared."""
 
 
 class PriceRequestBody(TypedDict):
-    items: list[PriceItemBody]
-    """At most 1,000; a malformed item is answered `invalid` in its place, the others are applied."""
+    items: Annotated[list[PriceItemBody], KwargDefinition(min_items=1, max_items=MAX_ITEMS)]
+    """A malformed item is answered `invalid` in its place, the others are applied."""
 
 
 @dataclass
