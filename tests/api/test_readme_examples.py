@@ -205,19 +205,15 @@ class Session:
                 content = content.replace(b"\r", b"").replace(b"\n", b"")
         if content is not None and not any(n.lower() == "content-type" for n in headers):
             headers["Content-Type"] = "application/x-www-form-urlencoded"  # what curl sends with -d
-        files = {
-            p.name: (p.file.name, p.file.read_bytes(), p.content_type or "application/octet-stream")
-            for p in example.form
+        # Every -F part goes in one multipart body, as curl sends it (a value part has no filename).
+        parts: list[tuple[str, tuple[str | None, bytes | str, str | None]]] = [
+            (p.name, (p.file.name, p.file.read_bytes(), p.content_type or "application/octet-stream"))
             if p.file is not None
-        }
-        fields = {p.name: str(self.substitute(p.value, example.line)) for p in example.form if p.file is None}
+            else (p.name, (None, str(self.substitute(p.value, example.line)), None))
+            for p in example.form
+        ]
         response = await self.client.request(
-            example.method,
-            path,
-            headers=headers,
-            content=content,
-            files=files or None,
-            data=fields or None,
+            example.method, path, headers=headers, content=content, files=parts or None
         )
         where = f"{example.label()}\n -> {response.status_code} {response.text[:600]}"
         if example.expected_statuses:
