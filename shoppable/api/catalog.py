@@ -4,8 +4,8 @@ Handlers read the request, call one domain operation and shape its answer; a Dom
 through becomes a problem response in `shoppable.api.problems`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: TypedDict sees `NotRequired` only in evaluated annotations
+# (Python 3.11), and /v1/openapi.json says which keys of an answer are always there.
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
@@ -19,6 +19,13 @@ from litestar.params import Parameter
 
 from shoppable.api.dependencies import DEPENDENCIES, AppServices, RequestUnitOfWork
 from shoppable.api.problems import Problem
+from shoppable.api.request_bodies import (
+    FeedFileOperation,
+    FeedFileUpload,
+    InventoryRequestBody,
+    PriceRequestBody,
+    documented_body,
+)
 from shoppable.api.uploads import save_body
 from shoppable.domain.catalog import stock
 from shoppable.domain.catalog.formats import FeedError, FeedFormat, RowError, detect_format
@@ -179,7 +186,13 @@ class CatalogController(Controller):
     dependencies = DEPENDENCIES
 
     # No framework body limit here: the body streams to disk under MAX_IMPORT_BYTES (see save_body).
-    @post("/imports", status_code=202, request_max_body_size=None)
+    @post(
+        "/imports",
+        status_code=202,
+        request_max_body_size=None,
+        dependencies=documented_body(FeedFileUpload),
+        operation_class=FeedFileOperation,
+    )
     async def create_import(
         self,
         request: Request[Any, Any, Any],
@@ -256,6 +269,7 @@ class CatalogController(Controller):
     @post(
         "/inventory",
         status_code=200,
+        dependencies=documented_body(InventoryRequestBody),
         responses={200: ResponseSpec(ItemResultsBody, description="One result per item, in order.")},
     )
     async def update_inventory(
@@ -278,6 +292,7 @@ class CatalogController(Controller):
     @post(
         "/prices",
         status_code=200,
+        dependencies=documented_body(PriceRequestBody),
         responses={200: ResponseSpec(ItemResultsBody, description="One result per item, in order.")},
     )
     async def update_prices(
