@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from shoppable.domain.feed.mixing import DEFAULT_PATTERN, DIVERSITY_WINDOW
+from shoppable.domain.feed.model import Candidate
 from shoppable.domain.feed.ports import FeedSettings, Ranker
+
+Merge = Callable[[list[Candidate], list[Candidate], str], list[Candidate]]
+"""(ranker A's product candidates, ranker B's, the session id) -> one list, each item with its team."""
+
+
+@dataclass(frozen=True)
+class Interleave:
+    """A second ranker whose product candidates are merged with the first's, per session, by `merge`
+    (team draft: `domain/experiments/interleaving.py`). The feed only calls it; what a team is and how
+    it is credited belong to the experiment."""
+
+    ranker_b: Ranker | None
+    merge: Merge
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,7 @@ class FeedVariant:
     personalized: bool = True
     replaces_ranker: bool = False
     ranker: Ranker | None = None
+    interleave: Interleave | None = None
 
     def apply(self, config: FeedConfig) -> FeedConfig:
         changed = config
