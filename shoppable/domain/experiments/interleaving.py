@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TypeVar
 
 from shoppable.domain.experiments.stats import proportion_interval, sign_test
@@ -72,10 +72,12 @@ def merge_candidates(a: list[Candidate], b: list[Candidate], seed: str) -> list[
     keys_b = list(by_key_b)
     merged = team_draft(keys_a, keys_b, len(by_key_a.keys() | by_key_b.keys()), seed)
     top = max(len(merged), 1)
-    return [
-        replace((by_key_a if team == TEAM_A else by_key_b)[key], score=1.0 - rank / (2 * top), team=team)
-        for rank, (key, team) in enumerate(merged)
-    ]
+    placed = []
+    for rank, (key, team) in enumerate(merged):
+        c = (by_key_a if team == TEAM_A else by_key_b)[key]
+        score = 1.0 - rank / (2 * top)
+        placed.append(Candidate(c.kind, c.item_id, c.author_id, score, c.source, c.reasons, team))
+    return placed
 
 
 ItemKey = tuple[ItemKind, int]

@@ -7,7 +7,7 @@ from typing import Any
 
 from shoppable.domain.experiments.analysis import Results
 from shoppable.domain.experiments.interleaving import InterleavingOutcome
-from shoppable.domain.experiments.model import Experiment
+from shoppable.domain.experiments.model import Experiment, ExperimentKind
 from shoppable.domain.experiments.stats import ALPHA
 
 CHART_WIDTH = 41
@@ -76,16 +76,19 @@ def format_report(experiment: Experiment, results: Results) -> str:
         if m.ci_low is not None
     ]
     scale = max([0.01, *spans])
+    interleaved = experiment.kind is ExperimentKind.INTERLEAVING
     lines += [
         "",
-        f"lift against {control} with 95% interval; chart from {-scale * 100:.1f}% to {scale * 100:+.1f}%"
+        "means over the interleaved feed (every viewer saw both rankers: guardrails, not a comparison)"
+        if interleaved
+        else f"lift against {control} with 95% interval; chart from {-scale * 100:.1f}% to {scale * 100:+.1f}%"
         " (| = no change)",
         f"{'metric':<20} {'variant':<10} {'mean':>12} {'lift':>8} {'95% CI':>17} {'p':>7} {'seq. p':>7}",
     ]
     for v in results.variants:
         for m in v.metrics:
             mean = f"{m.mean:12.4f}"
-            if v.key == control:
+            if v.key == control or interleaved:
                 lines.append(f"{m.name:<20} {v.key:<10} {mean}")
                 continue
             interval = (
