@@ -245,11 +245,31 @@ played: list[InterleavedSession] = []
 """The interleaved sessions of the last `run_sessions`, for the example report."""
 
 
+def _preference_chances(cards: list[tuple[str, float]]) -> tuple[float, float]:
+    """P(A's credit > B's), P(B's > A's) in a session whose seen cards are (team, click probability):
+    each card gives 0, 1 (a click) or 2 (a click and an add to cart) credits to its team. Exact (the
+    distribution of the difference by convolution), so the preference is measured without the noise of
+    drawing clicks."""
+    dist = np.array([1.0])  # of credit A - credit B, offset by `low`
+    low = 0
+    for team, c in cards:
+        card = np.array([1 - c, c * (1 - CART_AFTER_CLICK), c * CART_AFTER_CLICK])
+        if team == "B":
+            card, low = card[::-1], low - 2
+        dist = np.convolve(dist, card)
+    values = np.arange(len(dist)) + low
+    return float(dist[values > 0].sum()), float(dist[values < 0].sum())
+
+
 async def run_sessions(
     population: Population, kind: ExperimentKind, users: range, seed: int
-) -> tuple[list[ViewerOutcome], list[tuple[float, float]]]:
-    """Every user's sessions through the real feed under the experiment: A/B viewers' outcomes (one arm
-    each, by the GrowthBook hash) and each interleaved session's (credit A, credit B)."""
+) -> tuple[list[ViewerOutcome], list[tuple[float, float]], list[tuple[float, float]]]:
+    """Every user's sessions through the real feed.
+
+    A/B: each viewer's week under ranker A and, with the same random numbers (scroll depths and the
+    draws that decide clicks, adds to cart and orders at each position), under ranker B: a paired pool
+    whose effect is measured precisely, from which independent arms are drawn (what the hash does).
+    Interleaving: each session's (credit A, credit B) as drawn, and its exact preference chances."""
     from shoppable.domain.experiments.service import _feed_variant
     from shoppable.domain.feed.caches import SnapshotCache
     from shoppable.domain.feed.model import FeedMode, ItemKind
@@ -272,47 +292,68 @@ async def run_sessions(
     rankers = {f"ranker-{t.lower()}": SyntheticRanker(population, t, product_ids) for t in NOISE}
     services = FakeServices(snapshots=SnapshotCache(ttl_seconds=3600))
     services.models = Models(rankers)  # type: ignore[assignment]
-    variants = tuple(Variant(name, 1, {"ranker": name}) for name in rankers)
-    exp = Experiment(1, f"rankers-{seed}", "", kind, "feed", ExperimentStatus.RUNNING, variants, ("ctr",))
+
+    def experiment_of(weights: tuple[int, int]) -> Experiment:
+        variants = tuple(Variant(name, w, {"ranker": name}) for name, w in zip(rankers, weights, strict=True))
+        return Experiment(
+            1, f"rankers-{seed}", "", kind, "feed", ExperimentStatus.RUNNING, variants, ("ctr",)
+        )
+
+    # A/B: the real serving code with all the weight on one arm, then on the other (the pair).
+    arms = (
+        [experiment_of((1, 0)), experiment_of((0, 1))]
+        if kind is ExperimentKind.AB
+        else [experiment_of((1, 1))]
+    )
     outcomes: list[ViewerOutcome] = []
     credits: list[tuple[float, float]] = []
+    chances: list[tuple[float, float]] = []
     played.clear()
     for user in users:
         unit = f"u:{user}"
-        chosen = await _feed_variant(exp, unit, services)  # type: ignore[arg-type]
-        assert chosen is not None
-        arm, variant = chosen
         actor = Actor(user_id=user, personalization_consent=True)
-        impressions = clicks = carts = orders = 0
-        for _ in range(int(population.sessions[user])):
-            request = FeedRequest(FeedMode.FOR_YOU, PAGE_ITEMS, variant=variant)
-            page = await build_page(uow, actor, request, services)  # type: ignore[arg-type]
-            depth = min(len(page.items), int(rng.geometric(1 / MEAN_SCROLL)))
-            engaged: list[tuple[tuple[ItemKind, int], str]] = []
-            for item in page.items[:depth]:
-                if item.kind is not ItemKind.PRODUCT:
-                    continue  # posts do not depend on the ranker: left out of click-through (kinder to A/B)
-                impressions += 1
-                if rng.random() < population.click_probability(user, index[item.item_id]):
-                    clicks += 1
-                    engaged.append(((item.kind, item.item_id), "CLICK"))
-                    if rng.random() < CART_AFTER_CLICK:
-                        carts += 1
-                        engaged.append(((item.kind, item.item_id), "ADD_TO_CART"))
-                        orders += rng.random() < ORDER_AFTER_CART
-            if kind is ExperimentKind.INTERLEAVING:
-                teams = {(i.kind, i.item_id): i.team for i in page.items if i.team is not None}
-                credits.append(interleaving.session_credit(teams, engaged))
-                played.append(InterleavedSession(page.session.id, unit, teams, engaged))
-        outcomes.append(
-            ViewerOutcome(unit, arm, sessions=int(population.sessions[user]), impressions=impressions,
-                          clicks=clicks, add_to_carts=carts, orders=orders)
-        )  # fmt: skip
-    return outcomes, credits
+        weeks = [
+            (int(rng.geometric(1 / MEAN_SCROLL)), rng.random((3, PAGE_ITEMS)))
+            for _ in range(int(population.sessions[user]))
+        ]
+        for exp in arms:
+            chosen = await _feed_variant(exp, unit, services)  # type: ignore[arg-type]
+            assert chosen is not None
+            arm, variant = chosen
+            impressions = clicks = carts = orders = 0
+            for scroll, draws in weeks:
+                request = FeedRequest(FeedMode.FOR_YOU, PAGE_ITEMS, variant=variant)
+                page = await build_page(uow, actor, request, services)  # type: ignore[arg-type]
+                engaged: list[tuple[tuple[ItemKind, int], str]] = []
+                seen: list[tuple[str, float]] = []
+                for k, item in enumerate(page.items[:scroll]):
+                    if item.kind is not ItemKind.PRODUCT:
+                        continue  # posts do not depend on the ranker: left out of click-through (kinder to A/B)
+                    impressions += 1
+                    chance = population.click_probability(user, index[item.item_id])
+                    seen.append((item.team or "", chance))
+                    if draws[0, k] < chance:
+                        clicks += 1
+                        engaged.append(((item.kind, item.item_id), "CLICK"))
+                        if draws[1, k] < CART_AFTER_CLICK:
+                            carts += 1
+                            engaged.append(((item.kind, item.item_id), "ADD_TO_CART"))
+                            orders += draws[2, k] < ORDER_AFTER_CART
+                if kind is ExperimentKind.INTERLEAVING:
+                    teams = {(i.kind, i.item_id): i.team for i in page.items if i.team is not None}
+                    credits.append(interleaving.session_credit(teams, engaged))
+                    chances.append(_preference_chances([c for c in seen if c[0]]))
+                    played.append(InterleavedSession(page.session.id, unit, teams, engaged))
+            outcomes.append(
+                ViewerOutcome(unit, arm, sessions=len(weeks), impressions=impressions, clicks=clicks,
+                              add_to_carts=carts, orders=orders)
+            )  # fmt: skip
+    return outcomes, credits, chances
 
 
 def _ab_needed(pool: dict[str, list[ViewerOutcome]], metric: str) -> tuple[float, float]:
-    """(relative lift of A over B, viewers per arm for 80% power) from the simulated arms' moments."""
+    """(relative lift of A over B, viewers per arm for 80% power): the effect from the paired pool, the
+    variances of each arm's viewers (those of two independent groups, which is what an A/B test has)."""
     moments = {}
     for arm, viewers in pool.items():
         n = len(viewers)
@@ -327,12 +368,13 @@ def _ab_needed(pool: dict[str, list[ViewerOutcome]], metric: str) -> tuple[float
     return ma / mb - 1, (Z_ALPHA + Z_POWER) ** 2 * (va + vb) / (ma - mb) ** 2
 
 
-def _interleaving_needed(credits: list[tuple[float, float]]) -> tuple[float, float, float]:
+def _interleaving_needed(chances: list[tuple[float, float]]) -> tuple[float, float, float]:
     """(share of sessions with a preference, share of those preferring A, sessions for 80% power of the
     sign test: decided sessions from the normal approximation, divided by the share decided)."""
-    found = interleaving.outcome(credits)
-    decided = (found.wins_a + found.wins_b) / len(credits)
-    p = found.preference_a or 0.5
+    wins_a = sum(a for a, _ in chances)
+    wins_b = sum(b for _, b in chances)
+    decided = (wins_a + wins_b) / len(chances)
+    p = wins_a / (wins_a + wins_b)
     if p <= 0.5:
         return decided, p, math.inf
     m = ((Z_ALPHA * 0.5 + Z_POWER * math.sqrt(p * (1 - p))) / (p - 0.5)) ** 2
@@ -347,29 +389,31 @@ def interleaving_vs_ab(reps: int, users: int, rng: np.random.Generator) -> None:
     import asyncio
 
     started = time.perf_counter()
-    population = Population(rng, 3 * users)
+    population = Population(rng, 2 * users)
     seed = int(rng.integers(0, 2**31))
-    ab, _ = asyncio.run(run_sessions(population, ExperimentKind.AB, range(0, 2 * users), seed))
-    _, credits = asyncio.run(run_sessions(population, ExperimentKind.INTERLEAVING, range(2 * users, 3 * users), seed + 1))  # fmt: skip
+    ab, _, _ = asyncio.run(run_sessions(population, ExperimentKind.AB, range(0, users), seed))
+    _, credits, chances = asyncio.run(run_sessions(population, ExperimentKind.INTERLEAVING, range(users, 2 * users), seed + 1))  # fmt: skip
     simulated = time.perf_counter() - started
     pool = {arm: [o for o in ab if o.variant == arm] for arm in ("ranker-a", "ranker-b")}
     per_viewer = float(population.sessions.mean())
     lift_ctr, n_ctr = _ab_needed(pool, "ctr")
     lift_cv, n_cv = _ab_needed(pool, "conversion")
-    decided, prefer_a, n_il = _interleaving_needed(credits)
+    decided, prefer_a, n_il = _interleaving_needed(chances)
+    drawn = interleaving.outcome(credits)
     print(f"4. Two rankers of known quality (NDCG@10 against the true appeal: A {population.ndcg('A'):.3f}, "
-          f"B {population.ndcg('B'):.3f}) through the real feed: {len(ab)} A/B viewers "
-          f"({sum(o.sessions for o in ab)} sessions, {len(pool['ranker-a'])}/{len(pool['ranker-b'])} by the hash) "
-          f"and {len(credits)} interleaved sessions simulated in {simulated:.0f} s; {per_viewer:.2f} sessions "
-          f"per viewer")  # fmt: skip
-    print(f"   measured effects: A/B lift of A over B in product click-through {lift_ctr:+.1%}, in conversion "
-          f"{lift_cv:+.1%}; interleaving: {decided:.1%} of sessions prefer a ranker, {prefer_a:.1%} of those A")  # fmt: skip
+          f"B {population.ndcg('B'):.3f}) through the real feed: {users} viewers' weeks under each ranker "
+          f"({sum(o.sessions for o in pool['ranker-a'])} sessions each, the same random numbers) and "
+          f"{len(chances)} interleaved sessions of {users} other viewers, simulated in {simulated:.0f} s; "
+          f"{per_viewer:.2f} sessions per viewer")  # fmt: skip
+    print(f"   effects: A over B in product click-through {lift_ctr:+.1%}, in conversion {lift_cv:+.1%}; "
+          f"interleaving: {decided:.1%} of sessions prefer a ranker, {prefer_a:.1%} of those A (exact "
+          f"chances; as drawn: {(drawn.wins_a + drawn.wins_b) / len(credits):.1%}, {drawn.preference_a or 0:.1%})")  # fmt: skip
 
     def resample(values: list[Any], n: int) -> list[Any]:
         return [values[i] for i in rng.integers(0, len(values), n)]
 
     def ab_hit(n: int, metric: str) -> bool:
-        a, b = resample(pool["ranker-a"], n), resample(pool["ranker-b"], n)
+        a, b = resample(pool["ranker-a"], n), resample(pool["ranker-b"], n)  # independent viewers per arm
         if metric == "ctr":
             c = stats.ratio([o.clicks for o in b], [o.impressions for o in b], [o.clicks for o in a], [o.impressions for o in a])  # fmt: skip
         else:
@@ -377,42 +421,45 @@ def interleaving_vs_ab(reps: int, users: int, rng: np.random.Generator) -> None:
         return c.p_value is not None and c.p_value < 0.05 and (c.lift or 0) > 0
 
     def il_hit(n: int) -> bool:
-        found = interleaving.outcome(resample(credits, n))
+        sessions = resample(chances, n)
+        draws = rng.random(n)
+        found = interleaving.outcome(
+            (1.0, 0.0) if u < a else (0.0, 1.0) if u < a + b else (0.0, 0.0)
+            for u, (a, b) in zip(draws, sessions, strict=True)
+        )
         return found.p_value < 0.05 and found.winner == "A"
 
     print(f"   sizes for 80% power (power formula on the simulated moments; the power is then checked by "
-          f"{reps} resampled experiments at that size, analysed by the real tests):")  # fmt: skip
-    rows = []
-    if math.isfinite(n_il):
-        rows.append(("interleaving: sign test on per-session preference", math.ceil(n_il), None, _power(lambda: il_hit(math.ceil(n_il)), reps)))  # fmt: skip
-    for name, n, metric in (("A/B: product click-through per viewer (delta method)", n_ctr, "ctr"),
-                            ("A/B: conversion per viewer (Welch)", n_cv, "conversion")):  # fmt: skip
-        if math.isfinite(n):
-            sessions = 2 * math.ceil(n) * per_viewer
-            rows.append((name, round(sessions), math.ceil(n), _power(lambda n=n, m=metric: ab_hit(math.ceil(n), m), reps)))  # fmt: skip
-        else:
-            rows.append((name, None, None, 0.0))
-    for name, sessions, viewers, power in rows:
-        arm = f" ({viewers} viewers per arm)" if viewers else ""
-        ratio = f" -> {sessions / n_il:.1f}x the sessions of interleaving" if viewers and sessions else ""
-        shown = sessions if sessions is not None else "not reached (A not ahead in this sample)"
-        print(f"   {name}: {shown} sessions{arm}, power {power:.0%}{ratio}")
-    low, high = _ratio_interval(rng, pool, credits, per_viewer)
-    print(f"   the ratio's 95% bootstrap interval (the pools resampled 200 times, sizes recomputed): A/B click-through "
-          f"/ interleaving [{low['ctr']:.1f}x, {high['ctr']:.1f}x], A/B conversion / interleaving "
+          f"{reps} experiments of that size resampled from the simulated pools, analysed by the real tests):")  # fmt: skip
+    print(f"   interleaving, sign test on per-session preference: {math.ceil(n_il)} sessions, power "
+          f"{_power(lambda: il_hit(math.ceil(n_il)), reps):.0%}")  # fmt: skip
+    for name, n, metric in (("A/B, product click-through per viewer (delta method)", n_ctr, "ctr"),
+                            ("A/B, conversion per viewer (Welch)", n_cv, "conversion")):  # fmt: skip
+        if not math.isfinite(n):
+            print(f"   {name}: A is not ahead in this sample")
+            continue
+        sessions = 2 * math.ceil(n) * per_viewer
+        power = _power(lambda n=n, m=metric: ab_hit(math.ceil(n), m), reps)
+        print(f"   {name}: {math.ceil(n)} viewers per arm = {sessions:.0f} sessions, power {power:.0%} -> "
+              f"{sessions / n_il:.1f}x the sessions interleaving needs")  # fmt: skip
+    low, high = _ratio_interval(rng, pool, chances, per_viewer)
+    print(f"   the ratios' 95% bootstrap intervals (viewers and sessions resampled 200 times, sizes "
+          f"recomputed): click-through [{low['ctr']:.1f}x, {high['ctr']:.1f}x], conversion "
           f"[{low['conversion']:.1f}x, {high['conversion']:.1f}x] (target: interleaving >= 10x fewer sessions)")  # fmt: skip
 
 
 def _ratio_interval(
-    rng: np.random.Generator, pool: dict[str, list[ViewerOutcome]], credits: list[tuple[float, float]],
+    rng: np.random.Generator, pool: dict[str, list[ViewerOutcome]], chances: list[tuple[float, float]],
     per_viewer: float, times: int = 200,
 ) -> tuple[dict[str, float], dict[str, float]]:  # fmt: skip
     """The sessions ratio is an estimate from finite pools: its 2.5% and 97.5% percentiles when the
-    viewers and sessions are resampled and every size recomputed (an infinite size counts as infinite)."""
+    viewers (keeping their pairs) and sessions are resampled and every size recomputed."""
     ratios: dict[str, list[float]] = {"ctr": [], "conversion": []}
+    viewers = len(pool["ranker-a"])
     for _ in range(times):
-        drawn = {arm: [v[i] for i in rng.integers(0, len(v), len(v))] for arm, v in pool.items()}
-        _, _, n_il = _interleaving_needed([credits[i] for i in rng.integers(0, len(credits), len(credits))])
+        picked = rng.integers(0, viewers, viewers)
+        drawn = {arm: [v[i] for i in picked] for arm, v in pool.items()}
+        _, _, n_il = _interleaving_needed([chances[i] for i in rng.integers(0, len(chances), len(chances))])
         for metric in ratios:
             n_ab = _ab_needed(drawn, metric)[1]
             ratios[metric].append(2 * n_ab * per_viewer / n_il if math.isfinite(n_il) else 0.0)
@@ -431,7 +478,7 @@ def example_report(rng: np.random.Generator, kind: str) -> None:
 
     if kind == "interleaving":
         population = Population(rng, 1500)
-        outcomes, _ = asyncio.run(run_sessions(population, ExperimentKind.INTERLEAVING, range(1500), 11))
+        outcomes, _, _ = asyncio.run(run_sessions(population, ExperimentKind.INTERLEAVING, range(1500), 11))
         variants = (
             Variant("ranker-a", 1, {"ranker": "ranker-a"}),
             Variant("ranker-b", 1, {"ranker": "ranker-b"}),
