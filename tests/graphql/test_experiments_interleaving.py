@@ -23,6 +23,7 @@ from tests.feed_world import World
 from tests.graphql.test_experiments_api import (
     CREATE,
     START,
+    STOP,
     TRACK,
     Api,
     admin,
@@ -80,7 +81,7 @@ async def walk(api: Api, token: str, pages: int, first: int = 10) -> tuple[list[
         served.append([e["node"]["id"] for e in feed["edges"]])
         cursors.append(after)
         after = feed["pageInfo"]["endCursor"]
-    return served, cursors
+    return served, [*cursors, after]  # each page's `after`, then the last page's end
 
 
 async def test_interleaved_pages_record_teams_and_credit_clicks_and_adds_to_cart(
@@ -153,6 +154,12 @@ async def test_interleaved_pages_record_teams_and_credit_clicks_and_adds_to_cart
     assert results["variants"][0]["users"] == 1
     shopper = await api(RESULTS, {"k": "rankers"}, token=viewer["token"])
     assert shopper["data"]["experiment"] is None  # results are for admins only
+    # Stopped: the same session continues with the default feed, nothing more is recorded.
+    recorded = len(await teams(database))
+    await api(STOP, {"k": "rankers"}, token=token)
+    after = await api(FEED, {"first": 10, "after": cursors[-1]}, token=viewer["token"])
+    assert after["data"]["feed"]["edges"] and len(await teams(database)) == recorded
+    assert len(await exposures(database)) == 1
 
 
 async def test_interleaving_credit_goes_to_the_session_that_served_the_item(
