@@ -258,3 +258,44 @@ async def test_unfollows_are_a_guardrail_and_blend_variants_are_served(
     assert means["unfollows_per_viewer"] == 2 / by_key[arm]["users"]
     other = next(k for k in by_key if k != arm)
     assert {m["name"]: m["mean"] for m in by_key[other]["metrics"]}["unfollows_per_viewer"] == 0.0
+
+
+async def test_revenue_is_one_metric_per_currency(gql: Any, client: Any, database: Database) -> None:
+    from tests.commerce_world import Caller, make_shop, stock_product
+    from tests.factories import create_merchant, sign_up, upsert
+
+    shop = await make_shop(gql, client)  # EUR
+    owner = await sign_up(gql)
+    merchant = await create_merchant(gql, owner["token"], currency="USD")
+    payload = await upsert(gql, owner["token"], merchant["id"], [stock_product("cap", 5, "15.00", "USD")])
+    usd_sku = payload["products"][0]["skus"]["edges"][0]["node"]["id"]
+    api = Api(client)
+    token = await admin(api, database)
+    slots = [
+        {"key": "posts", "weight": 1, "config": {"slotPattern": "P"}},
+        {"key": "cards", "weight": 1, "config": {"slotPattern": "R"}},
+    ]
+    created = await api(CREATE, {"i": {"key": "money", "variants": slots}}, token=token)
+    assert created["data"]["createExperiment"]["userErrors"] == [], created
+    await api(START, {"k": "money"}, token=token)
+    eur = Caller(client, device="money-eur-device-0123456789")
+    usd = Caller(client, device="money-usd-device-0123456789")
+    for shopper in (eur, usd):
+        await api.page(device=shopper.device)
+    await eur.add(shop.skus["jacket-0"])
+    assert (await eur.buy())["userErrors"] == []
+    await usd.add(usd_sku, 2)
+    assert (await usd.buy())["userErrors"] == []
+    body = await api(
+        """query($k: String!) { experiment(key: $k) { results { variants { key users metrics { name mean } } } } }""",
+        {"k": "money"},
+        token=token,
+    )
+    variants = body["data"]["experiment"]["results"]["variants"]
+    names = {m["name"] for v in variants for m in v["metrics"]}
+    assert {"revenue_per_viewer:EUR", "revenue_per_viewer:USD"} <= names and "revenue_per_viewer" not in names
+    totals = {
+        name: sum(m["mean"] * v["users"] for v in variants for m in v["metrics"] if m["name"] == name)
+        for name in ("revenue_per_viewer:EUR", "revenue_per_viewer:USD")
+    }
+    assert totals == {"revenue_per_viewer:EUR": 12_000, "revenue_per_viewer:USD": 3_000}  # minor units
