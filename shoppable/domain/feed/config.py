@@ -51,7 +51,8 @@ class FeedVariant:
     tag, so a viewer whose experiment stops gets the default feed on their next page. `personalized`
     False serves the non-personal candidates whatever the consent; True leaves the viewer's consent in
     charge (a variant never turns personalization on). `ranker` replaces the current ranker when
-    `replaces_ranker` is set (None: rank without a trained model)."""
+    `replaces_ranker` is set (None: rank without a trained model). `interleave` (an interleaving
+    experiment) ranks the personal products with a second ranker too and merges the two lists."""
 
     tag: str
     pattern: str | None = None
