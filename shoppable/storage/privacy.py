@@ -40,6 +40,7 @@ from shoppable.storage.tables import (
     DataExportRow,
     EventRow,
     ExperimentExposureRow,
+    ExperimentTeamRow,
     ExperimentUnitRow,
     FeedHideRow,
     FeedServedRow,
@@ -111,6 +112,14 @@ payouts = table_of(PayoutRow)
 search_uploads = table_of(SearchUploadRow)
 experiment_units = table_of(ExperimentUnitRow)
 exposures = table_of(ExperimentExposureRow)
+experiment_teams = table_of(ExperimentTeamRow)
+
+
+def _teams_of(u: int) -> Any:
+    """The person's interleaved items: recorded under their unit (`u:<id>` or their first device's)."""
+    own = select(experiment_units.c.unit).where(experiment_units.c.user_id == u)
+    return or_(experiment_teams.c.unit == f"u:{u}", experiment_teams.c.unit.in_(own))
+
 
 Selector = Callable[[int], Select[Any]]
 Eraser = Callable[[SqlTransaction, int, datetime], Awaitable[list[str]]]
@@ -367,6 +376,12 @@ RULES: list[TableRule] = [
         lambda u: select(exposures).where(exposures.c.user_id == u),
         _deleting(lambda u: delete(exposures).where(exposures.c.user_id == u)),
         "deleted (experiment results lose the person)",
+    ),
+    TableRule(
+        "experiment_teams",
+        lambda u: select(experiment_teams).where(_teams_of(u)),
+        _deleting(lambda u: delete(experiment_teams).where(_teams_of(u))),
+        "deleted (interleaving results lose the person's sessions); before experiment_units, which names them",
     ),
     TableRule(
         "experiment_units",

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from shoppable.domain.experiments.analysis import ViewerOutcome
+from shoppable.domain.experiments.analysis import InterleavedSession, ViewerOutcome
 from shoppable.domain.experiments.model import Experiment, ExperimentStatus, NewExperiment
+from shoppable.domain.feed.model import ItemKind
 from shoppable.domain.feed.ports import FeedServices, FeedUnitOfWork, Ranker
 
 
@@ -48,6 +49,23 @@ class ExperimentRepository(Protocol):
         now: datetime,
     ) -> bool:
         """Once per (experiment, unit, session); True when recorded now."""
+        ...
+
+    async def record_teams(
+        self,
+        experiment_id: int,
+        unit: str,
+        session_id: str,
+        items: Sequence[tuple[ItemKind, int, int, str]],
+        now: datetime,
+    ) -> None:
+        """The team of each (kind, item id, position, team) an interleaved page served; once per item
+        and session (a replay never changes the first record)."""
+        ...
+
+    async def interleaved_sessions(self, experiment: Experiment, now: datetime) -> list[InterleavedSession]:
+        """Every session of the experiment with recorded teams, and the clicks and adds to cart of its
+        viewer on those items while the session lasted (from events and from cart lines)."""
         ...
 
     async def outcomes(

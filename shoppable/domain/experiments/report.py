@@ -6,7 +6,8 @@ from dataclasses import asdict
 from typing import Any
 
 from shoppable.domain.experiments.analysis import Results
-from shoppable.domain.experiments.model import Experiment
+from shoppable.domain.experiments.interleaving import InterleavingOutcome
+from shoppable.domain.experiments.model import Experiment, ExperimentKind
 from shoppable.domain.experiments.stats import ALPHA
 
 CHART_WIDTH = 41
@@ -16,7 +17,10 @@ def to_json(experiment: Experiment, results: Results) -> dict[str, Any]:
     body = asdict(results)
     body["computed_at"] = results.computed_at.isoformat()
     if results.interleaving is not None:
-        body["interleaving"]["winner"] = results.interleaving.winner
+        teams = {"A": experiment.variants[0].key, "B": experiment.variants[-1].key}
+        winner = results.interleaving.winner
+        body["interleaving"]["winner"] = teams[winner] if winner is not None else None
+        body["interleaving"]["sessions"] = results.interleaving.sessions
     return {
         "key": experiment.key,
         "status": experiment.status.value,
@@ -72,16 +76,19 @@ def format_report(experiment: Experiment, results: Results) -> str:
         if m.ci_low is not None
     ]
     scale = max([0.01, *spans])
+    interleaved = experiment.kind is ExperimentKind.INTERLEAVING
     lines += [
         "",
-        f"lift against {control} with 95% interval; chart from {-scale * 100:.1f}% to {scale * 100:+.1f}%"
+        "means over the interleaved feed (every viewer saw both rankers: guardrails, not a comparison)"
+        if interleaved
+        else f"lift against {control} with 95% interval; chart from {-scale * 100:.1f}% to {scale * 100:+.1f}%"
         " (| = no change)",
         f"{'metric':<20} {'variant':<10} {'mean':>12} {'lift':>8} {'95% CI':>17} {'p':>7} {'seq. p':>7}",
     ]
     for v in results.variants:
         for m in v.metrics:
             mean = f"{m.mean:12.4f}"
-            if v.key == control:
+            if v.key == control or interleaved:
                 lines.append(f"{m.name:<20} {v.key:<10} {mean}")
                 continue
             interval = (
@@ -98,14 +105,26 @@ def format_report(experiment: Experiment, results: Results) -> str:
                 f"{_p(m.sequential_p_value)}{flag}{' CUPED' if m.cuped else '      '} {chart}"
             )
     if results.interleaving is not None:
-        i = results.interleaving
-        winner = {"A": experiment.variants[0].key, "B": experiment.variants[1].key}.get(
-            i.winner or "", "none yet"
-        )
-        lines += [
-            "",
-            f"interleaving: {i.wins_a} sessions prefer {experiment.variants[0].key}, {i.wins_b} prefer "
-            f"{experiment.variants[1].key}, {i.ties} ties; sign test p = {i.p_value:.4g}; winner: {winner}",
-        ]
+        lines += ["", *interleaving_lines(experiment, results.interleaving)]
     lines += ["", *(f"! {w}" for w in results.warnings)]
     return "\n".join(lines)
+
+
+def interleaving_lines(experiment: Experiment, i: InterleavingOutcome) -> list[str]:
+    """Who wins and how sure: wins, the sign test, and the preference share's interval as a bar around
+    50% (left of | prefers B, right prefers A)."""
+    a, b = experiment.variants[0].key, experiment.variants[-1].key
+    winner = {"A": a, "B": b}.get(i.winner or "", "none yet (p >= 0.05)")
+    lines = [
+        f"interleaving (team draft), {i.sessions} sessions: {i.wins_a} prefer {a} (A), {i.wins_b} prefer {b} (B), "
+        f"{i.ties} ties; credit (clicks + adds to cart) A {i.credit_a:g}, B {i.credit_b:g}",
+    ]
+    if i.preference_a is not None and i.ci_low is not None and i.ci_high is not None:
+        # The share preferring A, drawn as a lift around one half: 0.5 -> |, 1.0 -> right edge.
+        bar = _bar(2 * i.ci_low - 1, 2 * i.preference_a - 1, 2 * i.ci_high - 1, 1.0)
+        lines.append(
+            f"share of preferring sessions that prefer A: {i.preference_a:.1%} [95% CI {i.ci_low:.1%}, "
+            f"{i.ci_high:.1%}]  B {bar} A"
+        )
+    lines.append(f"sign test p = {i.p_value:.4g}; winner: {winner}")
+    return lines

@@ -16,21 +16,24 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from shoppable.domain.errors import DomainError, ErrorCode
-from shoppable.domain.experiments import hashing
-from shoppable.domain.experiments.analysis import Results, analyze
+from shoppable.domain.experiments import hashing, interleaving
+from shoppable.domain.experiments.analysis import INTERLEAVED, Results, analyze, analyze_interleaving
 from shoppable.domain.experiments.model import (
     Experiment,
     ExperimentKind,
     ExperimentStatus,
+    FeedVariantConfig,
     NewExperiment,
     Variant,
     validate,
 )
 from shoppable.domain.experiments.ports import ExperimentServices, ExperimentsUnitOfWork
-from shoppable.domain.feed.config import FeedVariant
+from shoppable.domain.feed.config import FeedVariant, Interleave
 from shoppable.domain.feed.model import FeedMode, FeedPage
+from shoppable.domain.feed.ports import Ranker
 from shoppable.domain.feed.service import FeedRequest, build_page
 from shoppable.domain.identity.actor import Actor
+from shoppable.domain.recs.artifact import TrainedModel, with_blend
 
 FEED_SURFACE = "feed"
 ENROLLED_MODES = frozenset({FeedMode.FOR_YOU, FeedMode.NON_PERSONALIZED})
@@ -77,11 +80,6 @@ async def start_experiment(uow: ExperimentsUnitOfWork, actor: Actor, key: str, n
         await uow.rollback()
         raise DomainError.single(
             ("key",), ErrorCode.CONFLICT, f"{key!r} is {experiment.status}; only a draft can start."
-        )
-    if experiment.kind is ExperimentKind.INTERLEAVING:
-        await uow.rollback()
-        raise DomainError.single(
-            ("key",), ErrorCode.INVALID, "Interleaving is analysed offline (bench/experiments.py) for now."
         )
     others = [e for e in await uow.experiments.running(experiment.surface) if e.id != experiment.id]
     if others:
@@ -134,6 +132,9 @@ async def experiment_results(
     if experiment.status is ExperimentStatus.DRAFT:
         return None
     outcomes, exposures = await uow.experiments.outcomes(experiment, now)
+    if experiment.kind is ExperimentKind.INTERLEAVING:
+        sessions = await uow.experiments.interleaved_sessions(experiment, now)
+        return analyze_interleaving(experiment, outcomes, exposures, sessions, now)
     return analyze(experiment, outcomes, exposures, now)
 
 
@@ -195,11 +196,59 @@ _LOGGED_MAX = 100_000
 """Exposures this process already wrote, so later pages of a session skip the write."""
 
 
+async def _ranker(services: ExperimentServices, config: FeedVariantConfig) -> tuple[bool, Ranker | None]:
+    """(found, ranker) for a variant's config: (True, None) when it ranks without a trained model; found
+    is False when the version is missing here (pruned, never trained) or cannot take the blend."""
+    if config.ranker is None or config.ranker == "none":
+        return True, None
+    ranker = await services.models.version(config.ranker)
+    if ranker is None:
+        return False, None
+    if config.blend:
+        blended = with_blend(ranker, dict(config.blend)) if isinstance(ranker, TrainedModel) else None
+        return blended is not None, blended
+    return True, ranker
+
+
+async def _feed_variant(
+    experiment: Experiment, unit: str, services: ExperimentServices
+) -> tuple[str, FeedVariant] | None:
+    """The variant key to log and what it changes in the page; None when it cannot be served (the
+    viewer then gets the default feed and is exposed to nothing)."""
+    if experiment.kind is ExperimentKind.INTERLEAVING:
+        a, b = experiment.variants[0].feed, experiment.variants[1].feed
+        (found_a, ranker_a), (found_b, ranker_b) = await _ranker(services, a), await _ranker(services, b)
+        if not (found_a and found_b):
+            return None
+        return INTERLEAVED, FeedVariant(
+            tag=f"{experiment.key}:{INTERLEAVED}",
+            replaces_ranker=True,
+            ranker=ranker_a,
+            interleave=Interleave(ranker_b, interleaving.merge_candidates),
+        )
+    variant = assign(experiment, unit)
+    config = variant.feed
+    found, ranker = await _ranker(services, config)
+    if not found:
+        return None
+    return variant.key, FeedVariant(
+        tag=f"{experiment.key}:{variant.key}",
+        pattern=config.slot_pattern,
+        diversity_window=config.diversity_window,
+        personalized=config.personalized,
+        replaces_ranker=config.ranker is not None,
+        ranker=ranker,
+    )
+
+
 async def serve_feed(
     uow: ExperimentsUnitOfWork, actor: Actor, request: FeedRequest, services: ExperimentServices
 ) -> FeedPage:
     """A feed page under the viewer's variant of the running feed experiment (if any and enrolled), with
-    the exposure logged once per viewer, experiment and session when the page is built."""
+    the exposure logged once per viewer, experiment and session when the page is built.
+
+    In an interleaving experiment every enrolled viewer gets both rankers' products merged by team draft
+    (variant `interleaved`), and the team of each product card is recorded when it is first served."""
     running = await uow.experiments.running(FEED_SURFACE)
     experiment = next((e for e in running if eligible(e, actor, request.mode)), None)
     if experiment is None:
@@ -208,31 +257,30 @@ async def serve_feed(
     unit = await unit_of(uow, actor, now)
     if unit is None:
         return await build_page(uow, actor, request, services)
-    variant = assign(experiment, unit)
-    config = variant.feed
-    ranker = None
-    if config.ranker is not None and config.ranker != "none":
-        ranker = await services.models.version(config.ranker)
-        if ranker is None:
-            # The version was pruned or never trained here: serve the default, expose nobody to it.
-            return await build_page(uow, actor, request, services)
-    feed_variant = FeedVariant(
-        tag=f"{experiment.key}:{variant.key}",
-        pattern=config.slot_pattern,
-        diversity_window=config.diversity_window,
-        personalized=config.personalized,
-        replaces_ranker=config.ranker is not None,
-        ranker=ranker,
-    )
+    chosen = await _feed_variant(experiment, unit, services)
+    if chosen is None:
+        return await build_page(uow, actor, request, services)
+    variant_key, feed_variant = chosen
     started = time.perf_counter()
     page = await build_page(uow, actor, replace(request, variant=feed_variant), services)
     latency_ms = (time.perf_counter() - started) * 1000
     key = (experiment.id, unit, page.session.id)
-    if key not in _LOGGED:
+    teams = [(i.kind, i.item_id, i.position, i.team) for i in page.items if i.team is not None]
+    if key not in _LOGGED or teams:
         await uow.begin_write()
-        await uow.experiments.log_exposure(
-            experiment.id, unit, variant.key, page.session.id, actor.user_id, actor.device_id, latency_ms, now
-        )
+        if key not in _LOGGED:
+            await uow.experiments.log_exposure(
+                experiment.id,
+                unit,
+                variant_key,
+                page.session.id,
+                actor.user_id,
+                actor.device_id,
+                latency_ms,
+                now,
+            )
+        if teams:
+            await uow.experiments.record_teams(experiment.id, unit, page.session.id, teams, now)
         await uow.commit()
         _LOGGED[key] = None
         if len(_LOGGED) > _LOGGED_MAX:

@@ -151,3 +151,9 @@ def sign_test(wins_a: int, wins_b: int) -> float:
     if n == 0:
         return 1.0
     return float(sp.binomtest(wins_a, n, 0.5).pvalue)
+
+
+def proportion_interval(successes: int, n: int) -> tuple[float, float]:
+    """The 95% Clopper-Pearson (exact) interval of a binomial proportion; n > 0."""
+    interval = sp.binomtest(successes, n, 0.5).proportion_ci(1 - ALPHA, method="exact")
+    return float(interval.low), float(interval.high)

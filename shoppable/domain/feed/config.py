@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from shoppable.domain.feed.mixing import DEFAULT_PATTERN, DIVERSITY_WINDOW
+from shoppable.domain.feed.model import Candidate
 from shoppable.domain.feed.ports import FeedSettings, Ranker
+
+Merge = Callable[[list[Candidate], list[Candidate], str], list[Candidate]]
+"""(ranker A's product candidates, ranker B's, the session id) -> one list, each item with its team."""
+
+
+@dataclass(frozen=True)
+class Interleave:
+    """A second ranker whose product candidates are merged with the first's, per session, by `merge`
+    (team draft: `domain/experiments/interleaving.py`). The feed only calls it; what a team is and how
+    it is credited belong to the experiment."""
+
+    ranker_b: Ranker | None
+    merge: Merge
 
 
 @dataclass(frozen=True)
@@ -36,7 +51,8 @@ class FeedVariant:
     tag, so a viewer whose experiment stops gets the default feed on their next page. `personalized`
     False serves the non-personal candidates whatever the consent; True leaves the viewer's consent in
     charge (a variant never turns personalization on). `ranker` replaces the current ranker when
-    `replaces_ranker` is set (None: rank without a trained model)."""
+    `replaces_ranker` is set (None: rank without a trained model). `interleave` (an interleaving
+    experiment) ranks the personal products with a second ranker too and merges the two lists."""
 
     tag: str
     pattern: str | None = None
@@ -44,6 +60,7 @@ class FeedVariant:
     personalized: bool = True
     replaces_ranker: bool = False
     ranker: Ranker | None = None
+    interleave: Interleave | None = None
 
     def apply(self, config: FeedConfig) -> FeedConfig:
         changed = config

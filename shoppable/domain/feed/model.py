@@ -80,6 +80,8 @@ class Candidate:
     score: float
     source: FeedSource
     reasons: tuple[Reason, ...]
+    team: str | None = None
+    """Set only in an interleaving experiment: which ranker ("A" or "B") placed the item."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ class ServedItem:
     author_id: int
     source: FeedSource
     reasons: tuple[Reason, ...]
+    team: str | None = None
+    """The candidate's team when it was first served (not stored with the session: an interleaving
+    experiment records it, `domain/experiments/service.py`)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,10 @@ class EventType(StrEnum):
     ADD_TO_CART = "ADD_TO_CART"
     PURCHASE = "PURCHASE"
 
+
+UNFOLLOWED = "UNFOLLOWED"
+"""The event type the server records when a viewer unfollows a creator (the follow row itself is
+deleted): the experiments' unfollow guardrail counts it. Never sent by clients, weighs nothing."""
 
 ORDERED = "ORDERED"
 """The event type the server records for each order line: a purchase that happened (never sent by

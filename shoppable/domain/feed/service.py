@@ -158,7 +158,7 @@ async def _build_page(page: _Page) -> FeedPage:
             window=page.config.diversity_window,
         )
     new_items = [
-        ServedItem(start + i, c.kind, c.item_id, c.author_id, c.source, c.reasons)
+        ServedItem(start + i, c.kind, c.item_id, c.author_id, c.source, c.reasons, c.team)
         for i, c in enumerate(chosen[:need])
     ]
     if new_items or is_new:
@@ -226,7 +226,9 @@ async def _candidates(
         kind = f"{kind}@{request.variant.tag}"  # an experiment's plan never outlives its variant
     plan_key = f"{session.id}:{kind}"
     planned = None if is_new else page.services.plans.get(plan_key)
-    if planned is None and personal and not is_new:
+    interleave = request.variant.interleave if request.variant is not None else None
+    # A stored plan keeps no teams: an interleaved session is ranked again here (same draw, same seed).
+    if planned is None and personal and not is_new and interleave is None:
         # Another server process may have ranked this session: continue from its stored plan.
         stored = await feed.saved_plan(session.id)
         fresh = timedelta(seconds=page.config.plan_ttl_seconds)
@@ -245,7 +247,19 @@ async def _candidates(
                 page.now,
                 page.actor.recommendations_reset_at,
             )
-            new_plan = Plan(kind, posts, products, page.now)
+            if interleave is not None:
+                # Posts do not depend on the ranker; the two rankers' product lists are merged.
+                _, products_b = await personal_candidates(
+                    feed,
+                    await page.snapshot(),
+                    interleave.ranker_b,
+                    user_id,
+                    page.config,
+                    page.now,
+                    page.actor.recommendations_reset_at,
+                )
+                products = interleave.merge(products, products_b, session.id)
+            new_plan = Plan(kind, posts, products, page.now) if interleave is None else None
         else:
             # The public plan is the process's shared snapshot re-read: cheap, so never stored.
             posts, products = public_plan(await page.snapshot())

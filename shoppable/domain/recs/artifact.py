@@ -5,8 +5,9 @@ Plain data; its versioned files on disk are written and read by `shoppable.stora
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -96,3 +97,15 @@ class TrainedModel:
         if user_position is not None:
             recent = sp.csr_matrix(recent + self.model.history(np.array([user_position])))
         return self.model.score_histories(recent)[0]
+
+
+def with_blend(trained: TrainedModel, weights: Mapping[str, float]) -> TrainedModel | None:
+    """The same fitted model ranking with other blend weights for the named signals (an experiment's
+    variant), or None when the model does not blend signals. The fitted matrices are shared, not
+    copied; a signal that was not fitted (weight 0 at training, without tuning) contributes nothing."""
+    blend = getattr(trained.model, "blend", None)
+    if not isinstance(blend, dict) or not set(weights) <= set(blend):
+        return None
+    model = copy.copy(trained.model)
+    model.blend = {**blend, **weights}  # type: ignore[attr-defined]  # a blending model (FeedRanker)
+    return replace(trained, model=model, version=f"{trained.version}+blend")

@@ -23,14 +23,16 @@ class Variant:
     key: str
     weight: int
     config: JSON = strawberry.field(
-        description='What the variant changes in the feed: {"ranker": "<version>"|"none", "slotPattern": '
-        '"PPRPR", "diversityWindow": 1-50, "personalized": false}.'
+        description='What the variant changes in the feed: {"ranker": "<version>"|"latest"|"none", '
+        '"blend": {"<signal>": weight}, "slotPattern": "PPRPR", "diversityWindow": 1-50, "personalized": false}.'
     )
 
 
 @strawberry.type
 class MetricResult:
-    name: str
+    name: str = strawberry.field(
+        description="The metric; revenue is one metric per currency, e.g. revenue_per_viewer:EUR (minor units)."
+    )
     mean: float
     lift: float | None = strawberry.field(description="Relative to the control (0.05 = +5%).")
     ci_low: float | None
@@ -50,12 +52,24 @@ class VariantResult:
     metrics: list[MetricResult]
 
 
-@strawberry.type
+@strawberry.type(
+    description="Team-draft interleaving of the first variant's ranker (A) with the second's (B): per "
+    "session, the ranker whose items got more clicks and adds to cart wins."
+)
 class InterleavingResult:
+    sessions: int
     wins_a: int
     wins_b: int
-    ties: int
-    p_value: float
+    ties: int = strawberry.field(description="Sessions with equal credit, including none at all.")
+    p_value: float = strawberry.field(description="Two-sided sign test of winsA against winsB.")
+    preference_a: float | None = strawberry.field(
+        description="Share of the sessions with a preference that prefer A."
+    )
+    ci_low: float | None = strawberry.field(description="95% Clopper-Pearson interval of preferenceA.")
+    ci_high: float | None
+    credit_a: float = strawberry.field(description="Clicks and adds to cart on A's items.")
+    credit_b: float
+    winner: str | None = strawberry.field(description="The winning variant's key; null until p < 0.05.")
 
 
 @strawberry.type
@@ -68,7 +82,9 @@ class ExperimentResults:
     warnings: list[str]
 
 
-def results_type(results: analysis.Results) -> ExperimentResults:
+def results_type(experiment: model.Experiment, results: analysis.Results) -> ExperimentResults:
+    found = results.interleaving
+    teams = {"A": experiment.variants[0].key, "B": experiment.variants[-1].key}
     return ExperimentResults(
         computed_at=results.computed_at,
         srm_p_value=results.srm_p_value,
@@ -95,12 +111,19 @@ def results_type(results: analysis.Results) -> ExperimentResults:
             for v in results.variants
         ],
         interleaving=None
-        if results.interleaving is None
+        if found is None
         else InterleavingResult(
-            wins_a=results.interleaving.wins_a,
-            wins_b=results.interleaving.wins_b,
-            ties=results.interleaving.ties,
-            p_value=results.interleaving.p_value,
+            sessions=found.sessions,
+            wins_a=found.wins_a,
+            wins_b=found.wins_b,
+            ties=found.ties,
+            p_value=found.p_value,
+            preference_a=found.preference_a,
+            ci_low=found.ci_low,
+            ci_high=found.ci_high,
+            credit_a=found.credit_a,
+            credit_b=found.credit_b,
+            winner=teams[found.winner] if found.winner is not None else None,
         ),
         warnings=results.warnings,
     )
@@ -145,7 +168,7 @@ class Experiment(Node):
     async def results(self, info: Info) -> ExperimentResults | None:
         context = info.context
         found = await experiment_results(context.uow, context.actor, self.record, context.services.clock())
-        return results_type(found) if found is not None else None
+        return results_type(self.record, found) if found is not None else None
 
 
 @node_type("Experiment")

@@ -9,14 +9,16 @@ from sqlalchemy import case, delete, func, or_, select, update
 
 from shoppable.domain.content.records import Creator
 from shoppable.domain.errors import DomainError, ErrorCode
+from shoppable.domain.feed.model import UNFOLLOWED
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.storage.content.base import SqlRepositoryPart
 from shoppable.storage.sql import chunks, insert_if_absent, table_of
-from shoppable.storage.tables import CreatorRow, FollowRow
+from shoppable.storage.tables import CreatorRow, EventRow, FollowRow
 from shoppable.storage.types import utcnow
 
 creators = table_of(CreatorRow)
 follows = table_of(FollowRow)
+events = table_of(EventRow)
 
 
 def creator_from_row(row: Any) -> Creator:
@@ -96,6 +98,24 @@ class SqlCreators(SqlRepositoryPart):
                 update(creators)
                 .where(creators.c.id == creator_id)
                 .values(follower_count=creators.c.follower_count - 1)
+            )
+            now = utcnow()
+            # The follow row is gone; the unfollow stays as a server event (the experiments' guardrail).
+            await self.uow.execute(
+                insert_if_absent(self.uow, events).values(
+                    # '#' never appears in a client's event id, so a client cannot collide with these.
+                    event_id=f"#unfollow-{creator_id}-{now.timestamp():.6f}",
+                    actor_key=f"u:{user_id}",
+                    user_id=user_id,
+                    device_id=None,
+                    type=UNFOLLOWED,
+                    subject_type="Creator",
+                    subject_id=creator_id,
+                    channel="OTHER",
+                    position=None,
+                    occurred_at=now,
+                    received_at=now,
+                )
             )
         return removed
 

@@ -31,7 +31,12 @@ from shoppable.storage.tables.content import (
     SaveRow,
     UploadRow,
 )
-from shoppable.storage.tables.experiments import ExperimentExposureRow, ExperimentRow, ExperimentUnitRow
+from shoppable.storage.tables.experiments import (
+    ExperimentExposureRow,
+    ExperimentRow,
+    ExperimentTeamRow,
+    ExperimentUnitRow,
+)
 from shoppable.storage.tables.feed import EventRow, FeedHideRow, FeedServedRow, FeedSessionRow
 from shoppable.storage.tables.identity import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 from shoppable.storage.tables.imports import CatalogImportErrorRow, CatalogImportRow, IdempotencyRecordRow
@@ -81,6 +86,7 @@ __all__ = [
     "EventRow",
     "ExperimentExposureRow",
     "ExperimentRow",
+    "ExperimentTeamRow",
     "ExperimentUnitRow",
     "FeedHideRow",
     "FeedServedRow",

@@ -61,3 +61,25 @@ class ExperimentExposureRow(SQLModel, table=True):
     device_id: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
     latency_ms: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
     exposed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class ExperimentTeamRow(SQLModel, table=True):
+    """Which ranker ("A" or "B") placed an item an interleaving experiment served in a session."""
+
+    __tablename__ = "experiment_teams"
+    __table_args__ = (
+        UniqueConstraint("experiment_id", "session_id", "kind", "item_id", name="uq_experiment_teams"),
+        Index("ix_experiment_teams_experiment_unit", "experiment_id", "unit"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    experiment_id: int = Field(
+        sa_column=Column(BigId, ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False)
+    )
+    unit: str = Field(sa_column=Column(String(140), nullable=False))
+    session_id: str = Field(sa_column=Column(String(32), nullable=False))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    item_id: int = Field(sa_column=Column(BigId, nullable=False))
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+    team: str = Field(sa_column=Column(String(1), nullable=False))
+    served_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
