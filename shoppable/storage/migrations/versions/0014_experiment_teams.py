@@ -1,6 +1,6 @@
 """experiment teams: which ranker placed each item an interleaving experiment served
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-01 01:10:00.000000
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import shoppable.storage.types
 
-revision: str = "0015"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
