@@ -15,7 +15,8 @@ Signals, each scaled into [0, 1] so that weights are comparable:
 
 A user's history row is the sum of their event weights per item, decayed by age with
 `history_half_life_days`, then weighted with `history_weighting` (`recs.weighting`; by default
-binary: a bulk purchase counts once, not by its quantity). The tuning may switch to another of
+log: an item bought in many orders says more about the shopper than one bought once, with
+diminishing returns, so a bulk quantity does not drown the rest). The tuning may switch to another of
 `HISTORY_CHOICES` when it is clearly better on validation. Item-item models are built from binary
 histories.
 
@@ -55,16 +56,19 @@ SIGNALS = (
 GROUP_SIGNALS = ("creator", "category", "price_band")
 GLOBAL_SIGNALS = ("popularity", "trending", "freshness")
 
+# The starting point of the tuning (and the blend when it cannot tune): EASE leads, the other
+# signals refine. Chosen on the validation slices of the development sets, where EASE alone beat
+# every blend that gave graph walks or popularity half its weight (MovieLens 0.1060 against 0.1029).
 DEFAULT_BLEND = {
     "ease": 1.0,
-    "co_engagement": 0.5,
-    "similar_items": 0.5,
-    "creator": 0.4,
-    "category": 0.2,
+    "co_engagement": 0.1,
+    "similar_items": 0.25,
+    "creator": 0.3,
+    "category": 0.3,
     "price_band": 0.1,
-    "popularity": 0.2,
-    "trending": 0.1,
-    "freshness": 0.1,
+    "popularity": 0.05,
+    "trending": 0.05,
+    "freshness": 0.05,
     "repeat": 0.0,
 }
 
@@ -73,15 +77,15 @@ DEFAULT_BLEND = {
 FEED_EASE_MAX_ITEMS = 6_000
 
 # How a user's history may count, tried by the tuning: (weighting, half-life in days). On the
-# development sets purchases did best binary (the default) and ratings log-weighted with a 30-day
-# half-life.
-HISTORY_CHOICES: tuple[tuple[str, float | None], ...] = (("binary", None), ("log", 30.0), ("cap:1", 60.0))
+# validation slices of the development sets, log without decay (the default) was best for purchases
+# (Instacart: EASE's NDCG@10 0.0457 against 0.0424 with binary histories) and synthetic data.
+HISTORY_CHOICES: tuple[tuple[str, float | None], ...] = (("log", None), ("binary", None), ("log", 30.0))
 
 # Relative validation gain a tuning step must bring to be taken (a quarter of it for a blend weight):
 # smaller gains on a few hundred validation users are noise, and chasing them lost on the test period.
 _MARGIN = 0.02
 
-_WEIGHT_STEPS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0)
+_WEIGHT_STEPS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5)
 
 
 @dataclass
@@ -110,7 +114,7 @@ class FeedRanker(HistoryRecommender):
         tune_history: bool = True,
         candidates_per_signal: int = 50,
         history_half_life_days: float | None = None,
-        history_weighting: str = "binary",
+        history_weighting: str = "log",
         popularity_half_life_days: float | None = None,
         trending_half_life_days: float = 7.0,
         freshness_half_life_days: float = 14.0,
