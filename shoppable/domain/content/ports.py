@@ -313,6 +313,10 @@ class ContentRepository(Protocol):
 
     async def get_posts(self, ids: Sequence[int]) -> list[Post]: ...
 
+    async def posts_with_creators(self, ids: Sequence[int]) -> list[tuple[Post, Creator]]:
+        """`get_posts` with each post's creator, in one statement (a post always has its creator)."""
+        ...
+
     async def tags_of_posts(self, post_ids: Sequence[int]) -> list[ProductTag]: ...
 
     async def list_creator_posts(

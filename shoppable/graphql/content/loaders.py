@@ -70,7 +70,11 @@ class ContentLoaders:
         return [found.get(h) for h in handles]
 
     async def _posts(self, ids: list[int]) -> list[Post | None]:
-        found = {p.id: p for p in await self.uow.content.get_posts(ids)}
+        """With their creators (every list of posts shows them), in the same statement."""
+        found: dict[int, Post] = {}
+        for post, creator in await self.uow.content.posts_with_creators(ids):
+            found[post.id] = post
+            self.creator_by_id.prime(creator.id, creator)
         return [found.get(i) for i in ids]
 
     async def _media(self, ids: list[int]) -> list[Media | None]:

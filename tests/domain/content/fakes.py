@@ -192,6 +192,11 @@ class FakeContent:
     async def get_posts(self, ids: Sequence[int]) -> list[Post]:
         return [self.posts[i] for i in ids if i in self.posts]
 
+    async def posts_with_creators(self, ids: Sequence[int]) -> list[tuple[Post, Creator]]:
+        found = await self.get_posts(ids)
+        creators = {c.id: c for c in await self.get_creators([p.creator_id for p in found])}
+        return [(p, creators[p.creator_id]) for p in found]
+
     async def tags_of_posts(self, post_ids: Sequence[int]) -> list[ProductTag]:
         return [t for p in post_ids for t in self.tags.get(p, [])]
 
