@@ -298,6 +298,13 @@ class ContentRepository(Protocol):
         """(post id, media) pairs in carousel order."""
         ...
 
+    async def media_of_posts_with_renditions(
+        self, post_ids: Sequence[int]
+    ) -> list[tuple[int, Media, list[MediaRendition]]]:
+        """`media_of_posts` with each media's renditions (narrowest first), in one statement: a post's
+        photos are shown by their renditions."""
+        ...
+
     # posts
     async def add_post(self, creator_id: int, content: PostContent) -> int: ...
 

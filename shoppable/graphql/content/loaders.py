@@ -82,10 +82,12 @@ class ContentLoaders:
         return [found.get(i) for i in ids]
 
     async def _media_of_posts(self, post_ids: list[int]) -> list[list[Media]]:
+        """With their renditions (what a photo's url is), in the same statement."""
         grouped: dict[int, list[Media]] = defaultdict(list)
-        for post_id, media in await self.uow.content.media_of_posts(post_ids):
+        for post_id, media, renditions in await self.uow.content.media_of_posts_with_renditions(post_ids):
             grouped[post_id].append(media)
             self.media_by_id.prime(media.id, media)
+            self.renditions_by_media_id.prime(media.id, renditions)
         return [grouped.get(i, []) for i in post_ids]
 
     async def _renditions(self, media_ids: list[int]) -> list[list[MediaRendition]]:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, exists, func, literal, select
+from sqlalchemy import CompoundSelect, Select, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from shoppable.domain.feed.model import ItemKind
@@ -118,10 +118,11 @@ class SqlCandidateReads(RepositoryPart):
         if user_id is None and device_id is None:
             return set(), set()
         owner = hides.c.user_id == user_id if user_id is not None else hides.c.device_id == device_id
-        query = select(hides.c.subject_type.label("kind"), hides.c.subject_id.label("pk")).where(owner)
+        hidden_rows = select(hides.c.subject_type.label("kind"), hides.c.subject_id.label("pk")).where(owner)
+        query: Select[Any] | CompoundSelect[Any] = hidden_rows
         if user_id is not None:
             bought = purchased_products(user_id, bought_since).subquery()
-            query = query.union_all(select(literal(_BOUGHT).label("kind"), bought.c.product_id))
+            query = hidden_rows.union_all(select(literal(_BOUGHT).label("kind"), bought.c.product_id))
         hidden: set[tuple[str, int]] = set()
         purchased: set[int] = set()
         for row in await self.tx.execute(query):

@@ -158,6 +158,11 @@ class FakeContent:
     async def media_of_posts(self, post_ids: Sequence[int]) -> list[tuple[int, Media]]:
         return [(p, self.media[m]) for p in post_ids for m in self.post_media.get(p, ())]
 
+    async def media_of_posts_with_renditions(
+        self, post_ids: Sequence[int]
+    ) -> list[tuple[int, Media, list[MediaRendition]]]:
+        return [(p, found, []) for p, found in await self.media_of_posts(post_ids)]  # none rendered here
+
     # posts
     async def add_post(self, creator_id: int, content: PostContent) -> int:
         post_id = len(self.posts) + 1
