@@ -61,7 +61,13 @@ async def load_cards(
     products = await catalog.product_by_id.load_many([*product_ids, *tagged])
     if tagged:
         fields = fields | selected_below(info, *path, PRODUCT_TAGS, PRODUCT)
-    await catalog.prefetch_for([p for p in products if p is not None], fields)
+    # Disclosed partners are merchants too: loaded with the products' merchants, in one statement.
+    partners = (
+        sorted({p.disclosure.partner_id for p in posts if p and p.disclosure})
+        if fields & POST_DISCLOSURE
+        else []
+    )
+    await catalog.prefetch_for([p for p in products if p is not None], fields, also_merchants=partners)
     return posts, products[: len(product_ids)]
 
 
