@@ -1,8 +1,12 @@
-"""GraphQL overhead: a 20-product page with SKUs through /graphql vs hand-written SQL + JSON.
+"""GraphQL overhead: a 20-product page with SKUs, and a 20-card feed page, through /graphql vs
+hand-written SQL + JSON for the same data.
 
-Seeds 1,000 products x 3 SKUs, starts the real app under uvicorn (one process) with one extra
-benchmark-only route that answers the same page with two raw SQL statements and json, then times
-both sequentially over HTTP. Target: GraphQL median <= 2.0 x the raw endpoint.
+Seeds 1,000 products x 3 SKUs, then posts, creators and shoppers as bench/feed.py does (with
+`--posts`), starts the real app under uvicorn (one process) with benchmark-only routes that answer
+the same pages with raw SQL statements and json, and times both sequentially over HTTP.
+The feed page compared is a replayed one (a served page read again by its cursor: the session's
+served items, then the cards), so both paths read the same items and neither writes.
+Target (issue 16): each GraphQL median <= 2.0 x its raw endpoint.
 
     python bench/graphql_overhead.py [--database-url postgresql+asyncpg://...] [--requests 400]
 """
@@ -28,7 +32,9 @@ from shoppable.domain.catalog.money import Money
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import command_line, scratch_database, server, summary
+from bench.common import BENCH_SECRET, command_line, scratch_database, server, summary
+from bench.feed_raw import FEED_QUERY, raw_feed_page, seed_content
+from shoppable.graphql.core.ids import CursorCodec
 
 QUERY = """query Page($first: Int!) { products(first: $first) { edges { node {
   id handle title brand availability
@@ -127,8 +133,15 @@ def create_app() -> Any:
             }})  # fmt: skip
         return {"data": {"products": {"edges": edges, "pageInfo": {"hasNextPage": len(products) > first}}}}
 
+    @get("/bench/raw-feed")
+    async def raw_feed(state: State, session: str, position: int = 0, first: int = 20) -> dict[str, Any]:
+        engine = state.services.database.engine
+        async with engine.connect() as conn:
+            return await raw_feed_page(conn, session, position, first)
+
     app = create_real_app()
     app.register(raw_products)
+    app.register(raw_feed)
     gc.collect()
     gc.freeze()  # start-up objects never need collecting again
     return app
@@ -154,9 +167,13 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=1000)
     parser.add_argument("--skus", type=int, default=3)
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument(
+        "--posts", type=int, default=500, help="published posts (1-4 product tags, 1-2 photos)"
+    )
     args = parser.parse_args()
     with scratch_database(args.database_url) as url:
         asyncio.run(seed(url, args.products, args.skus))
+        asyncio.run(seed_content(url, args.posts, args.products))
         with server("bench.graphql_overhead:create_app", url) as base, httpx.Client(base_url=base) as client:
             payload = {"query": QUERY, "variables": {"first": 20}}
 
@@ -170,19 +187,53 @@ def main() -> None:
             assert "errors" not in body and len(body["data"]["products"]["edges"]) == 20, body
             measure(client, graphql, 50)  # warm caches (parser, validation, statements)
             measure(client, raw, 50)
-            gql_samples, raw_samples = [], []
-            for _ in range(4):  # interleave to spread machine noise over both
-                gql_samples += measure(client, graphql, args.requests // 4)
-                raw_samples += measure(client, raw, args.requests // 4)
+            feed = feed_requests(client)
+            measure(client, feed[0], 50)
+            measure(client, feed[1], 50)
+            samples: dict[str, list[float]] = {"gql": [], "raw": [], "feed gql": [], "feed raw": []}
+            for _ in range(4):  # interleave to spread machine noise over all
+                samples["gql"] += measure(client, graphql, args.requests // 4)
+                samples["raw"] += measure(client, raw, args.requests // 4)
+                samples["feed gql"] += measure(client, feed[0], args.requests // 4)
+                samples["feed raw"] += measure(client, feed[1], args.requests // 4)
     backend = "postgresql" if args.database_url else "sqlite"
-    ratio = statistics.median(gql_samples) / statistics.median(raw_samples)
     print(f"$ {command_line()}")
     print(
-        f"backend: {backend}; {args.products} products x {args.skus} SKUs; 20-product page; {args.requests} requests each"
+        f"backend: {backend}; {args.products} products x {args.skus} SKUs, {args.posts} posts; "
+        f"20-item pages; {args.requests} requests each, sequential"
     )
-    print(f"GraphQL /graphql      : {summary(gql_samples)}")
-    print(f"raw SQL + JSON        : {summary(raw_samples)}")
-    print(f"ratio (median)        : {ratio:.2f}  (target <= 2.0)")
+    for label, gql, hand in (
+        ("products(first: 20)", "gql", "raw"),
+        ("feed(first: 20)", "feed gql", "feed raw"),
+    ):
+        ratio = statistics.median(samples[gql]) / statistics.median(samples[hand])
+        print(f"{label:<20} GraphQL /graphql : {summary(samples[gql])}")
+        print(f"{label:<20} raw SQL + JSON   : {summary(samples[hand])}")
+        print(f"{label:<20} ratio (median)   : {ratio:.2f}  (target <= 2.0)")
+
+
+def feed_requests(client: httpx.Client) -> tuple[Any, Any]:
+    """GraphQL and raw requests for the first page of an anonymous feed session, replayed: two pages
+    are served first, so page one is read back by a cursor at position 0 on both paths."""
+    first = client.post("/graphql", json={"query": FEED_QUERY, "variables": {"first": 20}}).json()
+    end = first["data"]["feed"]["pageInfo"]["endCursor"]
+    client.post("/graphql", json={"query": FEED_QUERY, "variables": {"first": 20, "after": end}})
+    session = CursorCodec(BENCH_SECRET).decode("feed", end)[0]
+    start = CursorCodec(BENCH_SECRET).encode("feed", [session, 0])
+    payload = {"query": FEED_QUERY, "variables": {"first": 20, "after": start}}
+    replayed = client.post("/graphql", json=payload).json()
+    assert replayed["data"]["feed"]["edges"] == first["data"]["feed"]["edges"], "not a replay"
+    raw = client.get("/bench/raw-feed", params={"session": session, "position": 0, "first": 20}).json()
+    ids = [e["node"]["id"] for e in replayed["data"]["feed"]["edges"]]
+    assert [e["node"]["id"] for e in raw["data"]["feed"]["edges"]] == ids, "raw path reads other items"
+
+    def graphql() -> httpx.Response:
+        return client.post("/graphql", json=payload)
+
+    def hand_written() -> httpx.Response:
+        return client.get("/bench/raw-feed", params={"session": session, "position": 0, "first": 20})
+
+    return graphql, hand_written
 
 
 if __name__ == "__main__":

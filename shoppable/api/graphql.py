@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import msgspec
 from litestar import Request
 from litestar.exceptions import ClientException
 from strawberry.litestar import make_graphql_controller
@@ -15,6 +16,8 @@ from shoppable.graphql.context import Context, Loaders
 from shoppable.graphql.core.ids import CursorCodec
 from shoppable.graphql.schema import build_schema
 from shoppable.services import Services
+
+_ENCODER = msgspec.json.Encoder()
 
 
 def _context_getter(services: Services) -> Callable[[Request[Any, Any, Any]], AsyncIterator[Context]]:
@@ -53,5 +56,9 @@ def graphql_controller(services: Services) -> type:
             if not isinstance(value, dict | list):
                 raise ClientException("The request body must be a JSON object.")
             return value
+
+        def encode_json(self, data: object) -> bytes:
+            """msgspec rather than the standard library: a 20-card feed page is a few hundred fields."""
+            return _ENCODER.encode(data)
 
     return GraphQLController

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.sql import ColumnElement
 
@@ -181,6 +181,19 @@ def _attempt(row: Any) -> Attempt:
 def _newest_first_after(after: tuple[Any, ...]) -> ColumnElement[bool]:
     moment, row_id = from_micros(after[0]), int(after[1])
     return or_(orders.c.created_at < moment, and_(orders.c.created_at == moment, orders.c.id < row_id))
+
+
+def purchased_products(user_id: int, since: datetime) -> Select[Any]:
+    """Product ids (one row per order line) of the user's orders since `since`, cancelled ones excepted."""
+    return (
+        select(order_lines.c.product_id)
+        .join(orders, orders.c.id == order_lines.c.order_id)
+        .where(
+            orders.c.user_id == user_id,
+            orders.c.created_at >= since,
+            orders.c.status != OrderStatus.CANCELLED.value,
+        )
+    )
 
 
 class SqlCommerceRepository:
@@ -837,16 +850,7 @@ class SqlCommerceRepository:
         )
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
-        rows = await self.uow.execute(
-            select(order_lines.c.product_id)
-            .join(orders, orders.c.id == order_lines.c.order_id)
-            .where(
-                orders.c.user_id == user_id,
-                orders.c.created_at >= since,
-                orders.c.status != OrderStatus.CANCELLED.value,
-            )
-            .distinct()
-        )
+        rows = await self.uow.execute(purchased_products(user_id, since).distinct())
         return {r[0] for r in rows}
 
     # -- attribution -----------------------------------------------------------------------------

@@ -105,6 +105,18 @@ class SqlIdentityRepository:
             )
         )
 
+    async def user_with_merchant_ids(self, user_id: int) -> tuple[User, frozenset[int]] | None:
+        rows = (
+            await self.uow.execute(
+                select(users, members.c.merchant_id.label("member_of"))
+                .outerjoin(members, members.c.user_id == users.c.id)
+                .where(users.c.id == user_id)
+            )
+        ).all()  # one row per merchant the user belongs to (one without any)
+        if not rows:
+            return None
+        return user_from_row(rows[0]), frozenset(r.member_of for r in rows if r.member_of is not None)
+
     async def merchant_ids_of(self, user_id: int) -> frozenset[int]:
         rows = await self.uow.execute(select(members.c.merchant_id).where(members.c.user_id == user_id))
         return frozenset(r[0] for r in rows)

@@ -29,7 +29,7 @@ from shoppable.domain.identity.records import (
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.storage import privacy
 from shoppable.storage.db import SqlTransaction
-from shoppable.storage.identity import user_from_row
+from shoppable.storage.identity import members, user_from_row
 from shoppable.storage.sql import table_of
 from shoppable.storage.tables import (
     AuditLogRow,
@@ -173,20 +173,22 @@ class SqlTrustRepository:
         row = (await self.tx.execute(select(sessions).where(sessions.c.id == session_id))).first()
         return _session(row) if row else None
 
-    async def session_with_user(self, session_id: int) -> tuple[AuthSession, User] | None:
+    async def session_with_user(self, session_id: int) -> tuple[AuthSession, User, frozenset[int]] | None:
         columns = [c.label(f"s_{c.key}") for c in sessions.c]
-        row = (
+        rows = (
             await self.tx.execute(
-                select(users, *columns)
+                select(users, *columns, members.c.merchant_id.label("member_of"))
                 .join(sessions, sessions.c.user_id == users.c.id)
+                .outerjoin(members, members.c.user_id == users.c.id)
                 .where(sessions.c.id == session_id)
             )
-        ).first()
-        if row is None:
+        ).all()  # one row per merchant the account belongs to (one without any)
+        if not rows:
             return None
-        mapping = row._mapping
+        mapping = rows[0]._mapping
         session = _session(SimpleNamespace(**{c.key: mapping[f"s_{c.key}"] for c in sessions.c}))
-        return session, user_from_row(row)
+        merchant_ids = frozenset(r.member_of for r in rows if r.member_of is not None)
+        return session, user_from_row(rows[0]), merchant_ids
 
     async def active_sessions(self, user_id: int, now: datetime) -> list[AuthSession]:
         rows = await self.tx.execute(

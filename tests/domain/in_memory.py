@@ -84,6 +84,10 @@ class InMemoryIdentity:
     async def merchant_ids_of(self, user_id: int) -> frozenset[int]:
         return frozenset(m for m, u in self.members if u == user_id)
 
+    async def user_with_merchant_ids(self, user_id: int) -> tuple[User, frozenset[int]] | None:
+        user = self.users.get(user_id)
+        return (user, await self.merchant_ids_of(user_id)) if user is not None else None
+
     async def get_merchant(self, merchant_id: int) -> Merchant | None:
         return self.merchants.get(merchant_id)
 
@@ -138,6 +142,7 @@ class InMemoryTrust:
 
     users: dict[int, User] = field(default_factory=dict)  # shared with InMemoryIdentity
     password_hashes: dict[int, str] = field(default_factory=dict)
+    members: set[tuple[int, int]] = field(default_factory=set)  # shared with InMemoryIdentity
     sessions: dict[int, AuthSession] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
     consent_changes: list[tuple[int, Consent, str, ConsentSource]] = field(default_factory=list)
@@ -172,9 +177,15 @@ class InMemoryTrust:
     async def get_session(self, session_id: int) -> AuthSession | None:
         return self.sessions.get(session_id)
 
-    async def session_with_user(self, session_id: int) -> tuple[AuthSession, User] | None:
+    async def session_with_user(self, session_id: int) -> tuple[AuthSession, User, frozenset[int]] | None:
         session = self.sessions.get(session_id)
-        return (session, self.users[session.user_id]) if session else None
+        if session is None:
+            return None
+        return (
+            session,
+            self.users[session.user_id],
+            frozenset(m for m, u in self.members if u == session.user_id),
+        )
 
     async def active_sessions(self, user_id: int, now: datetime) -> list[AuthSession]:
         mine = [s for s in self.sessions.values() if s.user_id == user_id and s.active(now)]
@@ -723,7 +734,11 @@ class InMemoryUnitOfWork:
 
     def __init__(self) -> None:
         self.identity = InMemoryIdentity()
-        self.trust = InMemoryTrust(users=self.identity.users, password_hashes=self.identity.password_hashes)
+        self.trust = InMemoryTrust(
+            users=self.identity.users,
+            password_hashes=self.identity.password_hashes,
+            members=self.identity.members,
+        )
         self.catalog = InMemoryCatalog()
         self.imports = InMemoryImportJobs()
         self.idempotency = InMemoryIdempotency()

@@ -1,4 +1,5 @@
-"""Feed pages of 10 and 50 items run the same number of SQL statements."""
+"""Feed pages run a fixed number of SQL statements: the same for 5 and for 20 cards, anonymous and
+signed in with personalization, on a walk's first page and on the pages after it."""
 
 from __future__ import annotations
 
@@ -8,13 +9,38 @@ from shoppable.storage.db import Database
 from tests.conftest import GraphQL
 from tests.feed_world import World
 
-FEED = """query($first: Int) { feed(first: $first) { edges { cursor source reasons { code text } node {
+FEED = """query($first: Int, $after: String) { feed(first: $first, after: $after) {
+  edges { cursor source reasons { code text } node {
   __typename
-  ... on Post { id caption likeCount viewerHasLiked creator { handle followerCount }
+  ... on Post { id caption likeCount viewerHasLiked creator { handle followerCount viewerFollows }
                 media { url width } productTags { x y product { title priceRange { minPrice { amount } } } } }
   ... on Product { id title availability merchant { name } images { url }
                    priceRange { minPrice { amount } } skus { edges { node { sku price { amount } } } } }
 } } pageInfo { hasNextPage endCursor } } }"""
+
+MOST = {
+    # (viewer, page) -> the most statements such a page may run, on SQLite and PostgreSQL alike.
+    # Issue 16 asks for 10; what is left above it is listed in the closing note of the issue.
+    ("anonymous", "first"): 11,
+    ("anonymous", "later"): 12,
+    ("personalized", "first"): 19,
+    ("personalized", "later"): 16,
+}
+
+
+async def _walk(gql: GraphQL, count_statements: Any, token: str | None, first: int) -> dict[str, int]:
+    """Statements of a walk's first page and of its third page (a later one, with served history)."""
+    counts = {}
+    after = None
+    for number in range(3):
+        count_statements.count = 0
+        body = await gql(FEED, {"first": first, "after": after}, token=token)
+        feed = body["data"]["feed"]
+        assert len(feed["edges"]) == first
+        if number in (0, 2):
+            counts["first" if number == 0 else "later"] = count_statements.count
+        after = feed["pageInfo"]["endCursor"]
+    return counts
 
 
 async def test_feed_statements_do_not_grow_with_page_size(
@@ -27,12 +53,10 @@ async def test_feed_statements_do_not_grow_with_page_size(
     for index, creator in enumerate(creators):
         await world.posts(creator, 6, tag=world.product_ids[index * 3 : index * 3 + 3])
         await world.follow(shopper["id"], creator)
-    for token in (None, shopper["token"]):
+    for viewer, token in (("anonymous", None), ("personalized", shopper["token"])):
         await gql(FEED, {"first": 5}, token=token)  # warm the shared trending snapshot
-        counts = {}
-        for first in (10, 50):
-            count_statements.count = 0
-            body = await gql(FEED, {"first": first}, token=token)
-            assert len(body["data"]["feed"]["edges"]) == first
-            counts[first] = count_statements.count
-        assert counts[10] == counts[50], (token is not None, counts)
+        small = await _walk(gql, count_statements, token, 5)
+        large = await _walk(gql, count_statements, token, 20)
+        assert small == large, (viewer, small, large)
+        for page, statements in small.items():
+            assert statements <= MOST[viewer, page], (viewer, page, statements)

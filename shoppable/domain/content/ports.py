@@ -298,6 +298,13 @@ class ContentRepository(Protocol):
         """(post id, media) pairs in carousel order."""
         ...
 
+    async def media_of_posts_with_renditions(
+        self, post_ids: Sequence[int]
+    ) -> list[tuple[int, Media, list[MediaRendition]]]:
+        """`media_of_posts` with each media's renditions (narrowest first), in one statement: a post's
+        photos are shown by their renditions."""
+        ...
+
     # posts
     async def add_post(self, creator_id: int, content: PostContent) -> int: ...
 
@@ -312,6 +319,10 @@ class ContentRepository(Protocol):
     async def set_partnership_status(self, post_id: int, status: PartnershipStatus) -> None: ...
 
     async def get_posts(self, ids: Sequence[int]) -> list[Post]: ...
+
+    async def posts_with_creators(self, ids: Sequence[int]) -> list[tuple[Post, Creator]]:
+        """`get_posts` with each post's creator, in one statement (a post always has its creator)."""
+        ...
 
     async def tags_of_posts(self, post_ids: Sequence[int]) -> list[ProductTag]: ...
 

@@ -146,6 +146,13 @@ class CandidateReads(Protocol):
         """What a signed-in user (or, with `user_id` None, an anonymous device) hid."""
         ...
 
+    async def exclusions(
+        self, user_id: int | None, device_id: str | None, bought_since: datetime
+    ) -> tuple[set[tuple[str, int]], set[int]]:
+        """`hidden(user_id, device_id)` and, for a signed-in user, `purchased_product_ids(user_id,
+        bought_since)`, in one statement: a feed page needs both, and each statement is a round trip."""
+        ...
+
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]: ...
 
     async def unserved_posts(self, session_id: str, user_id: int | None, limit: int) -> list[PostInfo]:

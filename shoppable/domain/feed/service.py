@@ -210,10 +210,10 @@ async def _candidates(
     hidden: set[tuple[str, int]] = set()
     purchased: set[int] = set()
     if user_id is not None or page.actor.device_id:
-        hidden = await feed.hidden(user_id, None if user_id is not None else page.actor.device_id)
-    if user_id is not None:
-        purchased = await feed.purchased_product_ids(
-            user_id, page.now - timedelta(days=page.config.purchase_window_days)
+        hidden, purchased = await feed.exclusions(
+            user_id,
+            None if user_id is not None else page.actor.device_id,
+            page.now - timedelta(days=page.config.purchase_window_days),
         )
     excluded = filters.Excluded(served, hidden, purchased)
     if request.mode is FeedMode.FOLLOWING:

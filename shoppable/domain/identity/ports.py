@@ -49,6 +49,10 @@ class IdentityRepository(Protocol):
 
     async def merchant_ids_of(self, user_id: int) -> frozenset[int]: ...
 
+    async def user_with_merchant_ids(self, user_id: int) -> tuple[User, frozenset[int]] | None:
+        """`get_user` and `merchant_ids_of` in one read (a token minted without a session)."""
+        ...
+
     async def get_merchant(self, merchant_id: int) -> Merchant | None: ...
 
     async def get_merchants(self, merchant_ids: Sequence[int]) -> list[Merchant]: ...
@@ -123,8 +127,9 @@ class TrustRepository(Protocol):
 
     async def get_session(self, session_id: int) -> AuthSession | None: ...
 
-    async def session_with_user(self, session_id: int) -> tuple[AuthSession, User] | None:
-        """A session and its account in one read (every authenticated request makes it)."""
+    async def session_with_user(self, session_id: int) -> tuple[AuthSession, User, frozenset[int]] | None:
+        """A session, its account and the merchants the account belongs to, in one read (every
+        authenticated request makes it)."""
         ...
 
     async def active_sessions(self, user_id: int, now: datetime) -> list[AuthSession]:

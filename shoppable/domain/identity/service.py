@@ -156,7 +156,7 @@ async def authenticate(
     claims = credentials.read_token(secret, bearer)
     if claims.session_id is not None:
         found = await uow.trust.session_with_user(claims.session_id)
-        session, user = found if found else (None, None)
+        session, user, merchant_ids = found if found else (None, None, frozenset[int]())
         if (
             session is None
             or user is None
@@ -165,7 +165,8 @@ async def authenticate(
         ):
             raise credentials.InvalidToken("This session has ended; log in again.")
     else:  # a token minted without a session (operators' scripts, tests): its expiry and version
-        user = await uow.identity.get_user(claims.user_id)
+        with_merchants = await uow.identity.user_with_merchant_ids(claims.user_id)
+        user, merchant_ids = with_merchants if with_merchants else (None, frozenset[int]())
     if user is None or user.deleted_at is not None or user.token_version != claims.token_version:
         raise credentials.InvalidToken("Token is no longer valid.")
     if gpc and (user.consent.marketing or not user.consent.global_privacy_control):
@@ -173,7 +174,7 @@ async def authenticate(
     return Actor(
         user_id=user.id,
         is_admin=user.is_admin,
-        merchant_ids=await uow.identity.merchant_ids_of(user.id),
+        merchant_ids=merchant_ids,
         device_id=device_id,
         personalization_consent=user.consent.personalization,
         analytics_consent=user.consent.analytics,

@@ -33,20 +33,24 @@ class CatalogLoaders:
         self.hosted_keys: dict[str, str] = {}
         """Image URL -> the key of our rendition of it, for the images loaded (one statement a batch)."""
 
-    async def prefetch_for(self, products: Sequence[Product], fields: set[str]) -> None:
-        """Load, for a whole page at once, the relations the query selects on its products."""
+    async def prefetch_for(
+        self, products: Sequence[Product], fields: set[str], *, also_merchants: Sequence[int] = ()
+    ) -> None:
+        """Load, for a whole page at once, the relations the query selects on its products (and the
+        merchants `also_merchants`, in the same statement as the products' merchants)."""
         for product in products:
             self.product_by_id.prime(product.id, product)
         ids = [p.id for p in products]
-        if not ids:
-            return
         jobs: list[Awaitable[object]] = []
-        if fields & PRODUCT_SKUS:
+        if ids and fields & PRODUCT_SKUS:
             jobs.append(self.skus_by_product_id.load_many(ids))
-        if fields & PRODUCT_IMAGES:
+        if ids and fields & PRODUCT_IMAGES:
             jobs.append(self.images_by_product_id.load_many(ids))
+        merchant_ids = set(also_merchants)
         if fields & PRODUCT_MERCHANT:
-            jobs.append(self.merchant_by_id.load_many(sorted({p.merchant_id for p in products})))
+            merchant_ids.update(p.merchant_id for p in products)
+        if merchant_ids:
+            jobs.append(self.merchant_by_id.load_many(sorted(merchant_ids)))
         await asyncio.gather(*jobs)
 
     async def _products(self, ids: list[int]) -> list[Product | None]:

@@ -70,7 +70,11 @@ class ContentLoaders:
         return [found.get(h) for h in handles]
 
     async def _posts(self, ids: list[int]) -> list[Post | None]:
-        found = {p.id: p for p in await self.uow.content.get_posts(ids)}
+        """With their creators (every list of posts shows them), in the same statement."""
+        found: dict[int, Post] = {}
+        for post, creator in await self.uow.content.posts_with_creators(ids):
+            found[post.id] = post
+            self.creator_by_id.prime(creator.id, creator)
         return [found.get(i) for i in ids]
 
     async def _media(self, ids: list[int]) -> list[Media | None]:
@@ -78,10 +82,12 @@ class ContentLoaders:
         return [found.get(i) for i in ids]
 
     async def _media_of_posts(self, post_ids: list[int]) -> list[list[Media]]:
+        """With their renditions (what a photo's url is), in the same statement."""
         grouped: dict[int, list[Media]] = defaultdict(list)
-        for post_id, media in await self.uow.content.media_of_posts(post_ids):
+        for post_id, media, renditions in await self.uow.content.media_of_posts_with_renditions(post_ids):
             grouped[post_id].append(media)
             self.media_by_id.prime(media.id, media)
+            self.renditions_by_media_id.prime(media.id, renditions)
         return [grouped.get(i, []) for i in post_ids]
 
     async def _renditions(self, media_ids: list[int]) -> list[list[MediaRendition]]:

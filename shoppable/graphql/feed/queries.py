@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import strawberry
@@ -12,11 +11,10 @@ from shoppable.domain.feed import model, visibility
 from shoppable.domain.feed.service import FeedRequest
 from shoppable.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shoppable.graphql.catalog.types import Product
-from shoppable.graphql.content.types import Post, prefetch_posts
+from shoppable.graphql.content.types import Post, load_cards, prefetch_posts
 from shoppable.graphql.context import Info
 from shoppable.graphql.core.connection import PageInfo
 from shoppable.graphql.core.ids import CursorCodec, bad_user_input
-from shoppable.graphql.core.lookahead import selected_below
 from shoppable.graphql.feed.types import FEED_CURSOR, FeedConnection, FeedEdge, FeedMode, FeedReason
 
 
@@ -70,20 +68,13 @@ class _Position:
 
 async def _hydrate(info: Info, page: model.FeedPage) -> FeedConnection:
     """Turn served ids into objects in a fixed number of statements; drop what became invisible since."""
-    content = info.context.loaders.content
-    catalog = info.context.loaders.catalog
     post_ids = [i.item_id for i in page.items if i.kind is model.ItemKind.POST]
     product_ids = [i.item_id for i in page.items if i.kind is model.ItemKind.PRODUCT]
-    loaded_posts, loaded_products = await asyncio.gather(
-        content.post_by_id.load_many(post_ids), catalog.product_by_id.load_many(product_ids)
-    )
+    loaded_posts, loaded_products = await load_cards(info, post_ids, product_ids, "edges", "node")
     posts = visibility.showable_posts(loaded_posts)
     products = visibility.showable_products(info.context.actor, loaded_products)
     # Every card's relations for the whole page at once, so the cards' fields answer synchronously.
-    await asyncio.gather(
-        catalog.prefetch_for(list(products.values()), selected_below(info, "edges", "node")),
-        prefetch_posts(info, list(posts.values()), "edges", "node"),
-    )
+    await prefetch_posts(info, list(posts.values()), "edges", "node")
     edges = []
     for item in page.items:
         if item.kind is model.ItemKind.POST and item.item_id in posts:

@@ -229,6 +229,41 @@ class SqlMedia(SqlRepositoryPart):
             found.extend(MediaRendition(r.media_id, r.width, r.height, r.key, r.content_type) for r in rows)
         return found
 
+    async def media_of_posts_with_renditions(
+        self, post_ids: Sequence[int]
+    ) -> list[tuple[int, Media, list[MediaRendition]]]:
+        rendition = media_renditions.c
+        found: list[tuple[int, Media, list[MediaRendition]]] = []
+        for chunk in chunks(list(post_ids)):
+            rows = await self.uow.execute(
+                select(
+                    post_media.c.post_id.label("post_id_"),
+                    media,
+                    rendition.width.label("rendition_width"),
+                    rendition.height.label("rendition_height"),
+                    rendition.key.label("rendition_key"),
+                    rendition.content_type.label("rendition_content_type"),
+                )
+                .join(media, media.c.id == post_media.c.media_id)
+                .outerjoin(media_renditions, rendition.media_id == media.c.id)
+                .where(post_media.c.post_id.in_(chunk))
+                .order_by(post_media.c.post_id, post_media.c.position, rendition.width)
+            )
+            for r in rows:  # one row per rendition (or one for a media without any)
+                if not found or found[-1][0] != r.post_id_ or found[-1][1].id != r.id:
+                    found.append((r.post_id_, media_from_row(r), []))
+                if r.rendition_key is not None:
+                    found[-1][2].append(
+                        MediaRendition(
+                            r.id,
+                            r.rendition_width,
+                            r.rendition_height,
+                            r.rendition_key,
+                            r.rendition_content_type,
+                        )
+                    )
+        return found
+
     async def media_of_posts(self, post_ids: Sequence[int]) -> list[tuple[int, Media]]:
         found: list[tuple[int, Media]] = []
         for chunk in chunks(list(post_ids)):

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from shoppable.domain.catalog.records import Product
 from shoppable.domain.content.records import (
+    Creator,
     Disclosure,
     DisclosureKind,
     PartnershipStatus,
@@ -21,6 +22,7 @@ from shoppable.domain.content.records import (
 from shoppable.domain.pagination import Key, Page, PageRequest, page_from_rows
 from shoppable.storage.catalog import product_from_row
 from shoppable.storage.content.base import SqlRepositoryPart
+from shoppable.storage.content.creators import creator_from_row, creators
 from shoppable.storage.content.media import post_media
 from shoppable.storage.sql import chunks, micros, newest_first_after, table_of
 from shoppable.storage.tables import PostHashtagRow, PostRow, ProductRow, ProductTagRow
@@ -30,6 +32,17 @@ posts = table_of(PostRow)
 tags = table_of(ProductTagRow)
 products = table_of(ProductRow)
 hashtags = table_of(PostHashtagRow)
+
+
+class _Prefixed:
+    """A row's columns named `<prefix><name>`, read as `name` (a joined table's columns, labelled)."""
+
+    def __init__(self, row: Any, prefix: str) -> None:
+        self._row = row
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, self._prefix + name)
 
 
 def post_from_row(row: Any) -> Post:
@@ -162,6 +175,18 @@ class SqlPosts(SqlRepositoryPart):
         for chunk in chunks(list(ids)):
             rows = await self.uow.execute(select(posts).where(posts.c.id.in_(chunk)))
             found.extend(post_from_row(r) for r in rows)
+        return found
+
+    async def posts_with_creators(self, ids: Sequence[int]) -> list[tuple[Post, Creator]]:
+        creator_columns = [column.label(f"creator__{column.name}") for column in creators.c]
+        found: list[tuple[Post, Creator]] = []
+        for chunk in chunks(list(ids)):
+            rows = await self.uow.execute(
+                select(posts, *creator_columns)
+                .join(creators, creators.c.id == posts.c.creator_id)
+                .where(posts.c.id.in_(chunk))
+            )
+            found.extend((post_from_row(r), creator_from_row(_Prefixed(r, "creator__"))) for r in rows)
         return found
 
     async def tags_of_posts(self, post_ids: Sequence[int]) -> list[ProductTag]:

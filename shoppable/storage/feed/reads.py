@@ -8,14 +8,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, exists, func, literal, select
+from sqlalchemy import CompoundSelect, Select, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from shoppable.domain.feed.model import ItemKind
 from shoppable.domain.feed.ports import EngagementCount, HistoryEvent, PostInfo, ProductInfo
 from shoppable.domain.feed.ranking import EVENT_WEIGHTS
 from shoppable.domain.feed.visibility import PUBLISHED
-from shoppable.storage.commerce import SqlCommerceRepository
+from shoppable.storage.commerce import SqlCommerceRepository, purchased_products
 from shoppable.storage.feed.queries import (
     RepositoryPart,
     creators,
@@ -34,6 +34,9 @@ from shoppable.storage.feed.queries import (
     tags,
     utc_day,
 )
+
+_BOUGHT = "bought"
+"""Marks purchases among hides in `exclusions` (hides name a type: Post, Creator, Product, Merchant)."""
 
 
 class SqlCandidateReads(RepositoryPart):
@@ -108,6 +111,26 @@ class SqlCandidateReads(RepositoryPart):
         owner = hides.c.user_id == user_id if user_id is not None else hides.c.device_id == device_id
         rows = await self.tx.execute(select(hides.c.subject_type, hides.c.subject_id).where(owner))
         return {(row.subject_type, row.subject_id) for row in rows}
+
+    async def exclusions(
+        self, user_id: int | None, device_id: str | None, bought_since: datetime
+    ) -> tuple[set[tuple[str, int]], set[int]]:
+        if user_id is None and device_id is None:
+            return set(), set()
+        owner = hides.c.user_id == user_id if user_id is not None else hides.c.device_id == device_id
+        hidden_rows = select(hides.c.subject_type.label("kind"), hides.c.subject_id.label("pk")).where(owner)
+        query: Select[Any] | CompoundSelect[Any] = hidden_rows
+        if user_id is not None:
+            bought = purchased_products(user_id, bought_since).subquery()
+            query = hidden_rows.union_all(select(literal(_BOUGHT).label("kind"), bought.c.product_id))
+        hidden: set[tuple[str, int]] = set()
+        purchased: set[int] = set()
+        for row in await self.tx.execute(query):
+            if row.kind == _BOUGHT:
+                purchased.add(row.pk)
+            else:
+                hidden.add((row.kind, row.pk))
+        return hidden, purchased
 
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]:
         ids = sorted(set(product_ids))

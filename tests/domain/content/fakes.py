@@ -158,6 +158,11 @@ class FakeContent:
     async def media_of_posts(self, post_ids: Sequence[int]) -> list[tuple[int, Media]]:
         return [(p, self.media[m]) for p in post_ids for m in self.post_media.get(p, ())]
 
+    async def media_of_posts_with_renditions(
+        self, post_ids: Sequence[int]
+    ) -> list[tuple[int, Media, list[MediaRendition]]]:
+        return [(p, found, []) for p, found in await self.media_of_posts(post_ids)]  # none rendered here
+
     # posts
     async def add_post(self, creator_id: int, content: PostContent) -> int:
         post_id = len(self.posts) + 1
@@ -191,6 +196,11 @@ class FakeContent:
 
     async def get_posts(self, ids: Sequence[int]) -> list[Post]:
         return [self.posts[i] for i in ids if i in self.posts]
+
+    async def posts_with_creators(self, ids: Sequence[int]) -> list[tuple[Post, Creator]]:
+        found = await self.get_posts(ids)
+        creators = {c.id: c for c in await self.get_creators([p.creator_id for p in found])}
+        return [(p, creators[p.creator_id]) for p in found]
 
     async def tags_of_posts(self, post_ids: Sequence[int]) -> list[ProductTag]:
         return [t for p in post_ids for t in self.tags.get(p, [])]

@@ -163,6 +163,13 @@ class FakeFeedRepository:
         owner: int | str | None = user_id if user_id is not None else device_id
         return {(kind, pk) for user, kind, pk in self.hides if user == owner}
 
+    async def exclusions(
+        self, user_id: int | None, device_id: str | None, bought_since: datetime
+    ) -> tuple[set[tuple[str, int]], set[int]]:
+        hidden = await self.hidden(user_id, device_id)
+        bought = await self.purchased_product_ids(user_id, bought_since) if user_id is not None else set()
+        return hidden, bought
+
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]:
         return {
             pk: self.products_by_id[pk]

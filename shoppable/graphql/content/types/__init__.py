@@ -26,7 +26,7 @@ from shoppable.graphql.content.types.posts import (
     ProductTag,
     visible_post,
 )
-from shoppable.graphql.content.types.prefetch import featured_in, prefetch_posts
+from shoppable.graphql.content.types.prefetch import featured_in, load_cards, prefetch_posts
 
 __all__ = [
     "Creator",
@@ -45,6 +45,7 @@ __all__ = [
     "Upload",
     "UploadField",
     "featured_in",
+    "load_cards",
     "media_store",
     "prefetch_posts",
     "visible_post",

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
+from shoppable.domain.catalog.records import Product as ProductRecord
 from shoppable.domain.content import posts as post_operations
 from shoppable.domain.content import records
 from shoppable.graphql.content.types.posts import Post
@@ -40,6 +41,34 @@ async def featured_in(info: Info, product_id: int, first: int | None, after: str
     page = await post_operations.featured_in(info.context.uow, product_id, request)
     await prefetch_posts(info, page.items, "edges", "node")
     return connection(info.context.cursors, "featuredIn", page, Post.of, had_cursor=after is not None)
+
+
+async def load_cards(
+    info: Info, post_ids: Sequence[int], product_ids: Sequence[int], *path: str
+) -> tuple[list[records.Post | None], list[ProductRecord | None]]:
+    """Posts and products of a mixed list (the feed, at `path`), in order, with the relations the
+    query selects on the products loaded for the listed products and those the posts tag together.
+
+    The posts' tags are read with the posts, so listed and tagged products are one statement (and
+    their SKUs, images and merchants one each) instead of two rounds of the same statements."""
+    content, catalog = info.context.loaders.content, info.context.loaders.catalog
+    fields = selected_below(info, *path)
+    tagging = post_ids if fields & POST_TAGS else []
+    posts, tag_lists = await asyncio.gather(
+        content.post_by_id.load_many(list(post_ids)), content.tags_by_post_id.load_many(list(tagging))
+    )
+    tagged = sorted({tag.product_id for found in tag_lists for tag in found})
+    products = await catalog.product_by_id.load_many([*product_ids, *tagged])
+    if tagged:
+        fields = fields | selected_below(info, *path, PRODUCT_TAGS, PRODUCT)
+    # Disclosed partners are merchants too: loaded with the products' merchants, in one statement.
+    partners = (
+        sorted({p.disclosure.partner_id for p in posts if p and p.disclosure})
+        if fields & POST_DISCLOSURE
+        else []
+    )
+    await catalog.prefetch_for([p for p in products if p is not None], fields, also_merchants=partners)
+    return posts, products[: len(product_ids)]
 
 
 async def prefetch_posts(info: Info, posts: Sequence[records.Post], *path: str) -> None:
