@@ -19,8 +19,6 @@ from shoppable.storage.tables import (
     RefreshTokenRow,
 )
 
-NOW = datetime.now(UTC)
-
 
 async def _user(services: Services) -> int:
     async with services.database.unit_of_work(write=True) as uow:
@@ -38,26 +36,27 @@ async def count(database: Database, row: type) -> int:
 async def test_privacy_cleanup_deletes_old_sessions_links_mail_and_expired_exports(
     services: Services, database: Database
 ) -> None:
+    now = datetime.now(UTC)  # per test: a module-level time goes stale in a slow run
     user_id = await _user(services)
     async with services.database.unit_of_work(write=True) as uow:
         await uow.begin_write()
         old = await uow.trust.add_session(
-            user_id, "APP", "old", NOW - timedelta(days=200), NOW - timedelta(days=31)
+            user_id, "APP", "old", now - timedelta(days=200), now - timedelta(days=31)
         )
-        live = await uow.trust.add_session(user_id, "WEB", "live", NOW, NOW + timedelta(days=90))
-        await uow.trust.add_refresh_token(old.id, "a" * 64, NOW - timedelta(days=31))
-        await uow.trust.add_refresh_token(live.id, "b" * 64, NOW + timedelta(days=30))
-        await uow.trust.add_password_reset(user_id, "c" * 64, NOW - timedelta(minutes=1))
-        await uow.trust.add_password_reset(user_id, "d" * 64, NOW + timedelta(minutes=20))
+        live = await uow.trust.add_session(user_id, "WEB", "live", now, now + timedelta(days=90))
+        await uow.trust.add_refresh_token(old.id, "a" * 64, now - timedelta(days=31))
+        await uow.trust.add_refresh_token(live.id, "b" * 64, now + timedelta(days=30))
+        await uow.trust.add_password_reset(user_id, "c" * 64, now - timedelta(minutes=1))
+        await uow.trust.add_password_reset(user_id, "d" * 64, now + timedelta(minutes=20))
         sent = await uow.trust.add_email(user_id, "jobs@example.com", "s", "body")
-        await uow.trust.mark_email_sent(sent, NOW - timedelta(days=8))
+        await uow.trust.mark_email_sent(sent, now - timedelta(days=8))
         await uow.trust.add_email(user_id, "jobs@example.com", "s", "waiting")
-        expired = await uow.trust.add_export(user_id, "e" * 64, NOW - timedelta(seconds=1))
+        expired = await uow.trust.add_export(user_id, "e" * 64, now - timedelta(seconds=1))
         await uow.commit()
     await services.media.put(f"exports/{user_id}/{expired.id}.json", b"{}", "application/json")
     async with services.database.unit_of_work(write=True) as uow:
         await uow.begin_write()
-        await uow.trust.finish_export(expired.id, "READY", f"exports/{user_id}/{expired.id}.json", 2, NOW)
+        await uow.trust.finish_export(expired.id, "READY", f"exports/{user_id}/{expired.id}.json", 2, now)
         await uow.commit()
     counts = await privacy_cleanup(services)
     assert counts == {"sessions": 1, "refreshTokens": 0, "passwordResets": 1, "sentMail": 1, "exports": 1}
@@ -68,10 +67,11 @@ async def test_privacy_cleanup_deletes_old_sessions_links_mail_and_expired_expor
 
 
 async def test_export_job_writes_the_document_privately(services: Services, database: Database) -> None:
+    now = datetime.now(UTC)  # per test: a module-level time goes stale in a slow run
     user_id = await _user(services)
     async with services.database.unit_of_work(write=True) as uow:
         await uow.begin_write()
-        export = await uow.trust.add_export(user_id, "f" * 64, NOW + timedelta(days=7))
+        export = await uow.trust.add_export(user_id, "f" * 64, now + timedelta(days=7))
         await uow.commit()
     await data_export(services, export.id)
     async with services.database.unit_of_work() as uow:
