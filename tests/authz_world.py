@@ -47,6 +47,7 @@ class World:
     session_id: str  # the buyer's current session
     experiment_key: str
     upload_id: str  # the creator's upload, not yet completed
+    export_url: str  # the buyer's data export download link (path and query)
     ids: dict[str, str] = field(default_factory=dict)  # private node ids by type
 
     def callers(self) -> dict[str, str | None]:
@@ -185,7 +186,7 @@ async def make_world(gql: Any, client: AsyncTestClient[Any], database: Database)
     assert experiment["data"]["createExperiment"]["userErrors"] == [], experiment
 
     exported = await gql(
-        "mutation { requestDataExport { export { id } " + ERRORS + " } }", token=buyer["token"]
+        "mutation { requestDataExport { export { id url } " + ERRORS + " } }", token=buyer["token"]
     )
     world = World(
         shop=shop,
@@ -208,6 +209,7 @@ async def make_world(gql: Any, client: AsyncTestClient[Any], database: Database)
         session_id=session_id,
         experiment_key="authz-exp",
         upload_id=pending["id"],
+        export_url=str(exported["data"]["requestDataExport"]["export"]["url"] or ""),
     )
     world.ids = {
         "Order": world.order_id,
