@@ -560,6 +560,8 @@ async def test_owner_fields_refuse_everyone_else(
             why = refusal(body, case.field)
             if why is None:
                 holes.append(f"{case.field}: {name} was answered {body}")
+            elif token is None and why not in ("UNAUTHENTICATED", "null", "empty"):
+                holes.append(f"{case.field}: anonymous got {why}, not UNAUTHENTICATED")
         if case.read:
             after = await post(client, case.read, case.read_variables(world), owner)
             if after != before:
