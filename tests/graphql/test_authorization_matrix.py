@@ -658,3 +658,136 @@ async def test_private_nodes_are_null_for_strangers(
         if body["data"]["node"] is None and type_name not in NO_NODE_LOOKUP:
             holes.append(f"node: the owner does not see their {type_name}")
     assert holes == [], "\n".join(holes)
+
+
+# Fields of public types that are their owner's alone: null (or empty) for everyone else. Every field
+# of a public node type is listed here or in PUBLIC_FIELDS, so a new one needs a decision.
+PRIVATE_FIELDS = {
+    "Merchant": {"apiKeys", "catalogImports", "orders", "settings", "webhookDeliveries", "webhookEndpoints"},
+    "Creator": {"earnings"},
+    "Post": {"insights", "moderation", "saveCount", "suggestedTags"},
+    "Sku": {"quantityAvailable", "inventoryTracked"},
+    "Product": set(),  # DRAFT and ARCHIVED products: see the products(status:) probe below
+}
+PUBLIC_FIELDS = {
+    "Merchant": {"currency", "handle", "id", "name", "products"},
+    "Creator": {
+        "avatar",
+        "bio",
+        "displayName",
+        "followerCount",
+        "handle",
+        "id",
+        "posts",
+        "products",
+        "viewerFollows",
+    },
+    "Post": {
+        *(
+            "caption",
+            "createdAt",
+            "creator",
+            "disclosure",
+            "hashtags",
+            "id",
+            "likeCount",
+            "media",
+            "mentions",
+        ),
+        *("productTags", "publishedAt", "status", "viewerHasLiked", "viewerHasSaved"),
+    },
+    "Sku": {
+        *("availability", "compareAtPrice", "gtin", "id", "image", "inventoryPolicy", "mpn", "price"),
+        *("product", "selectedOptions", "sku", "title"),
+    },
+    "Product": {
+        *("availability", "brand", "category", "createdAt", "description", "featuredIn", "handle", "id"),
+        *("images", "merchant", "options", "priceRange", "skus", "status", "title", "updatedAt"),
+    },
+}
+PRIVATE_READ = """query($h: String!, $creator: ID!, $post: ID!, $sku: ID!) {
+  merchant(handle: $h) {
+    apiKeys { id } catalogImports(first: 5) { edges { node { id } } } orders(first: 5) { edges { node { id } } }
+    settings { commissionRate } webhookDeliveries(first: 5) { edges { node { id } } } webhookEndpoints { id }
+    drafts: products(first: 5, status: DRAFT) { edges { node { id } } }
+  }
+  creator: node(id: $creator) { ... on Creator { earnings { pending { amount } } } }
+  post(id: $post) { insights { impressions } moderation { action } saveCount suggestedTags { __typename } }
+  sku: node(id: $sku) { ... on Sku { quantityAvailable inventoryTracked } }
+}"""
+
+
+def test_every_field_of_a_public_type_is_public_or_private() -> None:
+    graphql_schema = build_schema(SCHEMA_SETTINGS)._schema
+    for type_name in PUBLIC_NODES:
+        fields = set(graphql_schema.type_map[type_name].fields)  # type: ignore[attr-defined]
+        undecided = fields - PRIVATE_FIELDS[type_name] - PUBLIC_FIELDS[type_name]
+        assert not undecided, f"{type_name} fields neither public nor private: {sorted(undecided)}"
+
+
+def hidden(value: Any) -> bool:
+    """Null, an empty list or connection, or an object of only such values."""
+    if value is None or value == [] or value == {"edges": []}:
+        return True
+    if isinstance(value, dict):
+        return all(hidden(v) for v in value.values())
+    return False
+
+
+async def test_private_fields_of_public_types_are_their_owners(
+    gql: GraphQL, client: AsyncTestClient[Any], database: Database
+) -> None:
+    world = await make_world(gql, client, database)
+    await gql(
+        "mutation($i: UpsertProductsInput!) { upsertProducts(input: $i) { userErrors { code } } }",
+        {
+            "i": {
+                "merchantId": world.shop.merchant["id"],
+                "products": [
+                    {
+                        "handle": "secret-draft",
+                        "title": "Draft",
+                        "status": "DRAFT",
+                        "skus": [{"sku": "d-1", "price": {"amount": "1.00", "currencyCode": "EUR"}}],
+                    }
+                ],
+            }
+        },
+        token=shop_owner(world),
+    )
+    variables = {
+        "h": world.shop.merchant["handle"],
+        "creator": world.shop.creator_profile["id"],
+        "post": world.shop.post_id,
+        "sku": world.shop.skus["boots-0"],
+    }
+    holes: list[str] = []
+    for name, token in {**world.callers(), "buyer": buyer(world)}.items():
+        data = (await post(client, PRIVATE_READ, variables, token))["data"]
+        for type_name, value in (
+            ("Merchant", data["merchant"]),
+            ("Creator", data["creator"]),
+            ("Post", data["post"]),
+            ("Sku", data["sku"]),
+        ):
+            for key, field_value in value.items():
+                if not hidden(field_value):
+                    holes.append(f"{type_name}.{key}: {name} sees {field_value}")
+    owners = {
+        "merchant": (await post(client, PRIVATE_READ, variables, shop_owner(world)))["data"]["merchant"],
+        "creator": (await post(client, PRIVATE_READ, variables, creator(world)))["data"],
+    }
+    for key in (
+        "apiKeys",
+        "catalogImports",
+        "orders",
+        "settings",
+        "webhookDeliveries",
+        "webhookEndpoints",
+        "drafts",
+    ):
+        if hidden(owners["merchant"][key]):
+            holes.append(f"Merchant.{key}: hidden from its owner")
+    if hidden(owners["creator"]["creator"]["earnings"]) or owners["creator"]["post"]["insights"] is None:
+        holes.append(f"the creator does not see their earnings or insights: {owners['creator']}")
+    assert holes == [], "\n".join(holes)
