@@ -22,6 +22,7 @@ from shoppable.settings import Settings
 from shoppable.storage.db import Database
 from tests.authz_world import World, make_world
 from tests.conftest import GraphQL
+from tests.factories import become_creator, upload_media
 
 PUBLIC = "PUBLIC"  # anyone, anonymous included; private rows filtered per viewer
 SELF = "SELF"  # acts on the caller's own data only (user, or the X-Device-Id device); no target id
@@ -790,4 +791,96 @@ async def test_private_fields_of_public_types_are_their_owners(
             holes.append(f"Merchant.{key}: hidden from its owner")
     if hidden(owners["creator"]["creator"]["earnings"]) or owners["creator"]["post"]["insights"] is None:
         holes.append(f"the creator does not see their earnings or insights: {owners['creator']}")
+    assert holes == [], "\n".join(holes)
+
+
+async def test_inputs_naming_someone_elses_objects_are_refused(
+    gql: GraphQL, client: AsyncTestClient[Any], database: Database
+) -> None:
+    """Fields open to any signed-in caller must still refuse ids of objects that are not theirs to use."""
+    world = await make_world(gql, client, database)
+    completed = await post(
+        client,
+        f"mutation($i: CompleteUploadInput!) {{ completeUpload(input: $i) {{ media {{ id }} {E} }} }}",
+        {"i": {"uploadId": world.upload_id}},
+        creator(world),
+    )
+    media_id = completed["data"]["completeUpload"]["media"]["id"]  # the creator's, in no post yet
+    drafted = await post(
+        client,
+        f"mutation($i: UpsertProductsInput!) {{ upsertProducts(input: $i) {{ products {{ id }} {E} }} }}",
+        {
+            "i": {
+                "merchantId": world.shop.merchant["id"],
+                "products": [
+                    {
+                        "handle": "unreleased",
+                        "title": "Unreleased",
+                        "status": "DRAFT",
+                        "skus": [
+                            {"sku": "u-1", "price": {"amount": "9.00", "currencyCode": "EUR"}, "quantity": 3}
+                        ],
+                    }
+                ],
+            }
+        },
+        shop_owner(world),
+    )
+    draft_product = drafted["data"]["upsertProducts"]["products"][0]["id"]
+    draft_sku = (
+        await post(
+            client,
+            "query($id: ID!) { node(id: $id) { ... on Product { skus { edges { node { id } } } } } }",
+            {"id": draft_product},
+            shop_owner(world),
+        )
+    )["data"]["node"]["skus"]["edges"][0]["node"]["id"]
+    intruder = world.stranger["token"]
+    await become_creator(gql, intruder)
+    own_media = await upload_media(gql, client, intruder)
+    probes = {
+        "createPost with another's media": (
+            f"mutation($i: CreatePostInput!) {{ createPost(input: $i) {{ post {{ id }} {E} }} }}",
+            {"i": {"caption": "mine", "mediaIds": [media_id]}},
+            "createPost",
+        ),
+        "createPost tagging a draft product": (
+            f"mutation($i: CreatePostInput!) {{ createPost(input: $i) {{ post {{ id }} {E} }} }}",
+            {
+                "i": {
+                    "caption": "x",
+                    "mediaIds": [],
+                    "productTags": [{"productId": draft_product, "mediaIndex": 0}],
+                }
+            },
+            "createPost",
+        ),
+        "checkoutComplete of another's cart": (
+            f"mutation($i: CheckoutCompleteInput!) {{ checkoutComplete(input: $i) {{ orders {{ id }} {E} }} }}",
+            {"i": {"cartId": world.cart_id, "idempotencyKey": "steal-1", "payment": {"token": "tok_visa"}}},
+            "checkoutComplete",
+        ),
+        "cartAddLines of a draft product's SKU": (
+            f"mutation($i: CartAddLinesInput!) {{ cartAddLines(input: $i) {{ cart {{ id }} userErrors {{ code field message }} }} }}",
+            {"i": {"lines": [{"skuId": draft_sku, "quantity": 1}]}},
+            "cartAddLines",
+        ),
+        "visualSearch of another's unpublished media": (
+            f"query($i: VisualSearchInput!) {{ visualSearch(input: $i) {{ matches {{ __typename }} {E} }} }}",
+            {"i": {"mediaId": media_id}},
+            "visualSearch",
+        ),
+        "visualSearch of a draft product": (
+            f"query($i: VisualSearchInput!) {{ visualSearch(input: $i) {{ matches {{ __typename }} {E} }} }}",
+            {"i": {"productId": draft_product}},
+            "visualSearch",
+        ),
+    }
+    holes = []
+    for label, (document, variables, field_name) in probes.items():
+        body = await post(client, document, variables, intruder)
+        if refusal(body, field_name) is None:
+            holes.append(f"{label}: answered {body}")
+    cart = await post(client, CART_READ, {}, buyer(world))
+    assert cart["data"]["cart"]["lines"], "the buyer's cart was emptied by someone else's checkout"
     assert holes == [], "\n".join(holes)

@@ -30,7 +30,12 @@ def can_answer_partnership(actor: Actor, merchant_id: int) -> bool:
 
 def can_see_product(actor: Actor, merchant_id: int, status: str) -> bool:
     """Shoppers and anonymous callers see ACTIVE products; the merchant and admins see all."""
-    return status == ProductStatus.ACTIVE or actor.manages(merchant_id)
+    return status == ProductStatus.ACTIVE or can_see_unlisted_products(actor, merchant_id)
+
+
+def can_see_unlisted_products(actor: Actor, merchant_id: int) -> bool:
+    """DRAFT and ARCHIVED products (and their SKUs) exist only for their merchant and admins."""
+    return actor.manages(merchant_id)
 
 
 def can_see_quantity(actor: Actor, merchant_id: int) -> bool:
