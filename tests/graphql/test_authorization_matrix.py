@@ -849,7 +849,7 @@ async def test_inputs_naming_someone_elses_objects_are_refused(
             {
                 "i": {
                     "caption": "x",
-                    "mediaIds": [],
+                    "mediaIds": [own_media["id"]],
                     "productTags": [{"productId": draft_product, "mediaIndex": 0}],
                 }
             },
@@ -861,7 +861,7 @@ async def test_inputs_naming_someone_elses_objects_are_refused(
             "checkoutComplete",
         ),
         "cartAddLines of a draft product's SKU": (
-            f"mutation($i: CartAddLinesInput!) {{ cartAddLines(input: $i) {{ cart {{ id }} userErrors {{ code field message }} }} }}",
+            "mutation($i: CartAddLinesInput!) { cartAddLines(input: $i) { cart { id } userErrors { code field message } } }",
             {"i": {"lines": [{"skuId": draft_sku, "quantity": 1}]}},
             "cartAddLines",
         ),
