@@ -789,6 +789,16 @@ async def test_private_fields_of_public_types_are_their_owners(
     ):
         if hidden(owners["merchant"][key]):
             holes.append(f"Merchant.{key}: hidden from its owner")
+    commissions = await post(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on Creator { earnings { commissions(first: 5) { edges { node {"
+        " order { id lines { quantity } } } } } } } } }",
+        {"id": world.shop.creator_profile["id"]},
+        creator(world),
+    )
+    for edge in commissions["data"]["node"]["earnings"]["commissions"]["edges"]:
+        if edge["node"]["order"] is not None:
+            holes.append(f"Commission.order: the creator sees the buyer's order {edge['node']['order']}")
     if hidden(owners["creator"]["creator"]["earnings"]) or owners["creator"]["post"]["insights"] is None:
         holes.append(f"the creator does not see their earnings or insights: {owners['creator']}")
     assert holes == [], "\n".join(holes)
