@@ -176,8 +176,18 @@ def shop_handle(w: World) -> dict[str, Any]:
     return {"h": w.shop.merchant["handle"]}
 
 
-def merchant_case(field: str, document: str, variables: Callable[[World], dict[str, Any]]) -> Case:
-    return Case(field, document, variables, shop_owner, MERCHANT_READ, shop_handle)
+def shop_key(w: World) -> dict[str, str]:
+    """Rules that say "(people)": the shop's own API key is refused too."""
+    return {"the shop's own key": w.key_a}
+
+
+def merchant_case(
+    field: str,
+    document: str,
+    variables: Callable[[World], dict[str, Any]],
+    also_refused: Callable[[World], dict[str, str]] = lambda w: {},
+) -> Case:
+    return Case(field, document, variables, shop_owner, MERCHANT_READ, shop_handle, also_refused)
 
 
 def order_case(field: str, document: str, variables: Callable[[World], dict[str, Any]]) -> Case:
@@ -197,7 +207,12 @@ def endpoint_case(field: str, document: str) -> Case:
     )
 
 
-def post_case(field: str, document: str, owner: Callable[[World], str] = creator) -> Case:
+def post_case(
+    field: str,
+    document: str,
+    owner: Callable[[World], str] = creator,
+    also_refused: Callable[[World], dict[str, str]] = lambda w: {},
+) -> Case:
     return Case(
         field,
         document,
@@ -205,6 +220,7 @@ def post_case(field: str, document: str, owner: Callable[[World], str] = creator
         owner,
         POST_READ,
         lambda w: {"id": w.shop.post_id},
+        also_refused,
     )
 
 
@@ -252,6 +268,7 @@ CASES: list[Case] = [
         "createApiKey",
         f"mutation($i: CreateApiKeyInput!) {{ createApiKey(input: $i) {{ key {E} }} }}",
         lambda w: {"i": {"merchantId": w.shop.merchant["id"], "name": "intruder"}},
+        shop_key,
     ),
     merchant_case(
         "upsertProducts",
@@ -393,11 +410,13 @@ CASES: list[Case] = [
         "confirmPartnership",
         f"mutation($i: PostIdInput!) {{ confirmPartnership(input: $i) {{ {E} }} }}",
         shop_owner,
+        shop_key,
     ),
     post_case(
         "declinePartnership",
         f"mutation($i: PostIdInput!) {{ declinePartnership(input: $i) {{ {E} }} }}",
         shop_owner,
+        shop_key,
     ),
     Case(
         "removePost",
@@ -430,6 +449,7 @@ CASES: list[Case] = [
         "revokeApiKey",
         f"mutation($i: RevokeApiKeyInput!) {{ revokeApiKey(input: $i) {{ {E} }} }}",
         lambda w: {"i": {"apiKeyId": w.api_key_id}},
+        shop_key,
     ),
     endpoint_case(
         "deleteWebhookEndpoint",
