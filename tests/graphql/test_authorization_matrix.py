@@ -911,6 +911,11 @@ async def test_inputs_naming_someone_elses_objects_are_refused(
         body = await post(client, document, variables, intruder)
         if refusal(body, field_name) is None:
             holes.append(f"{label}: answered {body}")
+    # Public types hide their unlisted rows: a draft product and its SKU are null for everyone else.
+    for name, token in {**world.callers(), "intruder": intruder}.items():
+        seen = await post(client, NODES, {"ids": [draft_product, draft_sku]}, token)
+        if seen["data"]["nodes"] != [None, None]:
+            holes.append(f"nodes: {name} sees a draft product or its SKU: {seen['data']['nodes']}")
     cart = await post(client, CART_READ, {}, buyer(world))
     assert cart["data"]["cart"]["lines"], "the buyer's cart was emptied by someone else's checkout"
     assert holes == [], "\n".join(holes)
