@@ -251,7 +251,8 @@ async def snapshot(client: AsyncTestClient[Any], gql: GraphQL, case: Case, world
 async def test_merchant_routes_refuse_everyone_else(
     gql: GraphQL, client: AsyncTestClient[Any], database: Database
 ) -> None:
-    world = await make_world(gql, client, database)
+    world = await make_world(gql, client, database)  # one world for both (building it is most of the time)
+    await check_token_routes_serve_the_holder_only(gql, client, world)
     holes: list[str] = []
     strangers = {**world.callers(), "buyer": world.buyer["token"]}
     for case in CASES:
@@ -288,10 +289,9 @@ async def test_merchant_routes_refuse_everyone_else(
     assert holes == [], "\n".join(holes)
 
 
-async def test_token_routes_serve_the_holder_only(
-    gql: GraphQL, client: AsyncTestClient[Any], database: Database
+async def check_token_routes_serve_the_holder_only(
+    gql: GraphQL, client: AsyncTestClient[Any], world: World
 ) -> None:
-    world = await make_world(gql, client, database)
     link = urlsplit(world.export_url)
     assert link.path.startswith("/v1/privacy/exports/") and link.query.startswith("token=")
     holder = await client.get(f"{link.path}?{link.query}")

@@ -594,10 +594,9 @@ async def test_owner_fields_refuse_everyone_else(
     assert holes == [], "\n".join(holes)
 
 
-async def test_signed_in_fields_refuse_anonymous_callers(
-    gql: GraphQL, client: AsyncTestClient[Any], database: Database
+async def check_signed_in_fields_refuse_anonymous_callers(
+    gql: GraphQL, client: AsyncTestClient[Any], world: World
 ) -> None:
-    world = await make_world(gql, client, database)
     holes: list[str] = []
     calls = dict(SIGNED_IN_CALLS)
     for name, (input_type, key) in SIGNED_IN_ON_TARGET.items():
@@ -657,10 +656,9 @@ def test_every_node_type_is_public_or_probed() -> None:
     assert not (set(_resolvers) & NO_NODE_LOOKUP), "a node lookup was added: drop it from NO_NODE_LOOKUP"
 
 
-async def test_private_nodes_are_null_for_strangers(
-    gql: GraphQL, client: AsyncTestClient[Any], database: Database
+async def check_private_nodes_are_null_for_strangers(
+    gql: GraphQL, client: AsyncTestClient[Any], world: World
 ) -> None:
-    world = await make_world(gql, client, database)
     holes: list[str] = []
     ids = list(world.ids.values())
     for name, token in {**world.callers(), "creator": creator(world)}.items():
@@ -755,10 +753,9 @@ def hidden(value: Any) -> bool:
     return False
 
 
-async def test_private_fields_of_public_types_are_their_owners(
-    gql: GraphQL, client: AsyncTestClient[Any], database: Database
+async def check_private_fields_of_public_types_are_their_owners(
+    gql: GraphQL, client: AsyncTestClient[Any], world: World
 ) -> None:
-    world = await make_world(gql, client, database)
     await gql(
         "mutation($i: UpsertProductsInput!) { upsertProducts(input: $i) { userErrors { code } } }",
         {
@@ -824,11 +821,10 @@ async def test_private_fields_of_public_types_are_their_owners(
     assert holes == [], "\n".join(holes)
 
 
-async def test_inputs_naming_someone_elses_objects_are_refused(
-    gql: GraphQL, client: AsyncTestClient[Any], database: Database
+async def check_inputs_naming_someone_elses_objects_are_refused(
+    gql: GraphQL, client: AsyncTestClient[Any], world: World
 ) -> None:
     """Fields open to any signed-in caller must still refuse ids of objects that are not theirs to use."""
-    world = await make_world(gql, client, database)
     completed = await post(
         client,
         f"mutation($i: CompleteUploadInput!) {{ completeUpload(input: $i) {{ media {{ id }} {E} }} }}",
@@ -919,3 +915,14 @@ async def test_inputs_naming_someone_elses_objects_are_refused(
     cart = await post(client, CART_READ, {}, buyer(world))
     assert cart["data"]["cart"]["lines"], "the buyer's cart was emptied by someone else's checkout"
     assert holes == [], "\n".join(holes)
+
+
+async def test_strangers_reach_nothing_private(
+    gql: GraphQL, client: AsyncTestClient[Any], database: Database
+) -> None:
+    """The read-mostly checks share one world (building it is most of the time)."""
+    world = await make_world(gql, client, database)
+    await check_signed_in_fields_refuse_anonymous_callers(gql, client, world)
+    await check_private_nodes_are_null_for_strangers(gql, client, world)
+    await check_private_fields_of_public_types_are_their_owners(gql, client, world)
+    await check_inputs_naming_someone_elses_objects_are_refused(gql, client, world)
