@@ -188,7 +188,7 @@ async def cancel_import(uow: UnitOfWork, actor: Actor, job_id: int) -> ImportJob
     await uow.begin_write()
     job = await visible_import(uow, actor, job_id)
     if job is None:
-        raise DomainError.single(("importId",), ErrorCode.NOT_FOUND, "No such import.")
+        raise policy.refusal(actor, ("importId",), ErrorCode.NOT_FOUND, "No such import.")
     if job.status.finished:
         raise DomainError.single(
             ("importId",), ErrorCode.CONFLICT, f"The import already ended ({job.status.value})."

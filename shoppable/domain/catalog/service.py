@@ -56,7 +56,7 @@ async def managed_merchant(
         else None
     )
     if merchant is None:
-        raise DomainError.single(field, ErrorCode.NOT_FOUND, "No such merchant.")
+        raise policy.refusal(actor, field, ErrorCode.NOT_FOUND, "No such merchant.")
     return merchant
 
 
@@ -153,10 +153,10 @@ async def set_product_status(
     found = await uow.catalog.get_products([product_id])
     product = found[0] if found else None
     if product is None or not policy.can_see_product(actor, product.merchant_id, product.status):
-        raise DomainError.single(("productId",), ErrorCode.NOT_FOUND, "No such product.")
+        raise policy.refusal(actor, ("productId",), ErrorCode.NOT_FOUND, "No such product.")
     if not policy.can_manage_catalog(actor, product.merchant_id):
-        raise DomainError.single(
-            ("productId",), ErrorCode.FORBIDDEN, "Only the merchant can change this product."
+        raise policy.refusal(
+            actor, ("productId",), ErrorCode.FORBIDDEN, "Only the merchant can change this product."
         )
     if product.status != status:
         await uow.catalog.set_status(product.id, status)

@@ -24,6 +24,7 @@ from shoppable.domain.commerce.records import (
 )
 from shoppable.domain.content.records import PostStatus
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
+from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import Actor
 
 if TYPE_CHECKING:
@@ -174,7 +175,14 @@ async def add_lines(uow: UnitOfWork, actor: Actor, lines: list[LineInput], now: 
     owner = owner_of(actor)
     _check_count(len(lines), "lines")
     await uow.begin_write()
-    states = await uow.commerce.sku_states([line.sku_id for line in lines], now)
+    found = await uow.commerce.sku_states([line.sku_id for line in lines], now)
+    # A SKU of a product the caller may not see (DRAFT, ARCHIVED) reads as not found, like one that
+    # does not exist: ids are guessable, and "not for sale" would say the product is there.
+    states = {
+        sku_id: state
+        for sku_id, state in found.items()
+        if state.sold or policy.can_see_unlisted_products(actor, state.merchant_id)
+    }
     errors: list[FieldError] = []
     for index, line in enumerate(lines):
         if problem := _check_quantity(line.quantity, ("lines", index, "quantity"), zero_ok=False):

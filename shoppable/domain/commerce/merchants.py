@@ -59,7 +59,7 @@ async def update_merchant(
     uow: UnitOfWork, actor: Actor, merchant_id: int, changes: MerchantChanges
 ) -> Merchant:
     if not policy.can_manage_catalog(actor, merchant_id):
-        raise DomainError.single(("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
+        raise policy.refusal(actor, ("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
     errors: list[FieldError] = []
     values: dict[str, int | str] = {}
     if changes.name is not None:

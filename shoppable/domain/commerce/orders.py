@@ -211,7 +211,7 @@ async def merchant_orders(
     updated_since: datetime | None = None,
 ) -> Page[Order]:
     if not policy.can_manage_catalog(actor, merchant_id):
-        raise DomainError.single(("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
+        raise policy.refusal(actor, ("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
     return await uow.commerce.list_orders(
         page, merchant_id=merchant_id, status=status, updated_since=updated_since
     )
@@ -222,8 +222,8 @@ async def merchant_order(uow: UnitOfWork, actor: Actor, order_id: int, *, lock: 
     if lock:
         await uow.commerce.lock_order(order_id)
     found = await uow.commerce.get_orders([order_id])
-    if not found or not actor.manages(found[0].merchant_id):
-        raise DomainError.single(("orderId",), ErrorCode.NOT_FOUND, "No such order.")
+    if not found or not policy.can_run_order(actor, found[0].merchant_id):
+        raise policy.refusal(actor, ("orderId",), ErrorCode.NOT_FOUND, "No such order.")
     return found[0]
 
 

@@ -112,7 +112,7 @@ async def restore_post(
 
 def _moderator(actor: Actor, doing: str) -> int:
     if not policy.can_moderate(actor) or actor.user_id is None:
-        raise DomainError.single((), ErrorCode.FORBIDDEN, f"Only moderators can {doing}.")
+        raise policy.refusal(actor, (), ErrorCode.FORBIDDEN, f"Only moderators can {doing}.")
     return actor.user_id
 
 

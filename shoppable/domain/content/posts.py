@@ -134,6 +134,7 @@ async def publish_post(uow: UnitOfWork, actor: Actor, post_id: int) -> Post:
 async def delete_post(uow: UnitOfWork, actor: Actor, post_id: int) -> int:
     """Soft: the row stays (moderation history, reports, attribution) but nobody sees the post again."""
     await uow.begin_write()
+    signed_in_user(actor, "delete a post")
     post, creator = await visible_post(uow.content, actor, post_id)
     if not policy.can_edit_post(actor, creator.user_id):
         raise DomainError.single(("postId",), ErrorCode.FORBIDDEN, "Only its creator can delete a post.")
@@ -143,6 +144,7 @@ async def delete_post(uow: UnitOfWork, actor: Actor, post_id: int) -> int:
 
 
 async def _editable_post(content: ContentRepository, actor: Actor, post_id: int) -> Post:
+    signed_in_user(actor, "change a post")
     post, creator = await visible_post(content, actor, post_id)
     if not policy.can_edit_post(actor, creator.user_id):
         raise DomainError.single(("postId",), ErrorCode.FORBIDDEN, "Only its creator can change a post.")

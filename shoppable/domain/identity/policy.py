@@ -5,7 +5,17 @@ from __future__ import annotations
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.content.media import MediaKind
 from shoppable.domain.content.records import PostStatus
+from shoppable.domain.errors import DomainError, ErrorCode, Path
 from shoppable.domain.identity.actor import Actor
+
+
+def refusal(actor: Actor, field: Path, code: ErrorCode, message: str) -> DomainError:
+    """The answer to a call the actor may not make: anonymous callers are told to log in (whatever
+    the target, so that says nothing about it); anyone else gets `code`, NOT_FOUND where "not yours"
+    must read as "does not exist". The operator (an admin without an account) is no anonymous caller."""
+    if not actor.is_authenticated and not actor.is_admin:
+        return DomainError.single((), ErrorCode.UNAUTHENTICATED, "Log in first.")
+    return DomainError.single(field, code, message)
 
 
 def can_manage_catalog(actor: Actor, merchant_id: int) -> bool:
@@ -20,7 +30,12 @@ def can_answer_partnership(actor: Actor, merchant_id: int) -> bool:
 
 def can_see_product(actor: Actor, merchant_id: int, status: str) -> bool:
     """Shoppers and anonymous callers see ACTIVE products; the merchant and admins see all."""
-    return status == ProductStatus.ACTIVE or actor.manages(merchant_id)
+    return status == ProductStatus.ACTIVE or can_see_unlisted_products(actor, merchant_id)
+
+
+def can_see_unlisted_products(actor: Actor, merchant_id: int) -> bool:
+    """DRAFT and ARCHIVED products (and their SKUs) exist only for their merchant and admins."""
+    return actor.manages(merchant_id)
 
 
 def can_see_quantity(actor: Actor, merchant_id: int) -> bool:
@@ -99,6 +114,12 @@ def can_see_report(actor: Actor, reporter_id: int) -> bool:
 
 def can_manage_webhooks(actor: Actor, merchant_id: int) -> bool:
     """The merchant's people and its API keys: a merchant's system sets up its own endpoints."""
+    return actor.manages(merchant_id)
+
+
+def can_run_order(actor: Actor, merchant_id: int) -> bool:
+    """Fulfilment, cancellation and refunds are the merchant's (people, keys) and admins'; never the
+    buyer's or the attributed creator's, who only see the order."""
     return actor.manages(merchant_id)
 
 

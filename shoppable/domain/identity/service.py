@@ -248,7 +248,7 @@ class CreatedApiKey:
 
 async def create_api_key(uow: UnitOfWork, actor: Actor, merchant_id: int, name: str = "") -> CreatedApiKey:
     if not policy.can_manage_api_keys(actor, merchant_id):
-        raise DomainError.single(("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
+        raise policy.refusal(actor, ("merchantId",), ErrorCode.NOT_FOUND, "No such merchant.")
     if len(name) > MAX_API_KEY_NAME:
         raise DomainError.single(
             ("name",), ErrorCode.TOO_LARGE, f"Name is longer than {MAX_API_KEY_NAME} characters."
@@ -272,7 +272,7 @@ async def revoke_api_key(uow: UnitOfWork, actor: Actor, api_key_id: int) -> ApiK
     await uow.begin_write()
     key = await uow.identity.get_api_key(api_key_id)
     if key is None or not policy.can_manage_api_keys(actor, key.merchant_id):
-        raise DomainError.single(("apiKeyId",), ErrorCode.NOT_FOUND, "No such API key.")
+        raise policy.refusal(actor, ("apiKeyId",), ErrorCode.NOT_FOUND, "No such API key.")
     if key.revoked_at is None:
         now = datetime.now(UTC)
         await uow.identity.revoke_api_key(key.id, now)

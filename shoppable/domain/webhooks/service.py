@@ -109,7 +109,7 @@ class EndpointWithSecret:
 
 def _check_manages(actor: Actor, merchant_id: int, field: Path) -> None:
     if not policy.can_manage_webhooks(actor, merchant_id):
-        raise DomainError.single(field, ErrorCode.NOT_FOUND, "No such merchant.")
+        raise policy.refusal(actor, field, ErrorCode.NOT_FOUND, "No such merchant.")
 
 
 def _validate(url: str | None, events: Sequence[WebhookEvent] | None, allow_private: bool) -> None:
@@ -154,7 +154,7 @@ async def managed_endpoint(
     """The endpoint, if the actor manages its merchant; NOT_FOUND otherwise (no existence leak)."""
     endpoint = await uow.webhooks.get_endpoint(endpoint_id)
     if endpoint is None or not policy.can_manage_webhooks(actor, endpoint.merchant_id):
-        raise DomainError.single(field, ErrorCode.NOT_FOUND, "No such webhook endpoint.")
+        raise policy.refusal(actor, field, ErrorCode.NOT_FOUND, "No such webhook endpoint.")
     return endpoint
 
 
@@ -255,7 +255,7 @@ async def redeliver(uow: UnitOfWork, actor: Actor, delivery_id: int) -> WebhookD
     await uow.begin_write()
     delivery = await visible_delivery(uow, actor, delivery_id)
     if delivery is None:
-        raise DomainError.single(("deliveryId",), ErrorCode.NOT_FOUND, "No such delivery.")
+        raise policy.refusal(actor, ("deliveryId",), ErrorCode.NOT_FOUND, "No such delivery.")
     endpoint = await uow.webhooks.get_endpoint(delivery.endpoint_id)
     assert endpoint is not None  # deliveries go with their endpoint
     _require_enabled(endpoint, ("deliveryId",))

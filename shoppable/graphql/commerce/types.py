@@ -250,10 +250,13 @@ class Commission(Node):
             record=commission,
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The order, for those who may see it (its buyer, merchant and admins); null for the creator."
+    )
     async def order(self, info: Info) -> Order | None:
+        # The order holds the buyer's whole basket, not only the line the creator is credited for.
         found = await info.context.loaders.commerce.order_by_id.load(self.record.order_id)
-        return Order.of(found) if found else None
+        return Order.of(found) if found and can_see_order(info.context.actor, found) else None
 
     @strawberry.field
     async def post(self, info: Info) -> Post | None:

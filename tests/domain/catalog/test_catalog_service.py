@@ -77,10 +77,15 @@ async def test_upsert_is_all_or_nothing_with_every_error_reported() -> None:
 
 async def test_upsert_for_a_merchant_the_actor_does_not_manage_is_not_found() -> None:
     uow = world()
-    for actor, merchant_id in ((STRANGER, 1), (ANONYMOUS, 1), (OWNER, 99), (Actor(is_admin=True), 99)):
+    for actor, merchant_id in ((STRANGER, 1), (OWNER, 99), (Actor(is_admin=True), 99)):
         with pytest.raises(DomainError) as denied:
             await service.upsert_products(uow, actor, UpsertProducts(merchant_id, [product("x")]), NOW)
         assert codes(denied) == [(("merchantId",), ErrorCode.NOT_FOUND)]
+    # Anonymous callers are told to log in, whether or not the merchant exists.
+    for merchant_id in (1, 99):
+        with pytest.raises(DomainError) as denied:
+            await service.upsert_products(uow, ANONYMOUS, UpsertProducts(merchant_id, [product("x")]), NOW)
+        assert codes(denied) == [((), ErrorCode.UNAUTHENTICATED)]
 
 
 async def test_upsert_batch_limit_is_checked_before_anything_else() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.content.records import PostStatus
+from shoppable.domain.errors import ErrorCode
 from shoppable.domain.identity import policy
 from shoppable.domain.identity.actor import ANONYMOUS, OPERATOR, Actor
 
@@ -71,3 +72,22 @@ def test_media_is_its_owners_and_uploads_need_a_person() -> None:
     assert policy.can_upload_media(STRANGER) and not policy.can_upload_media(API_KEY)
     assert policy.can_see_media(STRANGER, 2) and policy.can_see_media(ADMIN, 2)
     assert not policy.can_see_media(OWNER, 2)
+
+
+def test_a_refusal_tells_anonymous_callers_to_log_in_and_others_not_found() -> None:
+    anonymous = policy.refusal(Actor(), ("orderId",), ErrorCode.NOT_FOUND, "No such order.")
+    assert [(e.field, e.code) for e in anonymous.errors] == [((), ErrorCode.UNAUTHENTICATED)]
+    for signed_in in (
+        Actor(user_id=1),
+        Actor(api_key_id=3, merchant_ids=frozenset({2})),
+        Actor(is_admin=True),
+    ):
+        refused = policy.refusal(signed_in, ("orderId",), ErrorCode.NOT_FOUND, "No such order.")
+        assert [(e.field, e.code) for e in refused.errors] == [(("orderId",), ErrorCode.NOT_FOUND)]
+
+
+def test_only_the_merchant_runs_an_order() -> None:
+    assert policy.can_run_order(Actor(user_id=1, merchant_ids=frozenset({7})), 7)
+    assert policy.can_run_order(Actor(api_key_id=2, merchant_ids=frozenset({7})), 7)
+    assert not policy.can_run_order(Actor(user_id=2), 7)  # the buyer
+    assert not policy.can_run_order(Actor(api_key_id=3, merchant_ids=frozenset({8})), 7)
