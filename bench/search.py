@@ -228,7 +228,7 @@ async def run_backend(
                 prepared = await search.prepare(uow, ANONYMOUS, request)
                 assert prepared is not None
                 page = await search.search_page(uow, prepared, PageRequest(first=20))
-                await search.summary(uow, prepared)
+                await search.summary(uow, prepared, services.search_counts)
                 found = await uow.catalog.get_products(page.items)
             by_id = {p.id: p.handle for p in found}
             return [by_id[i] for i in page.items], (time.perf_counter() - started) * 1000
