@@ -292,6 +292,13 @@ async def test_repeated_counts_come_from_the_cache_until_the_catalog_changes(
     body = await gql(query, variables)
     assert count_statements.count == runs[0]
     assert body["data"]["products"]["totalCount"] == 3
+    # Another brand's page: its brand facet (counted without the brand filter) is the same one.
+    count_statements.count = 0
+    other = await gql(query, {"filter": {"brands": ["Nordkapp"]}})
+    assert count_statements.count == runs[0] - 1
+    brands = {f["name"]: f["values"] for f in other["data"]["products"]["facets"]}["brand"]
+    assert brands == {f["name"]: f["values"] for f in body["data"]["products"]["facets"]}["brand"]
+    assert {v["value"]: v["count"] for v in brands}["acme"] == 3
 
 
 async def test_popularity_lifts_equal_matches_but_never_a_sold_out_product(

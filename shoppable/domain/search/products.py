@@ -404,15 +404,42 @@ async def summary(
         found = cache.get(version, ("summary", search.counted()))
         if found is not None:
             return found
-    counted = await count_summary(uow, search)
+    counted = await count_summary(uow, search, cache, version)
     if cache is not None and version is not None:
         cache.put(version, ("summary", search.counted()), counted)
     return counted
 
 
-async def count_summary(uow: UnitOfWork, search: ProductSearch) -> tuple[int, list[Facet]]:
+async def _own_filter_facet(
+    uow: UnitOfWork,
+    search: ProductSearch,
+    name: FacetName,
+    bands: Sequence[PriceBand],
+    cache: SearchCountCache | None,
+    version: int | None,
+) -> list[tuple[str, str, int]]:
+    """A facet whose filter is set, counted without it: the same for every value of that filter (the
+    brand facet of one brand's page is that of every other brand's), so it is kept on its own."""
+    unfiltered = search.without(name)
+    key = ("facet", name, unfiltered.counted())
+    if cache is not None and version is not None:
+        found = cache.get(version, key)
+        if found is not None:
+            return list(found)
+    rows = await uow.search.facet_counts(unfiltered, name, bands)
+    if cache is not None and version is not None:
+        cache.put(version, key, tuple(rows))
+    return rows
+
+
+async def count_summary(
+    uow: UnitOfWork,
+    search: ProductSearch,
+    cache: SearchCountCache | None = None,
+    version: int | None = None,
+) -> tuple[int, list[Facet]]:
     """The total and the facets (category, brand, merchant, price band), each facet counted without
-    its own filter.
+    its own filter (that facet from `cache` when counted at `version` for another value of the filter).
 
     One grouped pass over the result gives the total and every facet whose own filter is not set; a
     facet whose filter is set is counted on its own, without that filter."""
@@ -437,7 +464,7 @@ async def count_summary(uow: UnitOfWork, search: ProductSearch) -> tuple[int, li
     found: list[Facet] = []
     for name in FacetName:
         if has_own_filter(search, name):
-            rows = await uow.search.facet_counts(search.without(name), name, bands)
+            rows = await _own_filter_facet(uow, search, name, bands, cache, version)
         elif name is FacetName.PRICE_BAND:
             rows = [(value, label, n) for (value, label), n in shared[name].items()]
         else:
