@@ -17,6 +17,7 @@ from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
 from shoppable.domain.identity.credentials import TokenConfig
 from shoppable.domain.identity.recovery import MailSender
 from shoppable.domain.rate_limits import RateLimiter
+from shoppable.domain.search.caches import SearchCountCache
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
 from shoppable.storage.image_fetch import PinnedImageFetcher
@@ -55,6 +56,8 @@ class Services:
     image_fetcher: PinnedImageFetcher
     payments: dict[str, PaymentGateway] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now
+    search_counts: SearchCountCache = field(default_factory=SearchCountCache)
+    """Totals and facets of recent searches, keyed by the search version (never stale)."""
     jobs: JobQueue = field(init=False)
     """Set by `build_services`: the queue's runners hand these same services to every job."""
 

@@ -625,6 +625,7 @@ NOT_PERSONAL: dict[str, str] = {
     "experiments": "experiment definitions written by admins",
     "product_search": "the catalog's search index",
     "search_words": "the catalog's search vocabulary",
+    "search_version": "a counter of search-index writes (no one's data)",
     "webhook_endpoints": "merchants' endpoints",
     "catalog_images": "merchants' product images, fetched and embedded for visual search",
     "catalog_image_links": "merchants' product images",

@@ -45,10 +45,16 @@ from shoppable.domain.search.products import (
 from shoppable.storage.db import SqlTransaction
 from shoppable.storage.sql import chunks, table_of
 from shoppable.storage.tables import MerchantRow, ProductRow, SkuRow
-from shoppable.storage.tables.search import TRGM_SCHEMA, ProductSearchRow, SearchWordRow
+from shoppable.storage.tables.search import (
+    TRGM_SCHEMA,
+    ProductSearchRow,
+    SearchVersionRow,
+    SearchWordRow,
+)
 
 index = table_of(ProductSearchRow)
 search_words = table_of(SearchWordRow)
+search_version = table_of(SearchVersionRow)
 products = table_of(ProductRow)
 skus = table_of(SkuRow)
 merchants = table_of(MerchantRow)
@@ -159,6 +165,38 @@ class SqlSearchIndex:
     def __init__(self, uow: SqlTransaction) -> None:
         self.uow = uow
         self._words_added: set[str] = set()
+        self.wrote = False
+        """This transaction changed the index (or what its facets show): the unit of work bumps the
+        search version when it commits, and searches in this transaction are not served from a cache."""
+
+    # -- the version (what cached totals and facets are keyed by) -----------------------------------
+
+    def changed(self) -> None:
+        self.wrote = True
+
+    async def version(self) -> int | None:
+        """The committed search version; None while this transaction has writes of its own."""
+        if self.wrote:
+            return None
+        found = (
+            await self.uow.execute(select(search_version.c.version).where(search_version.c.id == 1))
+        ).scalar_one_or_none()
+        return int(found or 0)
+
+    async def bump_version(self) -> None:
+        """Called by the unit of work as the last statement before committing a transaction that wrote
+        the index: the row lock is held only for the commit, and the new number becomes visible in the
+        same instant as the rows it stands for."""
+        if not self.wrote:
+            return
+        dialect_insert = postgresql.insert if self.uow.dialect == "postgresql" else sqlite.insert
+        stmt = dialect_insert(search_version).values(id=1, version=1)
+        await self.uow.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[search_version.c.id], set_={"version": search_version.c.version + 1}
+            )
+        )
+        self.wrote = False
 
     # -- upkeep ------------------------------------------------------------------------------------
 
@@ -175,6 +213,7 @@ class SqlSearchIndex:
         """Write the index rows of these products (replacing theirs); `new`: none of them has one yet."""
         if not sources:
             return
+        self.wrote = True
         # Analysis is CPU work: a batch of an import is analysed off the event loop.
         rows, vocabulary = (
             await asyncio.to_thread(_index_rows, sources) if len(sources) > 20 else _index_rows(sources)
@@ -264,6 +303,7 @@ class SqlSearchIndex:
     async def set_available(self, states: Sequence[tuple[int, Availability]]) -> None:
         """Stock changed: only the availability of these products (one statement)."""
         if states:
+            self.wrote = True
             await self.uow.execute(
                 update(index)
                 .where(index.c.product_id == bindparam("b_id"))
@@ -275,6 +315,7 @@ class SqlSearchIndex:
             )
 
     async def set_status(self, product_ids: Sequence[int], status: str) -> None:
+        self.wrote = True
         for chunk in chunks(list(product_ids)):
             await self.uow.execute(update(index).where(index.c.product_id.in_(chunk)).values(status=status))
 
@@ -318,6 +359,7 @@ class SqlSearchIndex:
 
     async def clear(self) -> None:
         """Empty the index and its vocabulary (before a full rebuild)."""
+        self.wrote = True
         await self.uow.execute(delete(index))
         await self.uow.execute(delete(search_words))
         self._words_added.clear()
@@ -333,6 +375,7 @@ class SqlSearchIndex:
 
     async def set_popularity(self, boosts: dict[int, float]) -> None:
         """Store each product's popularity boost; products not named go back to none."""
+        self.wrote = True
         await self.uow.execute(update(index).where(index.c.popularity != 0).values(popularity=0.0))
         if boosts:
             await self.uow.execute(

@@ -55,12 +55,21 @@ class SqlUnitOfWork(SqlTransaction):
         return SqlWebhookRepository(self)
 
     async def commit(self) -> None:
+        catalog: SqlCatalogRepository | None = self.__dict__.get("catalog")
+        if catalog is not None:
+            await catalog.search_index.bump_version()  # cached search counts of every process go
         await super().commit()
         webhooks: SqlWebhookRepository | None = self.__dict__.get("webhooks")
         if webhooks is not None and webhooks.wrote_deliveries:
             webhooks.wrote_deliveries = False
             for listener in self.db.outbox_listeners:
                 listener()
+
+    async def rollback(self) -> None:
+        await super().rollback()
+        catalog: SqlCatalogRepository | None = self.__dict__.get("catalog")
+        if catalog is not None:
+            catalog.search_index.wrote = False
 
     @cached_property
     def trust(self) -> SqlTrustRepository:

@@ -249,19 +249,56 @@ async def test_bad_filters_are_bad_input(gql: GraphQL) -> None:
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", bad
 
 
-async def test_search_statement_count_is_constant(gql: GraphQL, count_statements: Any) -> None:
+async def test_search_statement_count_is_constant(
+    gql: GraphQL, client: AsyncTestClient[Any], count_statements: Any
+) -> None:
     made = await shop(gql, [item(f"jacket-{i}", f"Jacket {i}", price=f"{10 + i}.00") for i in range(60)])
     query = """query($first: Int, $q: String) { products(query: $q, first: $first) { totalCount
       facets { name values { value count } } edges { node { handle merchant { handle }
       skus { edges { node { sku price { amount } } } } } } } }"""
     counts = {}
     for first in (5, 50):
+        client.app.state.services.search_counts.clear()  # both counted afresh
         count_statements.count = 0
         body = await gql(query, {"first": first, "q": "jacket"})
         assert len(body["data"]["products"]["edges"]) == first
         counts[first] = count_statements.count
     assert counts[5] == counts[50], counts
     assert made["merchant"]["handle"]
+
+
+async def test_repeated_counts_come_from_the_cache_until_the_catalog_changes(
+    gql: GraphQL, count_statements: Any
+) -> None:
+    """Total and facets: the grouped pass and the own-filter facet once; afterwards only the version is
+    read, until a write bumps it."""
+    made = await shop(gql)
+    query = """query($filter: ProductFilter) { products(first: 5, filter: $filter) { totalCount
+      facets { name values { value count } } edges { node { handle } } } }"""
+    variables = {"filter": {"brands": ["Acme"]}}
+    runs = []
+    for _ in range(2):
+        count_statements.count = 0
+        body = await gql(query, variables)
+        runs.append(count_statements.count)
+    assert runs[1] == runs[0] - 2, runs  # facet_table and the brand facet's own count
+    first = body["data"]["products"]
+    assert first["totalCount"] == 2
+    payload = await upsert(
+        gql, made["owner"]["token"], made["merchant"]["id"], [item("candle", "Candle", brand="Acme")]
+    )
+    assert payload["userErrors"] == [], payload
+    count_statements.count = 0
+    body = await gql(query, variables)
+    assert count_statements.count == runs[0]
+    assert body["data"]["products"]["totalCount"] == 3
+    # Another brand's page: its brand facet (counted without the brand filter) is the same one.
+    count_statements.count = 0
+    other = await gql(query, {"filter": {"brands": ["Nordkapp"]}})
+    assert count_statements.count == runs[0] - 1
+    brands = {f["name"]: f["values"] for f in other["data"]["products"]["facets"]}["brand"]
+    assert brands == {f["name"]: f["values"] for f in body["data"]["products"]["facets"]}["brand"]
+    assert {v["value"]: v["count"] for v in brands}["acme"] == 3
 
 
 async def test_popularity_lifts_equal_matches_but_never_a_sold_out_product(

@@ -101,6 +101,8 @@ async def update_merchant(
     before = await uow.identity.get_merchant(merchant_id)
     if values:
         await uow.commerce.update_merchant(merchant_id, values)
+        if "name" in values:
+            uow.search.changed()  # the merchant facet shows the name: cached facets must go
         await audit.record(
             uow, actor, "merchant.updated", "Merchant", merchant_id, {"changed": sorted(values)}
         )

@@ -37,6 +37,7 @@ from shoppable.domain.search.currency import REFERENCE_CURRENCY, PriceBand, has_
 
 if TYPE_CHECKING:
     from shoppable.domain.identity.actor import Actor
+    from shoppable.domain.search.caches import SearchCountCache
     from shoppable.domain.uow import UnitOfWork
 
 MAX_QUERY_CHARS = 200
@@ -139,6 +140,12 @@ class ProductSearch:
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
+    def counted(self) -> ProductSearch:
+        """What the total and the facets depend on: everything but the order."""
+        from dataclasses import replace
+
+        return replace(self, sort=ProductSort.RELEVANCE)
+
 
 @dataclass(frozen=True)
 class FacetValue:
@@ -170,6 +177,15 @@ class ProductSearchIndex(Protocol):
     """The full-text index of the catalog (one row per product, kept in step by every write)."""
 
     async def catalog_languages(self) -> set[str]: ...
+
+    async def version(self) -> int | None:
+        """A number that changes with every committed write of the index (or of what its facets show),
+        read in one statement; None while this transaction has writes of its own (see `caches.py`)."""
+        ...
+
+    def changed(self) -> None:
+        """Something the facets show changed outside the index rows (a merchant's name)."""
+        ...
 
     async def known_words(self, candidates: Sequence[str], prefix: str | None) -> tuple[set[str], bool]:
         """Which candidates are indexed words, and whether any indexed word starts with `prefix`."""
@@ -339,8 +355,23 @@ async def search_page(uow: UnitOfWork, search: ProductSearch, page: PageRequest)
     return await uow.search.search(search, page)
 
 
-async def total_count(uow: UnitOfWork, search: ProductSearch) -> int:
-    return 0 if search.matches_nothing else await uow.search.count(search)
+async def total_count(uow: UnitOfWork, search: ProductSearch, cache: SearchCountCache | None = None) -> int:
+    """The total alone (when the facets are not asked for); from `cache` when the catalog has not
+    changed since the same search was counted."""
+    if search.matches_nothing:
+        return 0
+    version = None if cache is None else await uow.search.version()
+    if cache is not None and version is not None:
+        found = cache.get(version, ("summary", search.counted()))
+        if found is not None:
+            return int(found[0])
+        found = cache.get(version, ("total", search.counted()))
+        if found is not None:
+            return int(found)
+    total = await uow.search.count(search)
+    if cache is not None and version is not None:
+        cache.put(version, ("total", search.counted()), total)
+    return total
 
 
 def has_own_filter(search: ProductSearch, facet: FacetName) -> bool:
@@ -361,9 +392,54 @@ def _top(counts: dict[tuple[str, str], int]) -> list[tuple[str, str, int]]:
     return [(value, label, n) for (value, label), n in ranked[:MAX_FACET_VALUES]]
 
 
-async def summary(uow: UnitOfWork, search: ProductSearch) -> tuple[int, list[Facet]]:
+async def summary(
+    uow: UnitOfWork, search: ProductSearch, cache: SearchCountCache | None = None
+) -> tuple[int, list[Facet]]:
+    """The total and the facets, from `cache` when the catalog has not changed since the same search
+    was counted (the version is read first, so what is stored is never older than its version)."""
+    if search.matches_nothing:
+        return 0, [Facet(name) for name in FacetName]
+    version = None if cache is None else await uow.search.version()
+    if cache is not None and version is not None:
+        found = cache.get(version, ("summary", search.counted()))
+        if found is not None:
+            return found
+    counted = await count_summary(uow, search, cache, version)
+    if cache is not None and version is not None:
+        cache.put(version, ("summary", search.counted()), counted)
+    return counted
+
+
+async def _own_filter_facet(
+    uow: UnitOfWork,
+    search: ProductSearch,
+    name: FacetName,
+    bands: Sequence[PriceBand],
+    cache: SearchCountCache | None,
+    version: int | None,
+) -> list[tuple[str, str, int]]:
+    """A facet whose filter is set, counted without it: the same for every value of that filter (the
+    brand facet of one brand's page is that of every other brand's), so it is kept on its own."""
+    unfiltered = search.without(name)
+    key = ("facet", name, unfiltered.counted())
+    if cache is not None and version is not None:
+        found = cache.get(version, key)
+        if found is not None:
+            return list(found)
+    rows = await uow.search.facet_counts(unfiltered, name, bands)
+    if cache is not None and version is not None:
+        cache.put(version, key, tuple(rows))
+    return rows
+
+
+async def count_summary(
+    uow: UnitOfWork,
+    search: ProductSearch,
+    cache: SearchCountCache | None = None,
+    version: int | None = None,
+) -> tuple[int, list[Facet]]:
     """The total and the facets (category, brand, merchant, price band), each facet counted without
-    its own filter.
+    its own filter (that facet from `cache` when counted at `version` for another value of the filter).
 
     One grouped pass over the result gives the total and every facet whose own filter is not set; a
     facet whose filter is set is counted on its own, without that filter."""
@@ -388,7 +464,7 @@ async def summary(uow: UnitOfWork, search: ProductSearch) -> tuple[int, list[Fac
     found: list[Facet] = []
     for name in FacetName:
         if has_own_filter(search, name):
-            rows = await uow.search.facet_counts(search.without(name), name, bands)
+            rows = await _own_filter_facet(uow, search, name, bands, cache, version)
         elif name is FacetName.PRICE_BAND:
             rows = [(value, label, n) for (value, label), n in shared[name].items()]
         else:

@@ -417,6 +417,7 @@ class SearchRun:
 
     def __init__(self, info: Info, search: product_search.ProductSearch | None, wants_facets: bool) -> None:
         self.uow = info.context.uow
+        self.counts = info.context.services.search_counts
         self.search = search
         self.wants_facets = wants_facets
         self._summary: asyncio.Task[tuple[int, list[product_search.Facet]]] | None = None
@@ -425,7 +426,7 @@ class SearchRun:
         """Total and facets from one grouped pass, computed once for both fields."""
         assert self.search is not None
         if self._summary is None:
-            self._summary = asyncio.ensure_future(product_search.summary(self.uow, self.search))
+            self._summary = asyncio.ensure_future(product_search.summary(self.uow, self.search, self.counts))
         return self._summary
 
     async def total(self) -> int:
@@ -433,7 +434,7 @@ class SearchRun:
             return 0
         if self.wants_facets:
             return (await self.summary())[0]
-        return await product_search.total_count(self.uow, self.search)
+        return await product_search.total_count(self.uow, self.search, self.counts)
 
     async def facets(self) -> list[Facet]:
         if self.search is None:

@@ -40,7 +40,7 @@ from shoppable.storage.tables.experiments import (
 from shoppable.storage.tables.feed import EventRow, FeedHideRow, FeedServedRow, FeedSessionRow
 from shoppable.storage.tables.identity import ApiKeyRow, MerchantMemberRow, MerchantRow, UserRow
 from shoppable.storage.tables.imports import CatalogImportErrorRow, CatalogImportRow, IdempotencyRecordRow
-from shoppable.storage.tables.search import PostHashtagRow, ProductSearchRow, SearchWordRow
+from shoppable.storage.tables.search import PostHashtagRow, ProductSearchRow, SearchVersionRow, SearchWordRow
 from shoppable.storage.tables.trust import (
     AuditLogRow,
     AuthSessionRow,
@@ -116,6 +116,7 @@ __all__ = [
     "RefreshTokenRow",
     "SaveRow",
     "SearchUploadRow",
+    "SearchVersionRow",
     "SearchWordRow",
     "SkuRow",
     "StockHoldRow",

@@ -84,6 +84,18 @@ class SearchWordRow(SQLModel, table=True):
     word: str = Field(sa_column=Column(String(MAX_WORD_CHARS), nullable=False, unique=True))
 
 
+class SearchVersionRow(SQLModel, table=True):
+    """One row: a number bumped by every transaction that writes the search index, in that transaction.
+
+    Cached search totals and facets are keyed by it, so a commit that changes any product's index row
+    makes every cached count of every server process unusable at the moment it becomes visible."""
+
+    __tablename__ = "search_version"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    version: int = Field(default=0, sa_column=Column(BigId, nullable=False))
+
+
 class PostHashtagRow(SQLModel, table=True):
     """The hashtags of each post, for `posts(hashtag:)` (kept with the post's content)."""
 
