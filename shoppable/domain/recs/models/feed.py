@@ -14,8 +14,9 @@ Signals, each scaled into [0, 1] so that weights are comparable:
 - repeat: the item's own weight in the user's history (only matters when seen items are not filtered).
 
 A user's history row is the sum of their event weights per item, decayed by age with
-`history_half_life_days`, then weighted with `history_weighting` (`recs.weighting`; by default
-log: an item bought in many orders says more about the shopper than one bought once, with
+`history_half_life_days` (none by default), each event's weight multiplied by 1 +
+`history_recency_boost` when new (the extra halving every `history_recency_half_life_days`), then
+weighted with `history_weighting` (`recs.weighting`; by default log: an item bought in many orders says more about the shopper than one bought once, with
 diminishing returns, so a bulk quantity does not drown the rest). With `tune_history=True` the
 tuning may switch to another of `HISTORY_CHOICES` when it is clearly better on validation (off by
 default: that choice did not carry over to the next period). Item-item models are built from
@@ -94,8 +95,11 @@ HISTORY_CHOICES: tuple[tuple[str, float | None], ...] = (("log", None), ("binary
 _MARGIN = 0.02
 
 # Recency of the user's history as scoring input: each event counts 1 + boost * 2^(-age / half-life)
-# before the log weighting (see Interactions.to_csr). Set from the validation slices (README).
-HISTORY_RECENCY_BOOST = 0.0
+# before the log weighting (see Interactions.to_csr), so the last weeks lead without erasing older
+# purchases. On the validation slices (feed untuned, NDCG@10): MovieLens 0.1084 against 0.1063
+# without it (boost 3: 0.1097), Instacart 0.0467 either way (boost 3: 0.0461). A plain half-life
+# decay of the history instead lost on Instacart (7 days 0.0398, 21: 0.0406, 60: 0.0445).
+HISTORY_RECENCY_BOOST = 1.0
 HISTORY_RECENCY_HALF_LIFE_DAYS = 14.0
 
 # A tuning step must also gain this many standard errors of the users' paired NDCG differences: on
