@@ -117,6 +117,9 @@ def test_csr_sums_repeated_weights_and_decays_by_age():
     assert matrix.toarray().tolist() == [[3.0, 4.0], [0.0, 1.0]]
     decayed = interactions.to_csr(half_life_days=5, now=10 * day).toarray()
     np.testing.assert_allclose(decayed, [[3.0, 1.0], [0.0, 1.0]])  # 4 halved twice in 10 days
+    boosted = interactions.to_csr(now=10 * day, recency_boost=2.0, recency_half_life_days=5).toarray()
+    # Events of `now` count 1 + 2 times; the 10-day-old one 1 + 2/4 times: boosted, never erased.
+    np.testing.assert_allclose(boosted, [[9.0, 6.0], [0.0, 3.0]])
 
 
 def test_from_arrays_rejects_bad_input():

@@ -247,6 +247,20 @@ def test_feed_works_without_metadata_and_checks_its_arguments():
         FeedRanker(tune=False).fit(interactions, ItemMeta.empty(2), NOW)
     with pytest.raises(ValueError, match="unknown blend signal"):
         FeedRanker({"virality": 1.0})
+    with pytest.raises(ValueError, match="history_recency_boost"):
+        FeedRanker(history_recency_boost=-1.0)
+
+
+def test_feed_recency_boost_counts_recent_events_more_without_erasing_old_ones():
+    interactions = Interactions.from_arrays(["u", "u"], ["old", "new"], [NOW - 28 * DAY, NOW - DAY])
+    plain = FeedRanker(tune=False, history_recency_boost=0.0)
+    plain.fit(interactions, None, NOW)
+    boosted = FeedRanker(tune=False, history_recency_boost=3.0, history_recency_half_life_days=14.0)
+    boosted.fit(interactions, None, NOW)
+    assert plain.history(np.array([0])).toarray().tolist() == [[1.0, 1.0]]
+    old, new = boosted.history(np.array([0])).toarray()[0]
+    assert old == pytest.approx(1.0 + 3.0 / 4.0)
+    assert new == pytest.approx(1.0 + 3.0 * 2 ** (-1 / 14))
 
 
 def test_feed_tuning_never_loses_to_the_defaults_on_validation():

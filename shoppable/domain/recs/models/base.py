@@ -105,6 +105,9 @@ class HistoryRecommender:
     history_half_life_days: float | None = None
     # How a user's summed weight on an item counts when scoring from the history (recs.weighting).
     history_weighting: str = "log"
+    # Recent events count up to 1 + boost times as much in the remembered history (Interactions.to_csr).
+    history_recency_boost: float = 0.0
+    history_recency_half_life_days: float = 14.0
 
     n_users: int = 0
     n_items: int = 0
@@ -113,8 +116,16 @@ class HistoryRecommender:
 
     def fit(self, train: Interactions, meta: ItemMeta | None, now: float) -> None:
         self.n_users, self.n_items, self.now = train.n_users, train.n_items, float(now)
-        self._history = train.to_csr(half_life_days=self.history_half_life_days, now=now)
+        self._history = self._history_rows(train, now)
         self._fit(train, meta, now)
+
+    def _history_rows(self, train: Interactions, now: float) -> sp.csr_matrix:
+        return train.to_csr(
+            half_life_days=self.history_half_life_days,
+            now=now,
+            recency_boost=self.history_recency_boost,
+            recency_half_life_days=self.history_recency_half_life_days,
+        )
 
     def _fit(self, train: Interactions, meta: ItemMeta | None, now: float) -> None:
         raise NotImplementedError

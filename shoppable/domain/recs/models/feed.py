@@ -14,8 +14,9 @@ Signals, each scaled into [0, 1] so that weights are comparable:
 - repeat: the item's own weight in the user's history (only matters when seen items are not filtered).
 
 A user's history row is the sum of their event weights per item, decayed by age with
-`history_half_life_days`, then weighted with `history_weighting` (`recs.weighting`; by default
-log: an item bought in many orders says more about the shopper than one bought once, with
+`history_half_life_days` (none by default), each event's weight multiplied by 1 +
+`history_recency_boost` when new (the extra halving every `history_recency_half_life_days`), then
+weighted with `history_weighting` (`recs.weighting`; by default log: an item bought in many orders says more about the shopper than one bought once, with
 diminishing returns, so a bulk quantity does not drown the rest). With `tune_history=True` the
 tuning may switch to another of `HISTORY_CHOICES` when it is clearly better on validation (off by
 default: that choice did not carry over to the next period). Item-item models are built from
@@ -93,6 +94,14 @@ HISTORY_CHOICES: tuple[tuple[str, float | None], ...] = (("log", None), ("binary
 # smaller gains on a few hundred validation users are noise, and chasing them lost on the test period.
 _MARGIN = 0.02
 
+# Recency of the user's history as scoring input: each event counts 1 + boost * 2^(-age / half-life)
+# before the log weighting (see Interactions.to_csr), so the last weeks lead without erasing older
+# purchases. On the validation slices (feed untuned, NDCG@10): MovieLens 0.1084 against 0.1063
+# without it (boost 3: 0.1097), Instacart 0.0467 either way (boost 3: 0.0461). A plain half-life
+# decay of the history instead lost on Instacart (7 days 0.0398, 21: 0.0406, 60: 0.0445).
+HISTORY_RECENCY_BOOST = 1.0
+HISTORY_RECENCY_HALF_LIFE_DAYS = 14.0
+
 # A tuning step must also gain this many standard errors of the users' paired NDCG differences: on
 # the Instacart validation slice every blend tuned without this test did worse on the next period
 # than the defaults (0.0425-0.0451 against 0.0467).
@@ -129,6 +138,8 @@ class FeedRanker(HistoryRecommender):
         candidates_per_signal: int = 50,
         history_half_life_days: float | None = None,
         history_weighting: str = "log",
+        history_recency_boost: float = HISTORY_RECENCY_BOOST,
+        history_recency_half_life_days: float = HISTORY_RECENCY_HALF_LIFE_DAYS,
         popularity_half_life_days: float | None = None,
         trending_half_life_days: float = 7.0,
         freshness_half_life_days: float = 14.0,
@@ -155,6 +166,10 @@ class FeedRanker(HistoryRecommender):
         self.candidates_per_signal = candidates_per_signal
         self.history_half_life_days = history_half_life_days
         self.history_weighting = check_weighting(history_weighting)
+        if history_recency_boost < 0 or history_recency_half_life_days <= 0:
+            raise ValueError("history_recency_boost must be >= 0 and its half-life positive")
+        self.history_recency_boost = history_recency_boost
+        self.history_recency_half_life_days = history_recency_half_life_days
         self.popularity_half_life_days = popularity_half_life_days
         self.trending_half_life_days = trending_half_life_days
         self.freshness_half_life_days = freshness_half_life_days
@@ -177,6 +192,8 @@ class FeedRanker(HistoryRecommender):
             tune=False,
             history_half_life_days=self.history_half_life_days,
             history_weighting=self.history_weighting,
+            history_recency_boost=self.history_recency_boost,
+            history_recency_half_life_days=self.history_recency_half_life_days,
             popularity_half_life_days=self.popularity_half_life_days,
             trending_half_life_days=self.trending_half_life_days,
             freshness_half_life_days=self.freshness_half_life_days,
@@ -209,7 +226,7 @@ class FeedRanker(HistoryRecommender):
                 chosen = (self.tuning.history_weighting, self.tuning.history_half_life_days)
                 if chosen != (self.history_weighting, self.history_half_life_days):
                     self.history_weighting, self.history_half_life_days = chosen
-                    self._history = train.to_csr(half_life_days=self.history_half_life_days, now=now)
+                    self._history = self._history_rows(train, now)
         self._fit_signals(train, meta, now)
 
     def _fit_signals(self, train: Interactions, meta: ItemMeta, now: float) -> None:
@@ -355,7 +372,15 @@ class FeedRanker(HistoryRecommender):
             tables = [
                 _candidate_table(
                     inner,
-                    weigh(past.to_csr(half_life_days=half_life, now=start), weighting),
+                    weigh(
+                        past.to_csr(
+                            half_life_days=half_life,
+                            now=start,
+                            recency_boost=self.history_recency_boost,
+                            recency_half_life_days=self.history_recency_half_life_days,
+                        ),
+                        weighting,
+                    ),
                     eligible,
                     seen if self.tune_exclude_seen else None,
                     relevant,
