@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from litestar import Litestar
+from typing import Any
+
+from litestar import Litestar, Response, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin, SwaggerRenderPlugin
+from litestar.status_codes import HTTP_404_NOT_FOUND
 
 from shoppable.api.catalog import CatalogController
 from shoppable.api.graphql import graphql_controller
@@ -14,7 +17,7 @@ from shoppable.api.health import health
 from shoppable.api.media import receive_media_upload, serve_media
 from shoppable.api.orders import OrdersController
 from shoppable.api.privacy import download_export, gpc_statement
-from shoppable.api.problems import EXCEPTION_HANDLERS
+from shoppable.api.problems import EXCEPTION_HANDLERS, problem_response
 from shoppable.api.request_ids import configure_logging, request_id_middleware
 from shoppable.api.security_headers import security_headers_middleware
 from shoppable.api.webhooks import WebhooksController
@@ -24,6 +27,13 @@ from shoppable.jobs.registry import PERIODIC
 from shoppable.jobs.webhooks import WebhookDispatcher
 from shoppable.services import build_services
 from shoppable.settings import Settings, get_settings
+
+
+def _unknown_paths_are_problems(response: Response[Any]) -> Response[Any]:
+    """The OpenAPI router owns every /v1 path no other handler takes: its 404 becomes a problem."""
+    if response.status_code == HTTP_404_NOT_FOUND:
+        return problem_response(HTTP_404_NOT_FOUND, "Not Found", "No such route.")
+    return response
 
 
 def openapi_config(settings: Settings) -> OpenAPIConfig:
@@ -37,6 +47,10 @@ def openapi_config(settings: Settings) -> OpenAPIConfig:
         description="Catalog imports, fast stock and price updates, orders (polling, fulfilment, "
         "cancellation, refunds) and webhooks for merchants' systems.",
         path="/v1",
+        # Litestar answers unknown paths under its OpenAPI path with an HTML page; ours are problems.
+        openapi_router=Router(
+            "/v1", route_handlers=[], include_in_schema=False, after_request=_unknown_paths_are_problems
+        ),
         render_plugins=plugins,
         use_handler_docstrings=True,
     )

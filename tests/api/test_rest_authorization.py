@@ -318,6 +318,9 @@ async def check_token_routes_serve_the_holder_only(
 async def test_public_routes_answer_anyone(client: AsyncTestClient[Any]) -> None:
     assert (await client.get("/v1")).status_code == 200
     assert (await client.get("/v1/openapi.json")).status_code == 200
-    # Litestar's OpenAPI controller owns /v1/{path}: unknown paths are its 404 page (no data).
-    missing = await client.get("/v1/no-such-thing")
-    assert missing.status_code == 404
+    # Litestar's OpenAPI router owns /v1/{path}: unknown paths are a 404 problem, as every REST error is.
+    for path in ("/v1/no-such-thing", "/v1/docs", "/v1/orders/x/y/z"):
+        missing = await client.get(path)
+        assert missing.status_code == 404, path
+        assert missing.headers["content-type"].startswith("application/problem+json"), path
+        assert missing.json()["status"] == 404
