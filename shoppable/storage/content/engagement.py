@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, literal, select, union_all, update
 
 from shoppable.domain.content.records import Post, PostStatus
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.storage.content.base import SqlRepositoryPart
+from shoppable.storage.content.creators import follows
 from shoppable.storage.content.posts import post_from_row, posts
-from shoppable.storage.sql import chunks, insert_if_absent, table_of
+from shoppable.storage.sql import IN_CHUNK, chunks, insert_if_absent, table_of
 from shoppable.storage.tables import LikeRow, SaveRow
 from shoppable.storage.types import utcnow
 
@@ -27,6 +28,33 @@ class SqlEngagement(SqlRepositoryPart):
 
     async def liked_post_ids(self, user_id: int, post_ids: Sequence[int]) -> set[int]:
         return await self._reacted(likes, user_id, post_ids)
+
+    async def liked_and_followed(
+        self, user_id: int, post_ids: Sequence[int], creator_ids: Sequence[int]
+    ) -> tuple[set[int], set[int]]:
+        """Which of `post_ids` the user liked and which of `creator_ids` they follow: one statement
+        (UNION ALL) for a page of posts, where a post shows both."""
+        if len(post_ids) + len(creator_ids) > IN_CHUNK:
+            liked_ids = await self.liked_post_ids(user_id, post_ids)
+            followed_ids: set[int] = set()
+            for chunk in chunks(list(creator_ids)):
+                rows = await self.uow.execute(
+                    select(follows.c.creator_id).where(
+                        follows.c.user_id == user_id, follows.c.creator_id.in_(chunk)
+                    )
+                )
+                followed_ids.update(r[0] for r in rows)
+            return liked_ids, followed_ids
+        liked = select(literal("like").label("kind"), likes.c.post_id.label("pk")).where(
+            likes.c.user_id == user_id, likes.c.post_id.in_(list(post_ids))
+        )
+        followed = select(literal("follow").label("kind"), follows.c.creator_id.label("pk")).where(
+            follows.c.user_id == user_id, follows.c.creator_id.in_(list(creator_ids))
+        )
+        found: dict[str, set[int]] = {"like": set(), "follow": set()}
+        for row in await self.uow.execute(union_all(liked, followed)):
+            found[row.kind].add(row.pk)
+        return found["like"], found["follow"]
 
     async def add_save(self, user_id: int, post_id: int) -> bool:
         return await self._add_reaction(saves, "save_count", user_id, post_id)

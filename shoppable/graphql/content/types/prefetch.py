@@ -82,9 +82,13 @@ async def prefetch_posts(info: Info, posts: Sequence[records.Post], *path: str) 
     ids = [p.id for p in posts]
     viewer = info.context.actor.user_id
     jobs: list[Awaitable[Any]] = []
+    creator_fields = selected_below(info, *path, CREATOR) if fields & POST_CREATOR else set()
+    # The creators' viewerFollows is read with the posts' likes when both are selected: one statement.
+    follows_with_likes = viewer is not None and bool(fields & POST_LIKED and creator_fields & CREATOR_FOLLOWS)
     if fields & POST_CREATOR:
         creator_ids = sorted({p.creator_id for p in posts})
-        jobs.append(_prefetch_creators(info, creator_ids, selected_below(info, *path, CREATOR)))
+        shown = creator_fields - CREATOR_FOLLOWS if follows_with_likes else creator_fields
+        jobs.append(_prefetch_creators(info, creator_ids, shown))
     if fields & POST_MEDIA:
         jobs.append(_prefetch_media(info, ids, selected_below(info, *path, MEDIA)))
     if fields & POST_TAGS:
@@ -98,7 +102,8 @@ async def prefetch_posts(info: Info, posts: Sequence[records.Post], *path: str) 
     if fields & POST_MODERATION:
         jobs.append(loaders.decision_by_post_id.load_many(ids))
     if viewer is not None and fields & POST_LIKED:
-        jobs.append(loaders.viewer_liked.load_many([(viewer, i) for i in ids]))
+        followed = sorted({p.creator_id for p in posts}) if follows_with_likes else []
+        jobs.append(loaders.load_liked_and_follows(viewer, ids, followed))
     if viewer is not None and fields & POST_SAVED:
         jobs.append(loaders.viewer_saved.load_many([(viewer, i) for i in ids]))
     await asyncio.gather(*jobs)
