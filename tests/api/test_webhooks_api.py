@@ -156,12 +156,12 @@ async def test_failures_are_retried_on_schedule_and_retry_after_is_honoured(
         assert delivery["attempts"][0]["responseExcerpt"] == "boom"
         delay = datetime.fromisoformat(delivery["nextAttemptAt"]) - before
         assert timedelta(seconds=3.9) <= delay <= timedelta(seconds=6.5)  # 5 s +- 20 % jitter
-        await _make_due(database)
+        await _make_due(database, 1)
         log = await eventually(lambda: _with_attempts(gql, merchant, owner["token"], 2))
         delivery = log["webhookDeliveries"]["nodes"][0]
         delay = datetime.fromisoformat(delivery["nextAttemptAt"]) - before
-        assert timedelta(seconds=3595) <= delay <= timedelta(seconds=3610)  # Retry-After, not 5 min
-        await _make_due(database)
+        assert timedelta(seconds=3595) <= delay <= timedelta(seconds=3660)  # Retry-After, not 5 min
+        await _make_due(database, 2)
         log = await eventually(lambda: _with_attempts(gql, merchant, owner["token"], 3))
         received = receiver.snapshot()
     delivery = log["webhookDeliveries"]["nodes"][0]
@@ -177,12 +177,15 @@ async def _with_attempts(gql: GraphQL, merchant: dict, token: str, count: int) -
     return log if nodes and len(nodes[0]["attempts"]) == count else None
 
 
-async def _make_due(database: Database) -> None:
-    """Time travel for one delivery: its next attempt is due now (the schedule itself was checked)."""
+async def _make_due(database: Database, attempts: int) -> None:
+    """Time travel for one delivery: its next attempt is due now (the schedule itself was checked).
+
+    Only while no worker has claimed it for attempt `attempts + 1`: on a slow machine the 5-second
+    retry may have started by itself, and moving its lease would let a second worker claim it."""
     async with database.engine.begin() as conn:
         await conn.execute(
             update(deliveries)
-            .where(deliveries.c.status == "PENDING")
+            .where(deliveries.c.status == "PENDING", deliveries.c.attempt_count == attempts)
             .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
         )
 
