@@ -34,7 +34,7 @@ test: $(BIN)/shoppable
 	$(BIN)/ruff check shoppable tests bench
 	$(BIN)/ruff format --check shoppable tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -q -n $${TEST_WORKERS:-2}
+	$(BIN)/pytest -q -n $${TEST_WORKERS:-4}
 
 # schemathesis against a server of its own: GraphQL and REST, anonymous and signed in, no 5xx allowed.
 fuzz: $(BIN)/shoppable
