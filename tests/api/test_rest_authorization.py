@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from shoppable.api.app import create_app
@@ -24,6 +25,14 @@ from shoppable.storage.db import Database
 from tests.authz_world import World, make_world
 from tests.conftest import GraphQL
 from tests.factories import create_upload, make_image
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No background webhook delivery: a retry on its own schedule would change the deliveries this
+    test reads back to prove that a refused caller changed nothing."""
+    return settings.model_copy(update={"webhooks_in_process": False})
+
 
 PUBLIC = "PUBLIC"
 TOKEN = "TOKEN_HOLDER"  # a secret in the URL: an upload grant, an export download link

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from shoppable.graphql.core.node import _resolvers
@@ -23,6 +24,14 @@ from shoppable.storage.db import Database
 from tests.authz_world import World, make_world
 from tests.conftest import GraphQL
 from tests.factories import become_creator, upload_media
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No background webhook delivery: a retry on its own schedule would change the deliveries this
+    test reads back to prove that a refused caller changed nothing."""
+    return settings.model_copy(update={"webhooks_in_process": False})
+
 
 PUBLIC = "PUBLIC"  # anyone, anonymous included; private rows filtered per viewer
 SELF = "SELF"  # acts on the caller's own data only (user, or the X-Device-Id device); no target id
