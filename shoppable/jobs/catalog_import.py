@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,7 +129,7 @@ async def resume_interrupted_imports(services: Services) -> int:
     job queued twice still runs once, since running starts with an atomic claim. Re-applying a
     file is safe because imports are idempotent.
     """
-    now = datetime.now(UTC)
+    now = services.clock()
     uow = services.database.unit_of_work(write=True)
     resumed = 0
     async with uow:

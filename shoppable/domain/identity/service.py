@@ -98,7 +98,7 @@ async def sign_up(uow: UnitOfWork, services: IdentityServices, actor: Actor, for
     await uow.trust.add_consent_change(user.id, consent, form.client.channel.value, ConsentSource.SIGN_UP)
     user = replace(user, consent=consent)
     result = await start_session(uow, services.tokens, user, form.client, now)
-    await join_device(uow, user, actor.device_id)
+    await join_device(uow, user, actor.device_id, now)
     await uow.commit()
     return result
 
@@ -122,8 +122,9 @@ async def log_in(uow: UnitOfWork, services: IdentityServices, actor: Actor, form
         await limiter.hit(rate_limits.LOG_IN_FAILURES_PER_IP, ip_key)
         raise DomainError.single(("password",), ErrorCode.UNAUTHENTICATED, "Email or password is incorrect.")
     await uow.begin_write()
-    result = await start_session(uow, services.tokens, user, form.client, now_utc())
-    await join_device(uow, user, actor.device_id)
+    now = now_utc()
+    result = await start_session(uow, services.tokens, user, form.client, now)
+    await join_device(uow, user, actor.device_id, now)
     await uow.commit()
     return result
 

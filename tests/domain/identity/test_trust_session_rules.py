@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 
@@ -90,7 +91,8 @@ async def test_log_in_runs_every_merge_step_with_the_device(monkeypatch: pytest.
     seen: list[tuple[str, str]] = []
 
     def step(name: str) -> merge.MergeStep:
-        async def recorded(uow: object, user: object, device_id: str) -> int:
+        async def recorded(uow: object, user: object, device_id: str, now: datetime) -> int:
+            assert now.tzinfo is not None
             seen.append((name, device_id))
             return 1
 
