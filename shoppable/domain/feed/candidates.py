@@ -150,8 +150,18 @@ async def personal_candidates(
 
     `forget_before`: the viewer reset their recommendation profile then; likes, saves and events
     before it are not used, nor the ranker's picture of them until it is trained again after."""
-    followed = set(await reader.followed_creator_ids(user_id))
-    engaged = await reader.engaged_posts(user_id, 50, forget_before)
+    since = now - timedelta(days=config.history_days)
+    if forget_before is not None:
+        since = max(since, forget_before)
+    signals = await reader.viewer_signals(
+        user_id,
+        followed_limit=100,
+        engaged_limit=50,
+        engaged_since=forget_before,
+        history_since=since,
+        history_limit=200,
+    )
+    engaged, tagged, history = signals.engaged, signals.tagged, signals.history
     affinity: dict[int, int] = {}
     actions: dict[int, set[str]] = {}  # per creator: what the viewer did to their posts
     engaged_posts: dict[int, set[int]] = {}
@@ -162,7 +172,7 @@ async def personal_candidates(
     top_affinity = max(affinity.values(), default=1)
 
     posts: list[Candidate] = []
-    for post in await reader.recent_posts_of(sorted(followed), 100) if followed else []:
+    for post in signals.followed_posts:
         age = (now - post.published_at).total_seconds() / 3600
         posts.append(
             Candidate(
@@ -195,7 +205,6 @@ async def personal_candidates(
         )
 
     products: list[Candidate] = []
-    tagged = await reader.tagged_products([post.id for post, _ in engaged])
     for post, how in engaged:
         for product_id in tagged.get(post.id, []):
             products.append(
@@ -203,10 +212,6 @@ async def personal_candidates(
                     ItemKind.PRODUCT, product_id, 0, 0.9, FeedSource.PERSONALIZED, (reasons.tagged_in(how),)
                 )
             )
-    since = now - timedelta(days=config.history_days)
-    if forget_before is not None:
-        since = max(since, forget_before)
-    history = await reader.product_history(user_id, since, 200)
     if ranker is not None:
         picked = reasons.picked_for_you([h.type for h in history] + [how for _, how in engaged])
         knows_only_kept = forget_before is None or ranker.trained_at >= forget_before.timestamp()

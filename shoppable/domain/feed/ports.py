@@ -69,6 +69,20 @@ class HistoryEvent:
 
 
 @dataclass(frozen=True)
+class ViewerSignals:
+    """What a personal plan starts from, read at once (`CandidateReads.viewer_signals`)."""
+
+    followed_posts: list[PostInfo]
+    """Published posts of the creators the viewer follows, newest first."""
+    engaged: list[tuple[PostInfo, str]]
+    """As `engaged_posts`: posts the viewer liked or saved, most recent first, with LIKE or SAVE."""
+    tagged: dict[int, list[int]]
+    """As `tagged_products` of the engaged posts."""
+    history: list[HistoryEvent]
+    """As `product_history`."""
+
+
+@dataclass(frozen=True)
 class EngagementCount:
     """How many distinct senders sent events of one type about a post or product since some time,
     each counted once per UTC day, and when the latest was; signed-in users and anonymous devices
@@ -127,6 +141,10 @@ class CandidateReads(Protocol):
 
     async def recent_posts_of(self, creator_ids: Sequence[int], limit: int) -> list[PostInfo]: ...
 
+    async def recent_followed_posts(self, user_id: int, limit: int) -> list[PostInfo]:
+        """`recent_posts_of` the creators the user follows, in one statement."""
+        ...
+
     async def engaged_posts(
         self, user_id: int, limit: int, since: datetime | None = None
     ) -> list[tuple[PostInfo, str]]:
@@ -136,6 +154,20 @@ class CandidateReads(Protocol):
     async def tagged_products(self, post_ids: Sequence[int]) -> dict[int, list[int]]: ...
 
     async def product_history(self, user_id: int, since: datetime, limit: int) -> list[HistoryEvent]: ...
+
+    async def viewer_signals(
+        self,
+        user_id: int,
+        *,
+        followed_limit: int,
+        engaged_limit: int,
+        engaged_since: datetime | None,
+        history_since: datetime,
+        history_limit: int,
+    ) -> ViewerSignals:
+        """`recent_posts_of` the followed creators, `engaged_posts` with their `tagged_products`, and
+        `product_history`, in one statement: planning a personal feed needs all of them."""
+        ...
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
         """Products the user bought since `since`, from orders (cancelled ones excepted). A client-sent

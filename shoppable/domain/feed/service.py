@@ -217,8 +217,8 @@ async def _candidates(
         )
     excluded = filters.Excluded(served, hidden, purchased)
     if request.mode is FeedMode.FOLLOWING:
-        followed = await feed.followed_creator_ids(user_id) if user_id is not None else []
-        found = await feed.recent_posts_of(followed, len(served) + request.first + 100) if followed else []
+        limit = len(served) + request.first + 100
+        found = await feed.recent_followed_posts(user_id, limit) if user_id is not None else []
         return [c for c in map(following_candidate, found) if excluded.allows_post(c)], [], excluded, None
     # Keyed by consent too: personalization switched off mid-session must never reuse a personal plan.
     kind = "personal" if personal else "public"

@@ -8,11 +8,25 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, case, exists, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from shoppable.domain.feed.model import ItemKind
-from shoppable.domain.feed.ports import EngagementCount, HistoryEvent, PostInfo, ProductInfo
+from shoppable.domain.feed.ports import EngagementCount, HistoryEvent, PostInfo, ProductInfo, ViewerSignals
 from shoppable.domain.feed.ranking import EVENT_WEIGHTS
 from shoppable.domain.feed.visibility import PUBLISHED
 from shoppable.storage.commerce import SqlCommerceRepository, purchased_products
@@ -34,6 +48,7 @@ from shoppable.storage.feed.queries import (
     tags,
     utc_day,
 )
+from shoppable.storage.types import UTCDateTime
 
 _BOUGHT = "bought"
 """Marks purchases among hides in `exclusions` (hides name a type: Post, Creator, Product, Merchant)."""
@@ -43,6 +58,9 @@ class SqlCandidateReads(RepositoryPart):
     async def followed_creator_ids(self, user_id: int) -> list[int]:
         query = select(follows.c.creator_id).where(follows.c.user_id == user_id)
         return [row.creator_id for row in await self.tx.execute(query)]
+
+    async def recent_followed_posts(self, user_id: int, limit: int) -> list[PostInfo]:
+        return [post_info(r) for r in await self.tx.execute(_followed_query(user_id, limit))]
 
     async def recent_posts_of(self, creator_ids: Sequence[int], limit: int) -> list[PostInfo]:
         rows = await self.tx.execute(
@@ -56,24 +74,77 @@ class SqlCandidateReads(RepositoryPart):
     async def engaged_posts(
         self, user_id: int, limit: int, since: datetime | None = None
     ) -> list[tuple[PostInfo, str]]:
-        liked = select(likes.c.post_id, likes.c.created_at, literal("LIKE").label("how")).where(
-            likes.c.user_id == user_id
-        )
-        saved = select(saves.c.post_id, saves.c.created_at, literal("SAVE").label("how")).where(
-            saves.c.user_id == user_id
-        )
-        if since is not None:
-            liked = liked.where(likes.c.created_at >= since)
-            saved = saved.where(saves.c.created_at >= since)
-        engaged = liked.union_all(saved).subquery()
-        rows = await self.tx.execute(
-            post_query()
-            .add_columns(engaged.c.how)
-            .join(engaged, engaged.c.post_id == posts.c.id)
-            .order_by(engaged.c.created_at.desc())
-            .limit(limit)
-        )
+        rows = await self.tx.execute(_engaged_query(user_id, limit, since))
         return [(post_info(r), r.how) for r in rows]
+
+    async def viewer_signals(
+        self,
+        user_id: int,
+        *,
+        followed_limit: int,
+        engaged_limit: int,
+        engaged_since: datetime | None,
+        history_since: datetime,
+        history_limit: int,
+    ) -> ViewerSignals:
+        # Three parts in one UNION ALL, told apart by `part`; each keeps its own order and limit.
+        followed = _followed_query(user_id, followed_limit).subquery()
+        engaged = _engaged_query(user_id, engaged_limit, engaged_since).subquery()
+        history = _history_query(user_id, history_since, history_limit).subquery()
+        none_of_post = [type_coerce(null(), c.type).label(c.name) for c in post_query().selected_columns]
+        query = union_all(
+            select(
+                literal("F").label("part"),
+                *[followed.c[c.name] for c in none_of_post],
+                type_coerce(null(), String).label("how"),
+                type_coerce(null(), UTCDateTime).label("at"),
+                type_coerce(null(), BigInteger).label("product_id"),
+                type_coerce(null(), Integer).label("tag_position"),
+            ),
+            # An engaged post once per tagged product (or once, untagged).
+            select(
+                literal("E"),
+                *[engaged.c[c.name] for c in none_of_post],
+                engaged.c.how,
+                engaged.c.created_at,
+                tags.c.product_id,
+                tags.c.position,
+            ).select_from(engaged.outerjoin(tags, tags.c.post_id == engaged.c.id)),
+            select(
+                literal("H"),
+                *none_of_post,
+                history.c.type,
+                history.c.occurred_at,
+                history.c.subject_id,
+                type_coerce(null(), Integer),
+            ),
+        )
+        followed_posts: list[PostInfo] = []
+        engaged_rows: dict[tuple[int, str], Any] = {}
+        tagged: dict[int, list[tuple[int, int]]] = {}
+        history_events: list[HistoryEvent] = []
+        for row in await self.tx.execute(query):
+            if row.part == "F":
+                followed_posts.append(post_info(row))
+            elif row.part == "E":
+                engaged_rows.setdefault((row.id, row.how), row)
+                if row.product_id is not None:
+                    tagged.setdefault(row.id, []).append((row.tag_position, row.product_id))
+            else:
+                history_events.append(HistoryEvent(row.product_id, EVENT_WEIGHTS[row.how], row.at, row.how))
+        # A UNION ALL keeps no order: each part is put back in its own.
+        followed_posts.sort(key=lambda p: (p.published_at, p.id), reverse=True)
+        engaged_in_order = sorted(engaged_rows.values(), key=lambda r: r.at, reverse=True)
+        history_events.sort(key=lambda h: h.occurred_at, reverse=True)
+        return ViewerSignals(
+            followed_posts=followed_posts,
+            engaged=[(post_info(r), r.how) for r in engaged_in_order],
+            tagged={
+                post: list(dict.fromkeys(product for _, product in sorted(found)))
+                for post, found in tagged.items()
+            },
+            history=history_events,
+        )
 
     async def tagged_products(self, post_ids: Sequence[int]) -> dict[int, list[int]]:
         if not post_ids:
@@ -89,17 +160,7 @@ class SqlCandidateReads(RepositoryPart):
         return found
 
     async def product_history(self, user_id: int, since: datetime, limit: int) -> list[HistoryEvent]:
-        rows = await self.tx.execute(
-            select(events.c.subject_id, events.c.type, events.c.occurred_at)
-            .where(
-                events.c.user_id == user_id,
-                events.c.subject_type == "Product",
-                events.c.occurred_at >= since,
-                events.c.type.in_([t for t, w in EVENT_WEIGHTS.items() if w > 0]),
-            )
-            .order_by(events.c.occurred_at.desc())
-            .limit(limit)
-        )
+        rows = await self.tx.execute(_history_query(user_id, since, limit))
         return [HistoryEvent(r.subject_id, EVENT_WEIGHTS[r.type], r.occurred_at, r.type) for r in rows]
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
@@ -178,6 +239,52 @@ class SqlCandidateReads(RepositoryPart):
             )
         rows = await self.tx.execute(query.order_by(products.c.id.desc()).limit(limit))
         return [replace(product_info(row), tagged_by=row.tagged_by) for row in rows]
+
+
+def _followed_query(user_id: int, limit: int) -> Select[Any]:
+    """Published posts of the creators the user follows, newest first."""
+    followed = select(follows.c.creator_id).where(follows.c.user_id == user_id)
+    return (
+        post_query()
+        .where(posts.c.creator_id.in_(followed))
+        .order_by(posts.c.published_at.desc(), posts.c.id.desc())
+        .limit(limit)
+    )
+
+
+def _engaged_query(user_id: int, limit: int, since: datetime | None) -> Select[Any]:
+    """Posts the user liked or saved (since `since`), most recent first, with `how` and `created_at`."""
+    liked = select(likes.c.post_id, likes.c.created_at, literal("LIKE").label("how")).where(
+        likes.c.user_id == user_id
+    )
+    saved = select(saves.c.post_id, saves.c.created_at, literal("SAVE").label("how")).where(
+        saves.c.user_id == user_id
+    )
+    if since is not None:
+        liked = liked.where(likes.c.created_at >= since)
+        saved = saved.where(saves.c.created_at >= since)
+    engaged = liked.union_all(saved).subquery()
+    return (
+        post_query()
+        .add_columns(engaged.c.how, engaged.c.created_at)
+        .join(engaged, engaged.c.post_id == posts.c.id)
+        .order_by(engaged.c.created_at.desc())
+        .limit(limit)
+    )
+
+
+def _history_query(user_id: int, since: datetime, limit: int) -> Select[Any]:
+    return (
+        select(events.c.subject_id, events.c.type, events.c.occurred_at)
+        .where(
+            events.c.user_id == user_id,
+            events.c.subject_type == "Product",
+            events.c.occurred_at >= since,
+            events.c.type.in_([t for t, w in EVENT_WEIGHTS.items() if w > 0]),
+        )
+        .order_by(events.c.occurred_at.desc())
+        .limit(limit)
+    )
 
 
 def _served_in(session_id: str, kind: ItemKind, item_id: Any) -> Any:

@@ -7,7 +7,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    Text,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 
@@ -100,6 +114,35 @@ def _rowcount(result: Any) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
+_ITEM_COLUMNS = (
+    column("position", Integer),
+    column("kind", Text),
+    column("item_id", BigInteger),
+    column("author_id", BigInteger),
+    column("source", Text),
+    column("reasons", Text),
+    column("score", Float),
+)
+
+
+def _with_items(session_write: Any, rows: list[dict[str, Any]]) -> Any:
+    """PostgreSQL: `session_write` (the INSERT or UPDATE of the session row) and the INSERT of its
+    served items as one statement; the items are written only when the session row was."""
+    written = session_write.returning(sessions.c.id).cte("written")
+    items = (
+        func.jsonb_to_recordset(
+            literal(json.dumps([{k: v for k, v in r.items() if k != "session_id"} for r in rows])).cast(JSONB)
+        )
+        .table_valued(*_ITEM_COLUMNS)
+        .render_derived(name="items", with_types=True)
+    )
+    names = [c.name for c in _ITEM_COLUMNS]
+    return insert(served).from_select(
+        ["session_id", *names],
+        select(written.c.id, *[items.c[name] for name in names]).select_from(written.join(items, true())),
+    )
+
+
 class SqlFeedSessions(RepositoryPart):
     async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
         rows = (
@@ -169,6 +212,14 @@ class SqlFeedSessions(RepositoryPart):
         def write(connection: Connection) -> None:
             # A new session is inserted; one that exists (a retry of its first page, or a later page)
             # is extended only from the count this request read: otherwise another request was first.
+            if rows and self.tx.dialect == "postgresql":
+                # One statement, one round trip: the session row and its new items together (the
+                # items are inserted only when the session row was; else the two statements below).
+                first = session.served == 0
+                if _rowcount(connection.execute(_with_items(create if first else extend, rows))) == len(rows):
+                    return
+                if not first:
+                    raise SessionConflict(session.id)
             created = session.served == 0 and _rowcount(connection.execute(create)) == 1
             if not created and _rowcount(connection.execute(extend)) != 1:
                 raise SessionConflict(session.id)

@@ -32,6 +32,7 @@ from shoppable.domain.feed.ports import (
     SessionConflict,
     Snapshot,
     TrainingEvent,
+    ViewerSignals,
 )
 from shoppable.domain.feed.ranking import EVENT_WEIGHTS
 
@@ -127,6 +128,27 @@ class FakeFeedRepository:
     async def recent_posts_of(self, creator_ids: Sequence[int], limit: int) -> list[PostInfo]:
         found = [p for p in self.posts_by_id.values() if p.creator_id in set(creator_ids)]
         return sorted(found, key=lambda p: (p.published_at, p.id), reverse=True)[:limit]
+
+    async def recent_followed_posts(self, user_id: int, limit: int) -> list[PostInfo]:
+        return await self.recent_posts_of(await self.followed_creator_ids(user_id), limit)
+
+    async def viewer_signals(
+        self,
+        user_id: int,
+        *,
+        followed_limit: int,
+        engaged_limit: int,
+        engaged_since: datetime | None,
+        history_since: datetime,
+        history_limit: int,
+    ) -> ViewerSignals:
+        engaged = await self.engaged_posts(user_id, engaged_limit, engaged_since)
+        return ViewerSignals(
+            await self.recent_followed_posts(user_id, followed_limit),
+            engaged,
+            await self.tagged_products([post.id for post, _ in engaged]),
+            await self.product_history(user_id, history_since, history_limit),
+        )
 
     async def engaged_posts(
         self, user_id: int, limit: int, since: datetime | None = None
