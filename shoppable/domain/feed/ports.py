@@ -229,6 +229,18 @@ class FeedSessions(Protocol):
         from position `replay_from` on (those a page may replay), the others' are left empty."""
         ...
 
+    async def session_and_exclusions(
+        self,
+        session_id: str,
+        replay_from: int,
+        user_id: int | None,
+        device_id: str | None,
+        bought_since: datetime,
+    ) -> tuple[tuple[FeedSession, list[ServedItem]] | None, set[tuple[str, int]], set[int]]:
+        """`session(session_id, replay_from)` and `exclusions(user_id, device_id, bought_since)` in one
+        statement: a later page needs both."""
+        ...
+
     async def append(
         self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None
     ) -> None:

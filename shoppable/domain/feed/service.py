@@ -113,7 +113,15 @@ async def delete_expired_sessions(uow: FeedUnitOfWork, now: datetime) -> int:
 async def _build_page(page: _Page) -> FeedPage:
     request, feed = page.request, page.uow.feed
     key = actor_key(page.actor)
-    found = await feed.session(request.session_id, request.position) if request.session_id else None
+    owner = _owner(page.actor)
+    bought_since = page.now - timedelta(days=page.config.purchase_window_days)
+    found, exclusions = None, None
+    if request.session_id:
+        # The viewer's hides and purchases come with the session: one statement for both.
+        found, hidden, purchased = await feed.session_and_exclusions(
+            request.session_id, request.position, *owner, bought_since
+        )
+        exclusions = hidden, purchased
     session, history = found if found is not None else (None, [])
     restarted = request.session_id is not None and (
         session is None
@@ -142,7 +150,9 @@ async def _build_page(page: _Page) -> FeedPage:
         return FeedPage(session, replayed[: request.first], has_next=True, restarted=restarted)
     start = position + len(replayed)
     need = request.first - len(replayed)
-    posts, products, excluded, new_plan = await _candidates(page, session, is_new, history)
+    if exclusions is None:
+        exclusions = await feed.exclusions(*owner, bought_since) if owner != (None, None) else (set(), set())
+    posts, products, excluded, new_plan = await _candidates(page, session, is_new, history, exclusions)
     if request.mode is FeedMode.FOLLOWING:
         chosen = posts[: need + 1]  # strictly newest first: the viewer chose these creators
     else:
@@ -199,22 +209,26 @@ async def _widened(
     return posts, products
 
 
+def _owner(actor: Actor) -> tuple[int | None, str | None]:
+    """Whose hides (and purchases) apply: the user's when signed in, else the device's, else nobody's."""
+    if actor.user_id is not None:
+        return actor.user_id, None
+    return None, actor.device_id or None
+
+
 async def _candidates(
-    page: _Page, session: FeedSession, is_new: bool, history: list[ServedItem]
+    page: _Page,
+    session: FeedSession,
+    is_new: bool,
+    history: list[ServedItem],
+    exclusions: tuple[set[tuple[str, int]], set[int]],
 ) -> tuple[list[Candidate], list[Candidate], filters.Excluded, Plan | None]:
     """Posts and product cards, best first, with everything the viewer must not see removed; and the
     personal plan when one was ranked just now (stored with the session for other processes)."""
     feed, request, user_id = page.uow.feed, page.request, page.actor.user_id
     personal = personalized(page.actor, request.mode)
     served = {(item.kind, item.item_id) for item in history}
-    hidden: set[tuple[str, int]] = set()
-    purchased: set[int] = set()
-    if user_id is not None or page.actor.device_id:
-        hidden, purchased = await feed.exclusions(
-            user_id,
-            None if user_id is not None else page.actor.device_id,
-            page.now - timedelta(days=page.config.purchase_window_days),
-        )
+    hidden, purchased = exclusions
     excluded = filters.Excluded(served, hidden, purchased)
     if request.mode is FeedMode.FOLLOWING:
         limit = len(served) + request.first + 100

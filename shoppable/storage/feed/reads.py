@@ -178,20 +178,7 @@ class SqlCandidateReads(RepositoryPart):
     ) -> tuple[set[tuple[str, int]], set[int]]:
         if user_id is None and device_id is None:
             return set(), set()
-        owner = hides.c.user_id == user_id if user_id is not None else hides.c.device_id == device_id
-        hidden_rows = select(hides.c.subject_type.label("kind"), hides.c.subject_id.label("pk")).where(owner)
-        query: Select[Any] | CompoundSelect[Any] = hidden_rows
-        if user_id is not None:
-            bought = purchased_products(user_id, bought_since).subquery()
-            query = hidden_rows.union_all(select(literal(_BOUGHT).label("kind"), bought.c.product_id))
-        hidden: set[tuple[str, int]] = set()
-        purchased: set[int] = set()
-        for row in await self.tx.execute(query):
-            if row.kind == _BOUGHT:
-                purchased.add(row.pk)
-            else:
-                hidden.add((row.kind, row.pk))
-        return hidden, purchased
+        return exclusions_of(await self.tx.execute(exclusions_query(user_id, device_id, bought_since)))
 
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]:
         ids = sorted(set(product_ids))
@@ -285,6 +272,30 @@ def _history_query(user_id: int, since: datetime, limit: int) -> Select[Any]:
         .order_by(events.c.occurred_at.desc())
         .limit(limit)
     )
+
+
+def exclusions_query(
+    user_id: int | None, device_id: str | None, bought_since: datetime
+) -> Select[Any] | CompoundSelect[Any]:
+    """Rows (kind, pk): what the user (or, with `user_id` None, the device) hid, and for a user the
+    products bought since `bought_since` (kind `bought`). Read by `exclusions_of`."""
+    owner = hides.c.user_id == user_id if user_id is not None else hides.c.device_id == device_id
+    hidden_rows = select(hides.c.subject_type.label("kind"), hides.c.subject_id.label("pk")).where(owner)
+    if user_id is None:
+        return hidden_rows
+    bought = purchased_products(user_id, bought_since).subquery()
+    return hidden_rows.union_all(select(literal(_BOUGHT).label("kind"), bought.c.product_id))
+
+
+def exclusions_of(rows: Iterable[Any]) -> tuple[set[tuple[str, int]], set[int]]:
+    hidden: set[tuple[str, int]] = set()
+    purchased: set[int] = set()
+    for row in rows:
+        if row.kind == _BOUGHT:
+            purchased.add(row.pk)
+        else:
+            hidden.add((row.kind, row.pk))
+    return hidden, purchased
 
 
 def _served_in(session_id: str, kind: ItemKind, item_id: Any) -> Any:

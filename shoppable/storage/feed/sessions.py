@@ -5,20 +5,23 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     BigInteger,
     Float,
     Integer,
     Text,
+    case,
     column,
     delete,
     func,
     insert,
     literal,
+    null,
     select,
     true,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -37,6 +40,7 @@ from shoppable.domain.feed.model import (
 )
 from shoppable.domain.feed.ports import Plan, SessionConflict
 from shoppable.storage.feed.queries import RepositoryPart, served, sessions
+from shoppable.storage.feed.reads import exclusions_of, exclusions_query
 from shoppable.storage.sql import insert_if_absent
 from shoppable.storage.types import utcnow
 
@@ -110,6 +114,21 @@ def _session(row: Any) -> FeedSession:
     )
 
 
+_SESSION_COLUMNS = (
+    sessions.c.id,
+    sessions.c.actor_key,
+    sessions.c.mode,
+    sessions.c.personalized,
+    sessions.c.served,
+    sessions.c.expires_at,
+)
+
+
+class _Exclusion(NamedTuple):
+    kind: str
+    pk: int
+
+
 def _rowcount(result: Any) -> int:
     return cast(CursorResult[Any], result).rowcount
 
@@ -145,31 +164,58 @@ def _with_items(session_write: Any, rows: list[dict[str, Any]]) -> Any:
 
 class SqlFeedSessions(RepositoryPart):
     async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
-        rows = (
-            await self.tx.execute(
-                select(
-                    sessions.c.id,
-                    sessions.c.actor_key,
-                    sessions.c.mode,
-                    sessions.c.personalized,
-                    sessions.c.served,
-                    sessions.c.expires_at,
-                    served.c.position,
-                    served.c.kind,
-                    served.c.item_id,
-                    served.c.author_id,
-                    served.c.source,
-                    served.c.reasons,
-                )
-                .select_from(sessions.outerjoin(served, served.c.session_id == sessions.c.id))
-                .where(sessions.c.id == session_id)
-                .order_by(served.c.position)
+        found, _, _ = await self.session_and_exclusions(session_id, replay_from, None, None, utcnow())
+        return found
+
+    async def session_and_exclusions(
+        self,
+        session_id: str,
+        replay_from: int,
+        user_id: int | None,
+        device_id: str | None,
+        bought_since: datetime,
+    ) -> tuple[tuple[FeedSession, list[ServedItem]] | None, set[tuple[str, int]], set[int]]:
+        # The session's rows and, when there is a user or device, its exclusions (kind and pk in the
+        # served item's columns), in one UNION ALL. Reasons only from `replay_from` on: a long walk
+        # would otherwise read every reason it ever served on every page.
+        session_rows = (
+            select(
+                literal("S").label("part"),
+                *_SESSION_COLUMNS,
+                served.c.position,
+                served.c.kind,
+                served.c.item_id,
+                served.c.author_id,
+                served.c.source,
+                case((served.c.position >= replay_from, served.c.reasons), else_=null()).label("reasons"),
             )
-        ).all()
-        if not rows:
-            return None
-        items = [_served_item(row, with_reasons=row.position >= replay_from) for row in rows if row.kind]
-        return _session(rows[0]), items
+            .select_from(sessions.outerjoin(served, served.c.session_id == sessions.c.id))
+            .where(sessions.c.id == session_id)
+        )
+        query: Any = session_rows
+        if user_id is not None or device_id is not None:
+            excluded = exclusions_query(user_id, device_id, bought_since).subquery()
+            query = session_rows.union_all(
+                select(
+                    literal("X"),
+                    *[type_coerce(null(), c.type) for c in _SESSION_COLUMNS],
+                    type_coerce(null(), Integer),
+                    excluded.c.kind,
+                    excluded.c.pk,
+                    type_coerce(null(), BigInteger),
+                    type_coerce(null(), Text),
+                    type_coerce(null(), Text),
+                )
+            )
+        rows = (await self.tx.execute(query)).all()
+        hidden, purchased = exclusions_of(
+            _Exclusion(row.kind, row.item_id) for row in rows if row.part == "X"
+        )
+        mine = sorted((row for row in rows if row.part == "S"), key=lambda row: row.position or 0)
+        if not mine:
+            return None, hidden, purchased
+        items = [_served_item(row, with_reasons=row.position >= replay_from) for row in mine if row.kind]
+        return (_session(mine[0]), items), hidden, purchased
 
     async def append(
         self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None

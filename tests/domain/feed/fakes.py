@@ -266,6 +266,17 @@ class FakeFeedRepository:
 
     # -- FeedSessions -------------------------------------------------------------------------------
 
+    async def session_and_exclusions(
+        self,
+        session_id: str,
+        replay_from: int,
+        user_id: int | None,
+        device_id: str | None,
+        bought_since: datetime,
+    ) -> tuple[tuple[FeedSession, list[ServedItem]] | None, set[tuple[str, int]], set[int]]:
+        hidden, bought = await self.exclusions(user_id, device_id, bought_since)
+        return await self.session(session_id, replay_from), hidden, bought
+
     async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
         found = self.sessions.get(session_id)
         if found is None:
