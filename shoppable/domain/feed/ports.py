@@ -83,6 +83,17 @@ class ViewerSignals:
 
 
 @dataclass(frozen=True)
+class SessionState:
+    """What a later page reads first, at once (`FeedSessions.session_state`)."""
+
+    found: tuple[FeedSession, list[ServedItem]] | None
+    hidden: set[tuple[str, int]]
+    purchased: set[int]
+    sellable: dict[int, ProductInfo]
+    """Those of the products asked about that can be bought now."""
+
+
+@dataclass(frozen=True)
 class EngagementCount:
     """How many distinct senders sent events of one type about a post or product since some time,
     each counted once per UTC day, and when the latest was; signed-in users and anonymous devices
@@ -229,16 +240,17 @@ class FeedSessions(Protocol):
         from position `replay_from` on (those a page may replay), the others' are left empty."""
         ...
 
-    async def session_and_exclusions(
+    async def session_state(
         self,
         session_id: str,
         replay_from: int,
         user_id: int | None,
         device_id: str | None,
         bought_since: datetime,
-    ) -> tuple[tuple[FeedSession, list[ServedItem]] | None, set[tuple[str, int]], set[int]]:
-        """`session(session_id, replay_from)` and `exclusions(user_id, device_id, bought_since)` in one
-        statement: a later page needs both."""
+        sellable_among: Sequence[int] = (),
+    ) -> SessionState:
+        """`session(session_id, replay_from)`, `exclusions(user_id, device_id, bought_since)` and
+        `sellable_products(sellable_among)` in one statement: a later page needs all three."""
         ...
 
     async def append(

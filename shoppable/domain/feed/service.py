@@ -36,6 +36,7 @@ from shoppable.domain.feed.ports import (
     FeedServices,
     FeedUnitOfWork,
     Plan,
+    ProductInfo,
     Ranker,
     SessionConflict,
     Snapshot,
@@ -115,13 +116,13 @@ async def _build_page(page: _Page) -> FeedPage:
     key = actor_key(page.actor)
     owner = _owner(page.actor)
     bought_since = page.now - timedelta(days=page.config.purchase_window_days)
-    found, exclusions = None, None
+    found, exclusions, checked = None, None, None
     if request.session_id:
-        # The viewer's hides and purchases come with the session: one statement for both.
-        found, hidden, purchased = await feed.session_and_exclusions(
-            request.session_id, request.position, *owner, bought_since
-        )
-        exclusions = hidden, purchased
+        # The viewer's hides and purchases, and the stock of the products this page will most likely
+        # consider, come with the session: one statement for the three.
+        head = await _likely_head(page, request.session_id)
+        state = await feed.session_state(request.session_id, request.position, *owner, bought_since, head)
+        found, exclusions, checked = state.found, (state.hidden, state.purchased), (set(head), state.sellable)
     session, history = found if found is not None else (None, [])
     restarted = request.session_id is not None and (
         session is None
@@ -152,7 +153,9 @@ async def _build_page(page: _Page) -> FeedPage:
     need = request.first - len(replayed)
     if exclusions is None:
         exclusions = await feed.exclusions(*owner, bought_since) if owner != (None, None) else (set(), set())
-    posts, products, excluded, new_plan = await _candidates(page, session, is_new, history, exclusions)
+    posts, products, excluded, new_plan = await _candidates(
+        page, session, is_new, history, exclusions, checked
+    )
     if request.mode is FeedMode.FOLLOWING:
         chosen = posts[: need + 1]  # strictly newest first: the viewer chose these creators
     else:
@@ -209,6 +212,35 @@ async def _widened(
     return posts, products
 
 
+def _plan_kind(personal: bool, request: FeedRequest) -> str:
+    # Keyed by consent too: personalization switched off mid-session must never reuse a personal plan.
+    kind = "personal" if personal else "public"
+    if request.variant is not None:
+        kind = f"{kind}@{request.variant.tag}"  # an experiment's plan never outlives its variant
+    return kind
+
+
+def _head_size(request: FeedRequest) -> int:
+    """How many of the best product candidates have their stock checked: a page needs few cards."""
+    return 3 * (request.first + 1) + 20
+
+
+async def _likely_head(page: _Page, session_id: str) -> list[int]:
+    """Before the session is read: the products whose stock the page will check, when its plan is
+    known here (this process ranked the session, or it is the shared public plan). The session's
+    served items and the viewer's exclusions are not known yet, so as many more are taken as the
+    session can have served; when that still falls short, `_candidates` reads the stock itself."""
+    request = page.request
+    if request.mode is FeedMode.FOLLOWING:
+        return []
+    personal = personalized(page.actor, request.mode)
+    planned = page.services.plans.get(f"{session_id}:{_plan_kind(personal, request)}")
+    if planned is None and personal:
+        return []  # ranked elsewhere or expired: planned again after the session is read
+    products = planned[1] if planned is not None else public_plan(await page.snapshot())[1]
+    return [c.item_id for c in products[: _head_size(request) + request.position]]
+
+
 def _owner(actor: Actor) -> tuple[int | None, str | None]:
     """Whose hides (and purchases) apply: the user's when signed in, else the device's, else nobody's."""
     if actor.user_id is not None:
@@ -222,6 +254,7 @@ async def _candidates(
     is_new: bool,
     history: list[ServedItem],
     exclusions: tuple[set[tuple[str, int]], set[int]],
+    checked: tuple[set[int], dict[int, ProductInfo]] | None,
 ) -> tuple[list[Candidate], list[Candidate], filters.Excluded, Plan | None]:
     """Posts and product cards, best first, with everything the viewer must not see removed; and the
     personal plan when one was ranked just now (stored with the session for other processes)."""
@@ -234,10 +267,7 @@ async def _candidates(
         limit = len(served) + request.first + 100
         found = await feed.recent_followed_posts(user_id, limit) if user_id is not None else []
         return [c for c in map(following_candidate, found) if excluded.allows_post(c)], [], excluded, None
-    # Keyed by consent too: personalization switched off mid-session must never reuse a personal plan.
-    kind = "personal" if personal else "public"
-    if request.variant is not None:
-        kind = f"{kind}@{request.variant.tag}"  # an experiment's plan never outlives its variant
+    kind = _plan_kind(personal, request)
     plan_key = f"{session.id}:{kind}"
     planned = None if is_new else page.services.plans.get(plan_key)
     interleave = request.variant.interleave if request.variant is not None else None
@@ -286,7 +316,10 @@ async def _candidates(
         # Stock and status are checked now, not when the candidates were planned (fresh personal
         # candidates were checked a moment ago, in personal_candidates). A page needs few product
         # cards, so only the best few candidates are checked.
-        head = products[: 3 * (request.first + 1) + 20]
-        sellable = await feed.sellable_products(c.item_id for c in head)
+        head = products[: _head_size(request)]
+        if checked is not None and all(c.item_id in checked[0] for c in head):
+            sellable = checked[1]  # read with the session
+        else:
+            sellable = await feed.sellable_products(c.item_id for c in head)
         products = [c for c in head if c.item_id in sellable]
     return posts, products, excluded, new_plan

@@ -15,12 +15,12 @@ from sqlalchemy import (
     Select,
     String,
     case,
+    cast,
     exists,
     func,
     literal,
     null,
     select,
-    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -91,15 +91,15 @@ class SqlCandidateReads(RepositoryPart):
         followed = _followed_query(user_id, followed_limit).subquery()
         engaged = _engaged_query(user_id, engaged_limit, engaged_since).subquery()
         history = _history_query(user_id, history_since, history_limit).subquery()
-        none_of_post = [type_coerce(null(), c.type).label(c.name) for c in post_query().selected_columns]
+        none_of_post = [cast(null(), c.type).label(c.name) for c in post_query().selected_columns]
         query = union_all(
             select(
                 literal("F").label("part"),
                 *[followed.c[c.name] for c in none_of_post],
-                type_coerce(null(), String).label("how"),
-                type_coerce(null(), UTCDateTime).label("at"),
-                type_coerce(null(), BigInteger).label("product_id"),
-                type_coerce(null(), Integer).label("tag_position"),
+                cast(null(), String).label("how"),
+                cast(null(), UTCDateTime).label("at"),
+                cast(null(), BigInteger).label("product_id"),
+                cast(null(), Integer).label("tag_position"),
             ),
             # An engaged post once per tagged product (or once, untagged).
             select(
@@ -116,7 +116,7 @@ class SqlCandidateReads(RepositoryPart):
                 history.c.type,
                 history.c.occurred_at,
                 history.c.subject_id,
-                type_coerce(null(), Integer),
+                cast(null(), Integer),
             ),
         )
         followed_posts: list[PostInfo] = []

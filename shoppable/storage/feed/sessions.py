@@ -21,9 +21,10 @@ from sqlalchemy import (
     null,
     select,
     true,
-    type_coerce,
+    union_all,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
@@ -38,11 +39,11 @@ from shoppable.domain.feed.model import (
     ReasonCode,
     ServedItem,
 )
-from shoppable.domain.feed.ports import Plan, SessionConflict
-from shoppable.storage.feed.queries import RepositoryPart, served, sessions
+from shoppable.domain.feed.ports import Plan, ProductInfo, SessionConflict, SessionState
+from shoppable.storage.feed.queries import RepositoryPart, products, sellable_product_query, served, sessions
 from shoppable.storage.feed.reads import exclusions_of, exclusions_query
 from shoppable.storage.sql import insert_if_absent
-from shoppable.storage.types import utcnow
+from shoppable.storage.types import UTCDateTime, utcnow
 
 
 def _reasons_json(reasons: Sequence[Reason]) -> str:
@@ -124,6 +125,46 @@ _SESSION_COLUMNS = (
 )
 
 
+_PRODUCT_COLUMNS = (
+    column("product_id", BigInteger),
+    column("merchant_id", BigInteger),
+    column("merchant_name", Text),
+    column("title", Text),
+    column("category", Text),
+    column("created_at", UTCDateTime),
+)
+"""The sellable part's own columns (`sellable_product_query` names them id, merchant_id, …)."""
+
+_STATE_COLUMNS: tuple[tuple[str, Any], ...] = (
+    *((c.name, c.type) for c in (*_SESSION_COLUMNS,)),
+    ("position", Integer()),
+    ("kind", Text()),
+    ("item_id", BigInteger()),
+    ("author_id", BigInteger()),
+    ("source", Text()),
+    ("reasons", Text()),
+    *((c.name, c.type) for c in _PRODUCT_COLUMNS),
+)
+
+
+def tagged(part: str, values: dict[str, Any]) -> list[Any]:
+    """The select list of one part of `session_state`'s UNION ALL: `part`, then every column in
+    order, a typed NULL where this part has none."""
+    return [
+        literal(part).label("part"),
+        *[
+            (values[name] if name in values else sql_cast(null(), type_)).label(name)
+            for name, type_ in _STATE_COLUMNS
+        ],
+    ]
+
+
+def _product(row: Any) -> ProductInfo:
+    return ProductInfo(
+        row.product_id, row.merchant_id, row.merchant_name, row.title, row.category, row.created_at
+    )
+
+
 class _Exclusion(NamedTuple):
     kind: str
     pk: int
@@ -164,58 +205,57 @@ def _with_items(session_write: Any, rows: list[dict[str, Any]]) -> Any:
 
 class SqlFeedSessions(RepositoryPart):
     async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
-        found, _, _ = await self.session_and_exclusions(session_id, replay_from, None, None, utcnow())
-        return found
+        return (await self.session_state(session_id, replay_from, None, None, utcnow())).found
 
-    async def session_and_exclusions(
+    async def session_state(
         self,
         session_id: str,
         replay_from: int,
         user_id: int | None,
         device_id: str | None,
         bought_since: datetime,
-    ) -> tuple[tuple[FeedSession, list[ServedItem]] | None, set[tuple[str, int]], set[int]]:
-        # The session's rows and, when there is a user or device, its exclusions (kind and pk in the
-        # served item's columns), in one UNION ALL. Reasons only from `replay_from` on: a long walk
-        # would otherwise read every reason it ever served on every page.
-        session_rows = (
+        sellable_among: Sequence[int] = (),
+    ) -> SessionState:
+        # One UNION ALL of up to three parts told apart by `part`, each filling its own columns:
+        # S the session and what it served (reasons only from `replay_from` on: a long walk would
+        # otherwise read every reason it ever served on every page), X the user's or device's
+        # exclusions, P the sellable products among `sellable_among`.
+        parts = [
             select(
-                literal("S").label("part"),
-                *_SESSION_COLUMNS,
-                served.c.position,
-                served.c.kind,
-                served.c.item_id,
-                served.c.author_id,
-                served.c.source,
-                case((served.c.position >= replay_from, served.c.reasons), else_=null()).label("reasons"),
+                *tagged(
+                    "S",
+                    {
+                        **{c.name: c for c in _SESSION_COLUMNS},
+                        "position": served.c.position,
+                        "kind": served.c.kind,
+                        "item_id": served.c.item_id,
+                        "author_id": served.c.author_id,
+                        "source": served.c.source,
+                        "reasons": case((served.c.position >= replay_from, served.c.reasons), else_=null()),
+                    },
+                )
             )
             .select_from(sessions.outerjoin(served, served.c.session_id == sessions.c.id))
             .where(sessions.c.id == session_id)
-        )
-        query: Any = session_rows
+        ]
         if user_id is not None or device_id is not None:
             excluded = exclusions_query(user_id, device_id, bought_since).subquery()
-            query = session_rows.union_all(
-                select(
-                    literal("X"),
-                    *[type_coerce(null(), c.type) for c in _SESSION_COLUMNS],
-                    type_coerce(null(), Integer),
-                    excluded.c.kind,
-                    excluded.c.pk,
-                    type_coerce(null(), BigInteger),
-                    type_coerce(null(), Text),
-                    type_coerce(null(), Text),
-                )
-            )
-        rows = (await self.tx.execute(query)).all()
+            parts.append(select(*tagged("X", {"kind": excluded.c.kind, "item_id": excluded.c.pk})))
+        ids = sorted(set(sellable_among))
+        if ids:
+            product = sellable_product_query().where(products.c.id.in_(ids)).subquery()
+            named = {"product_id": product.c.id} | {c.name: product.c[c.name] for c in _PRODUCT_COLUMNS[1:]}
+            parts.append(select(*tagged("P", named)))
+        rows = (await self.tx.execute(union_all(*parts) if len(parts) > 1 else parts[0])).all()
         hidden, purchased = exclusions_of(
             _Exclusion(row.kind, row.item_id) for row in rows if row.part == "X"
         )
+        sellable = {row.product_id: _product(row) for row in rows if row.part == "P"}
         mine = sorted((row for row in rows if row.part == "S"), key=lambda row: row.position or 0)
         if not mine:
-            return None, hidden, purchased
+            return SessionState(None, hidden, purchased, sellable)
         items = [_served_item(row, with_reasons=row.position >= replay_from) for row in mine if row.kind]
-        return (_session(mine[0]), items), hidden, purchased
+        return SessionState((_session(mine[0]), items), hidden, purchased, sellable)
 
     async def append(
         self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None

@@ -30,6 +30,7 @@ from shoppable.domain.feed.ports import (
     ProductInfo,
     Ranker,
     SessionConflict,
+    SessionState,
     Snapshot,
     TrainingEvent,
     ViewerSignals,
@@ -266,16 +267,18 @@ class FakeFeedRepository:
 
     # -- FeedSessions -------------------------------------------------------------------------------
 
-    async def session_and_exclusions(
+    async def session_state(
         self,
         session_id: str,
         replay_from: int,
         user_id: int | None,
         device_id: str | None,
         bought_since: datetime,
-    ) -> tuple[tuple[FeedSession, list[ServedItem]] | None, set[tuple[str, int]], set[int]]:
+        sellable_among: Sequence[int] = (),
+    ) -> SessionState:
         hidden, bought = await self.exclusions(user_id, device_id, bought_since)
-        return await self.session(session_id, replay_from), hidden, bought
+        found = await self.session(session_id, replay_from)
+        return SessionState(found, hidden, bought, await self.sellable_products(sellable_among))
 
     async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
         found = self.sessions.get(session_id)
