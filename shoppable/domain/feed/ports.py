@@ -5,7 +5,7 @@ unit of work, implemented in storage, and a few in-process services (caches, the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -80,6 +80,9 @@ class ViewerSignals:
     """As `tagged_products` of the engaged posts."""
     history: list[HistoryEvent]
     """As `product_history`."""
+    hidden: set[tuple[str, int]] = field(default_factory=set)
+    purchased: set[int] = field(default_factory=set)
+    """As `exclusions(user, None, bought_since)`, when `bought_since` was given; else empty."""
 
 
 @dataclass(frozen=True)
@@ -175,9 +178,11 @@ class CandidateReads(Protocol):
         engaged_since: datetime | None,
         history_since: datetime,
         history_limit: int,
+        bought_since: datetime | None = None,
     ) -> ViewerSignals:
-        """`recent_posts_of` the followed creators, `engaged_posts` with their `tagged_products`, and
-        `product_history`, in one statement: planning a personal feed needs all of them."""
+        """`recent_posts_of` the followed creators, `engaged_posts` with their `tagged_products`,
+        `product_history` and, with `bought_since`, the user's `exclusions`, in one statement: planning
+        a personal feed needs all of them."""
         ...
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:

@@ -18,6 +18,7 @@ from shoppable.domain.feed.candidates import (
     following_candidate,
     personal_candidates,
     public_plan,
+    viewer_signals,
     widened_posts,
     widened_products,
 )
@@ -40,6 +41,7 @@ from shoppable.domain.feed.ports import (
     Ranker,
     SessionConflict,
     Snapshot,
+    ViewerSignals,
 )
 from shoppable.domain.feed.trending import compute_snapshot
 from shoppable.domain.identity.actor import Actor
@@ -151,10 +153,18 @@ async def _build_page(page: _Page) -> FeedPage:
         return FeedPage(session, replayed[: request.first], has_next=True, restarted=restarted)
     start = position + len(replayed)
     need = request.first - len(replayed)
+    signals = None
+    user_id = page.actor.user_id
+    if exclusions is None and is_new and personalized(page.actor, request.mode) and user_id is not None:
+        # A personal session is planned now: the user's exclusions come with what it is planned from.
+        signals = await viewer_signals(
+            feed, user_id, page.config, page.now, page.actor.recommendations_reset_at, bought_since
+        )
+        exclusions = signals.hidden, signals.purchased
     if exclusions is None:
         exclusions = await feed.exclusions(*owner, bought_since) if owner != (None, None) else (set(), set())
     posts, products, excluded, new_plan = await _candidates(
-        page, session, is_new, history, exclusions, checked
+        page, session, is_new, history, exclusions, checked, signals
     )
     if request.mode is FeedMode.FOLLOWING:
         chosen = posts[: need + 1]  # strictly newest first: the viewer chose these creators
@@ -255,6 +265,7 @@ async def _candidates(
     history: list[ServedItem],
     exclusions: tuple[set[tuple[str, int]], set[int]],
     checked: tuple[set[int], dict[int, ProductInfo]] | None,
+    signals: ViewerSignals | None,
 ) -> tuple[list[Candidate], list[Candidate], filters.Excluded, Plan | None]:
     """Posts and product cards, best first, with everything the viewer must not see removed; and the
     personal plan when one was ranked just now (stored with the session for other processes)."""
@@ -290,6 +301,7 @@ async def _candidates(
                 page.config,
                 page.now,
                 page.actor.recommendations_reset_at,
+                signals,
             )
             if interleave is not None:
                 # Posts do not depend on the ranker; the two rankers' product lists are merged.
@@ -301,6 +313,7 @@ async def _candidates(
                     page.config,
                     page.now,
                     page.actor.recommendations_reset_at,
+                    signals,
                 )
                 products = interleave.merge(products, products_b, session.id)
             new_plan = Plan(kind, posts, products, page.now) if interleave is None else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -86,13 +86,14 @@ class SqlCandidateReads(RepositoryPart):
         engaged_since: datetime | None,
         history_since: datetime,
         history_limit: int,
+        bought_since: datetime | None = None,
     ) -> ViewerSignals:
-        # Three parts in one UNION ALL, told apart by `part`; each keeps its own order and limit.
+        # Parts of one UNION ALL, told apart by `part`; each keeps its own order and limit.
         followed = _followed_query(user_id, followed_limit).subquery()
         engaged = _engaged_query(user_id, engaged_limit, engaged_since).subquery()
         history = _history_query(user_id, history_since, history_limit).subquery()
         none_of_post = [cast(null(), c.type).label(c.name) for c in post_query().selected_columns]
-        query = union_all(
+        parts = [
             select(
                 literal("F").label("part"),
                 *[followed.c[c.name] for c in none_of_post],
@@ -118,13 +119,30 @@ class SqlCandidateReads(RepositoryPart):
                 history.c.subject_id,
                 cast(null(), Integer),
             ),
-        )
+        ]
+        if bought_since is not None:
+            # The user's hides and purchases, kind in `how` and pk in `product_id`.
+            excluded = exclusions_query(user_id, None, bought_since).subquery()
+            parts.append(
+                select(
+                    literal("X"),
+                    *none_of_post,
+                    excluded.c.kind,
+                    cast(null(), UTCDateTime),
+                    excluded.c.pk,
+                    cast(null(), Integer),
+                )
+            )
+        query = union_all(*parts)
         followed_posts: list[PostInfo] = []
         engaged_rows: dict[tuple[int, str], Any] = {}
         tagged: dict[int, list[tuple[int, int]]] = {}
         history_events: list[HistoryEvent] = []
+        excluded_rows: list[tuple[str, int]] = []
         for row in await self.tx.execute(query):
-            if row.part == "F":
+            if row.part == "X":
+                excluded_rows.append((row.how, row.product_id))
+            elif row.part == "F":
                 followed_posts.append(post_info(row))
             elif row.part == "E":
                 engaged_rows.setdefault((row.id, row.how), row)
@@ -132,6 +150,7 @@ class SqlCandidateReads(RepositoryPart):
                     tagged.setdefault(row.id, []).append((row.tag_position, row.product_id))
             else:
                 history_events.append(HistoryEvent(row.product_id, EVENT_WEIGHTS[row.how], row.at, row.how))
+        hidden, purchased = exclusions_of(Exclusion(kind, pk) for kind, pk in excluded_rows)
         # A UNION ALL keeps no order: each part is put back in its own.
         followed_posts.sort(key=lambda p: (p.published_at, p.id), reverse=True)
         engaged_in_order = sorted(engaged_rows.values(), key=lambda r: r.at, reverse=True)
@@ -144,6 +163,8 @@ class SqlCandidateReads(RepositoryPart):
                 for post, found in tagged.items()
             },
             history=history_events,
+            hidden=hidden,
+            purchased=purchased,
         )
 
     async def tagged_products(self, post_ids: Sequence[int]) -> dict[int, list[int]]:
@@ -285,6 +306,13 @@ def exclusions_query(
         return hidden_rows
     bought = purchased_products(user_id, bought_since).subquery()
     return hidden_rows.union_all(select(literal(_BOUGHT).label("kind"), bought.c.product_id))
+
+
+class Exclusion(NamedTuple):
+    """A row of `exclusions_query`."""
+
+    kind: str
+    pk: int
 
 
 def exclusions_of(rows: Iterable[Any]) -> tuple[set[tuple[str, int]], set[int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -41,7 +41,7 @@ from shoppable.domain.feed.model import (
 )
 from shoppable.domain.feed.ports import Plan, ProductInfo, SessionConflict, SessionState
 from shoppable.storage.feed.queries import RepositoryPart, products, sellable_product_query, served, sessions
-from shoppable.storage.feed.reads import exclusions_of, exclusions_query
+from shoppable.storage.feed.reads import Exclusion, exclusions_of, exclusions_query
 from shoppable.storage.sql import insert_if_absent
 from shoppable.storage.types import UTCDateTime, utcnow
 
@@ -165,11 +165,6 @@ def _product(row: Any) -> ProductInfo:
     )
 
 
-class _Exclusion(NamedTuple):
-    kind: str
-    pk: int
-
-
 def _rowcount(result: Any) -> int:
     return cast(CursorResult[Any], result).rowcount
 
@@ -247,9 +242,7 @@ class SqlFeedSessions(RepositoryPart):
             named = {"product_id": product.c.id} | {c.name: product.c[c.name] for c in _PRODUCT_COLUMNS[1:]}
             parts.append(select(*tagged("P", named)))
         rows = (await self.tx.execute(union_all(*parts) if len(parts) > 1 else parts[0])).all()
-        hidden, purchased = exclusions_of(
-            _Exclusion(row.kind, row.item_id) for row in rows if row.part == "X"
-        )
+        hidden, purchased = exclusions_of(Exclusion(row.kind, row.item_id) for row in rows if row.part == "X")
         sellable = {row.product_id: _product(row) for row in rows if row.part == "P"}
         mine = sorted((row for row in rows if row.part == "S"), key=lambda row: row.position or 0)
         if not mine:

@@ -142,13 +142,19 @@ class FakeFeedRepository:
         engaged_since: datetime | None,
         history_since: datetime,
         history_limit: int,
+        bought_since: datetime | None = None,
     ) -> ViewerSignals:
         engaged = await self.engaged_posts(user_id, engaged_limit, engaged_since)
+        hidden, bought = (
+            await self.exclusions(user_id, None, bought_since) if bought_since is not None else (set(), set())
+        )
         return ViewerSignals(
             await self.recent_followed_posts(user_id, followed_limit),
             engaged,
             await self.tagged_products([post.id for post, _ in engaged]),
             await self.product_history(user_id, history_since, history_limit),
+            hidden,
+            bought,
         )
 
     async def engaged_posts(
