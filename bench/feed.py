@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import BENCH_SECRET, command_line, percentile, scratch_database, server
 from shoppable.api.app import create_app as create_real_app
 from shoppable.domain.identity.credentials import issue_token
+from shoppable.domain.vision.ingest import url_hash
 from shoppable.storage.db import Database
 from shoppable.storage.tables import (
     CreatorRow,
@@ -194,8 +195,9 @@ def _catalog(rows: Rows, merchants: int, products: int) -> np.ndarray:
                 "quantity": quantity, "inventory_policy": "DENY", "availability": availability, "updated_at": created,
             })  # fmt: skip
         for position in range(1 + p % 3):
-            rows.add(ProductImageRow, {"product_id": p, "position": position,
-                                       "url": f"https://img.example/{p}/{position}.jpg", "alt_text": None})  # fmt: skip
+            url = f"https://img.example/{p}/{position}.jpg"
+            rows.add(ProductImageRow, {"product_id": p, "position": position, "url": url,
+                                       "url_hash": url_hash(url), "alt_text": None})  # fmt: skip
     return zipf_weights(products, 1.0, rng)
 
 

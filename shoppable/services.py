@@ -13,6 +13,7 @@ from shoppable.domain.commerce.checkout import HoldDurations
 from shoppable.domain.commerce.payments import PaymentGateway
 from shoppable.domain.content.media import MediaLimits
 from shoppable.domain.content.ports import ImageProcessor, MediaStore
+from shoppable.domain.experiments.running import RunningExperimentsCache
 from shoppable.domain.feed.caches import CandidatePlanCache, SnapshotCache
 from shoppable.domain.identity.credentials import TokenConfig
 from shoppable.domain.identity.recovery import MailSender
@@ -57,6 +58,8 @@ class Services:
     payments: dict[str, PaymentGateway] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now
     search_counts: SearchCountCache = field(default_factory=SearchCountCache)
+    running_experiments: RunningExperimentsCache = field(default_factory=RunningExperimentsCache)
+    """The running experiments per surface, read again every few seconds (the feed asks every page)."""
     """Totals and facets of recent searches, keyed by the search version (never stale)."""
     jobs: JobQueue = field(init=False)
     """Set by `build_services`: the queue's runners hand these same services to every job."""

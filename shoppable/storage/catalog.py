@@ -19,14 +19,17 @@ from shoppable.domain.catalog.ports import ProductFilter
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.catalog.sync import ExistingProduct, ProductWrite
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
+from shoppable.domain.vision.ingest import url_hash
+from shoppable.domain.vision.records import CatalogImageRendition, ImageStatus
 from shoppable.storage.db import SqlTransaction
 from shoppable.storage.search import IndexSource, SqlSearchIndex
 from shoppable.storage.sql import chunks, table_of
-from shoppable.storage.tables import ProductImageRow, ProductRow, SkuRow, StockHoldRow
+from shoppable.storage.tables import CatalogImageRow, ProductImageRow, ProductRow, SkuRow, StockHoldRow
 from shoppable.storage.types import utcnow
 
 products = table_of(ProductRow)
 images = table_of(ProductImageRow)
+catalog_images = table_of(CatalogImageRow)
 skus = table_of(SkuRow)
 holds = table_of(StockHoldRow)
 
@@ -70,8 +73,14 @@ def sku_from_row(row: Any) -> Sku:
 
 
 def image_from_row(row: Any) -> ProductImage:
+    hosted = getattr(row, "hosted", None) or ()
     return ProductImage(
-        id=row.id, product_id=row.product_id, position=row.position, url=row.url, alt_text=row.alt_text
+        id=row.id,
+        product_id=row.product_id,
+        position=row.position,
+        url=row.url,
+        alt_text=row.alt_text,
+        hosted=tuple(CatalogImageRendition(int(w), int(h), str(k)) for w, h, k in hosted),
     )
 
 
@@ -213,7 +222,13 @@ class SqlCatalogRepository:
             for chunk in chunks(changed_ids):
                 await self.uow.execute(delete(images).where(images.c.product_id.in_(chunk)))
         image_rows = [
-            {"product_id": ids[w.index], "position": pos, "url": url, "alt_text": None}
+            {
+                "product_id": ids[w.index],
+                "position": pos,
+                "url": url,
+                "url_hash": url_hash(url),
+                "alt_text": None,
+            }
             for w in writes
             for pos, url in enumerate(w.draft.images)
         ]
@@ -363,8 +378,15 @@ class SqlCatalogRepository:
     async def images_of_products(self, product_ids: Sequence[int]) -> list[ProductImage]:
         found: list[ProductImage] = []
         for chunk in chunks(list(product_ids)):
+            # With our renditions of each image when visual search fetched it: joined by the URL's
+            # hash, so hosted images cost no statement of their own.
             rows = await self.uow.execute(
-                select(images)
+                select(images, catalog_images.c.renditions.label("hosted"))
+                .outerjoin(
+                    catalog_images,
+                    (catalog_images.c.url_hash == images.c.url_hash)
+                    & (catalog_images.c.status == ImageStatus.READY.value),
+                )
                 .where(images.c.product_id.in_(chunk))
                 .order_by(images.c.product_id, images.c.position)
             )

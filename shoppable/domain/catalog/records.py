@@ -8,6 +8,7 @@ from datetime import datetime
 from shoppable.domain.catalog.availability import Availability, InventoryPolicy
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.catalog.money import Money
+from shoppable.domain.vision.records import CatalogImageRendition
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class ProductImage:
     position: int
     url: str
     alt_text: str | None
+    hosted: tuple[CatalogImageRendition, ...] = ()
+    """Our own renditions of the image, once visual search fetched it (`jobs/vision.py`); else none."""
 
 
 @dataclass(frozen=True)

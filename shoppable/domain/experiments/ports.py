@@ -8,6 +8,7 @@ from typing import Protocol
 
 from shoppable.domain.experiments.analysis import InterleavedSession, ViewerOutcome
 from shoppable.domain.experiments.model import Experiment, ExperimentStatus, NewExperiment
+from shoppable.domain.experiments.running import RunningExperimentsCache
 from shoppable.domain.feed.model import ItemKind
 from shoppable.domain.feed.ports import FeedServices, FeedUnitOfWork, Ranker
 
@@ -92,3 +93,6 @@ class RankerVersions(Protocol):
 class ExperimentServices(FeedServices, Protocol):
     @property
     def models(self) -> RankerVersions: ...
+
+    @property
+    def running_experiments(self) -> RunningExperimentsCache: ...

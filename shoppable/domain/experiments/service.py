@@ -28,6 +28,7 @@ from shoppable.domain.experiments.model import (
     validate,
 )
 from shoppable.domain.experiments.ports import ExperimentServices, ExperimentsUnitOfWork
+from shoppable.domain.experiments.running import RunningExperimentsCache
 from shoppable.domain.feed.config import FeedVariant, Interleave
 from shoppable.domain.feed.model import FeedMode, FeedPage
 from shoppable.domain.feed.ports import Ranker
@@ -70,9 +71,18 @@ async def _get(uow: ExperimentsUnitOfWork, key: str) -> Experiment:
     return found
 
 
-async def start_experiment(uow: ExperimentsUnitOfWork, actor: Actor, key: str, now: datetime) -> Experiment:
+async def start_experiment(
+    uow: ExperimentsUnitOfWork,
+    actor: Actor,
+    key: str,
+    now: datetime,
+    running: RunningExperimentsCache | None = None,
+) -> Experiment:
     """DRAFT -> RUNNING. One running experiment per surface (they would fight over the same page); a
-    stopped experiment is never restarted: create a new one (its viewers' data stays its own)."""
+    stopped experiment is never restarted: create a new one (its viewers' data stays its own).
+
+    `running`: this process's cache of running experiments, told at once (other processes see the
+    change within `RUNNING_EXPERIMENTS_TTL_SECONDS`)."""
     _require_admin(actor)
     await uow.begin_write()
     experiment = await _get(uow, key)
@@ -91,10 +101,20 @@ async def start_experiment(uow: ExperimentsUnitOfWork, actor: Actor, key: str, n
         )
     await uow.experiments.set_status(experiment.id, ExperimentStatus.RUNNING, now)
     await uow.commit()
+    if running is not None:
+        running.forget()
     return replace(experiment, status=ExperimentStatus.RUNNING, started_at=now)
 
 
-async def stop_experiment(uow: ExperimentsUnitOfWork, actor: Actor, key: str, now: datetime) -> Experiment:
+async def stop_experiment(
+    uow: ExperimentsUnitOfWork,
+    actor: Actor,
+    key: str,
+    now: datetime,
+    running: RunningExperimentsCache | None = None,
+) -> Experiment:
+    """RUNNING -> STOPPED: its viewers get the default feed from their next page (in this process at
+    once, with `running` told; in others within `RUNNING_EXPERIMENTS_TTL_SECONDS`)."""
     _require_admin(actor)
     await uow.begin_write()
     experiment = await _get(uow, key)
@@ -105,6 +125,8 @@ async def stop_experiment(uow: ExperimentsUnitOfWork, actor: Actor, key: str, no
         )
     await uow.experiments.set_status(experiment.id, ExperimentStatus.STOPPED, now)
     await uow.commit()
+    if running is not None:
+        running.forget()
     return replace(experiment, status=ExperimentStatus.STOPPED, stopped_at=now)
 
 
@@ -249,7 +271,10 @@ async def serve_feed(
 
     In an interleaving experiment every enrolled viewer gets both rankers' products merged by team draft
     (variant `interleaved`), and the team of each product card is recorded when it is first served."""
-    running = await uow.experiments.running(FEED_SURFACE)
+    # Cached in the process (`domain/experiments/running.py`): no statement on most pages.
+    running = await services.running_experiments.get(
+        FEED_SURFACE, lambda: uow.experiments.running(FEED_SURFACE)
+    )
     experiment = next((e for e in running if eligible(e, actor, request.mode)), None)
     if experiment is None:
         return await build_page(uow, actor, request, services)

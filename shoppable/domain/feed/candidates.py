@@ -20,6 +20,7 @@ from shoppable.domain.feed.ports import (
     Snapshot,
     TrendingPost,
     TrendingProduct,
+    ViewerSignals,
 )
 from shoppable.domain.feed.ranking import decay, normalize
 from shoppable.domain.feed.trending import WINDOW as TRENDING_WINDOW
@@ -136,6 +137,29 @@ def _public_products(
     return _merge(found)
 
 
+async def viewer_signals(
+    reader: CandidateReads,
+    user_id: int,
+    config: FeedConfig,
+    now: datetime,
+    forget_before: datetime | None,
+    bought_since: datetime | None = None,
+) -> ViewerSignals:
+    """What a personal plan starts from (and, with `bought_since`, the user's exclusions), in one read."""
+    since = now - timedelta(days=config.history_days)
+    if forget_before is not None:
+        since = max(since, forget_before)
+    return await reader.viewer_signals(
+        user_id,
+        followed_limit=100,
+        engaged_limit=50,
+        engaged_since=forget_before,
+        history_since=since,
+        history_limit=200,
+        bought_since=bought_since,
+    )
+
+
 async def personal_candidates(
     reader: CandidateReads,
     snapshot: Snapshot,
@@ -144,14 +168,17 @@ async def personal_candidates(
     config: FeedConfig,
     now: datetime,
     forget_before: datetime | None = None,
+    signals: ViewerSignals | None = None,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """Followed creators' posts, trending posts by liked creators, products tagged in liked or saved
     posts, the ranker's picks from the viewer's history, then the public products.
 
     `forget_before`: the viewer reset their recommendation profile then; likes, saves and events
-    before it are not used, nor the ranker's picture of them until it is trained again after."""
-    followed = set(await reader.followed_creator_ids(user_id))
-    engaged = await reader.engaged_posts(user_id, 50, forget_before)
+    before it are not used, nor the ranker's picture of them until it is trained again after.
+    `signals`: what `viewer_signals` read for this user already (else read here)."""
+    if signals is None:
+        signals = await viewer_signals(reader, user_id, config, now, forget_before)
+    engaged, tagged, history = signals.engaged, signals.tagged, signals.history
     affinity: dict[int, int] = {}
     actions: dict[int, set[str]] = {}  # per creator: what the viewer did to their posts
     engaged_posts: dict[int, set[int]] = {}
@@ -162,7 +189,7 @@ async def personal_candidates(
     top_affinity = max(affinity.values(), default=1)
 
     posts: list[Candidate] = []
-    for post in await reader.recent_posts_of(sorted(followed), 100) if followed else []:
+    for post in signals.followed_posts:
         age = (now - post.published_at).total_seconds() / 3600
         posts.append(
             Candidate(
@@ -195,7 +222,6 @@ async def personal_candidates(
         )
 
     products: list[Candidate] = []
-    tagged = await reader.tagged_products([post.id for post, _ in engaged])
     for post, how in engaged:
         for product_id in tagged.get(post.id, []):
             products.append(
@@ -203,10 +229,6 @@ async def personal_candidates(
                     ItemKind.PRODUCT, product_id, 0, 0.9, FeedSource.PERSONALIZED, (reasons.tagged_in(how),)
                 )
             )
-    since = now - timedelta(days=config.history_days)
-    if forget_before is not None:
-        since = max(since, forget_before)
-    history = await reader.product_history(user_id, since, 200)
     if ranker is not None:
         picked = reasons.picked_for_you([h.type for h in history] + [how for _, how in engaged])
         knows_only_kept = forget_before is None or ranker.trained_at >= forget_before.timestamp()

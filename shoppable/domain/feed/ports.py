@@ -5,7 +5,7 @@ unit of work, implemented in storage, and a few in-process services (caches, the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -69,6 +69,34 @@ class HistoryEvent:
 
 
 @dataclass(frozen=True)
+class ViewerSignals:
+    """What a personal plan starts from, read at once (`CandidateReads.viewer_signals`)."""
+
+    followed_posts: list[PostInfo]
+    """Published posts of the creators the viewer follows, newest first."""
+    engaged: list[tuple[PostInfo, str]]
+    """As `engaged_posts`: posts the viewer liked or saved, most recent first, with LIKE or SAVE."""
+    tagged: dict[int, list[int]]
+    """As `tagged_products` of the engaged posts."""
+    history: list[HistoryEvent]
+    """As `product_history`."""
+    hidden: set[tuple[str, int]] = field(default_factory=set)
+    purchased: set[int] = field(default_factory=set)
+    """As `exclusions(user, None, bought_since)`, when `bought_since` was given; else empty."""
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What a later page reads first, at once (`FeedSessions.session_state`)."""
+
+    found: tuple[FeedSession, list[ServedItem]] | None
+    hidden: set[tuple[str, int]]
+    purchased: set[int]
+    sellable: dict[int, ProductInfo]
+    """Those of the products asked about that can be bought now."""
+
+
+@dataclass(frozen=True)
 class EngagementCount:
     """How many distinct senders sent events of one type about a post or product since some time,
     each counted once per UTC day, and when the latest was; signed-in users and anonymous devices
@@ -127,6 +155,10 @@ class CandidateReads(Protocol):
 
     async def recent_posts_of(self, creator_ids: Sequence[int], limit: int) -> list[PostInfo]: ...
 
+    async def recent_followed_posts(self, user_id: int, limit: int) -> list[PostInfo]:
+        """`recent_posts_of` the creators the user follows, in one statement."""
+        ...
+
     async def engaged_posts(
         self, user_id: int, limit: int, since: datetime | None = None
     ) -> list[tuple[PostInfo, str]]:
@@ -136,6 +168,22 @@ class CandidateReads(Protocol):
     async def tagged_products(self, post_ids: Sequence[int]) -> dict[int, list[int]]: ...
 
     async def product_history(self, user_id: int, since: datetime, limit: int) -> list[HistoryEvent]: ...
+
+    async def viewer_signals(
+        self,
+        user_id: int,
+        *,
+        followed_limit: int,
+        engaged_limit: int,
+        engaged_since: datetime | None,
+        history_since: datetime,
+        history_limit: int,
+        bought_since: datetime | None = None,
+    ) -> ViewerSignals:
+        """`recent_posts_of` the followed creators, `engaged_posts` with their `tagged_products`,
+        `product_history` and, with `bought_since`, the user's `exclusions`, in one statement: planning
+        a personal feed needs all of them."""
+        ...
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
         """Products the user bought since `since`, from orders (cancelled ones excepted). A client-sent
@@ -195,6 +243,19 @@ class FeedSessions(Protocol):
     async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
         """The session and everything it served, by position, in one read; the reasons only of the items
         from position `replay_from` on (those a page may replay), the others' are left empty."""
+        ...
+
+    async def session_state(
+        self,
+        session_id: str,
+        replay_from: int,
+        user_id: int | None,
+        device_id: str | None,
+        bought_since: datetime,
+        sellable_among: Sequence[int] = (),
+    ) -> SessionState:
+        """`session(session_id, replay_from)`, `exclusions(user_id, device_id, bought_since)` and
+        `sellable_products(sellable_among)` in one statement: a later page needs all three."""
         ...
 
     async def append(

@@ -18,6 +18,7 @@ from shoppable.domain.feed.candidates import (
     following_candidate,
     personal_candidates,
     public_plan,
+    viewer_signals,
     widened_posts,
     widened_products,
 )
@@ -36,9 +37,11 @@ from shoppable.domain.feed.ports import (
     FeedServices,
     FeedUnitOfWork,
     Plan,
+    ProductInfo,
     Ranker,
     SessionConflict,
     Snapshot,
+    ViewerSignals,
 )
 from shoppable.domain.feed.trending import compute_snapshot
 from shoppable.domain.identity.actor import Actor
@@ -113,7 +116,15 @@ async def delete_expired_sessions(uow: FeedUnitOfWork, now: datetime) -> int:
 async def _build_page(page: _Page) -> FeedPage:
     request, feed = page.request, page.uow.feed
     key = actor_key(page.actor)
-    found = await feed.session(request.session_id, request.position) if request.session_id else None
+    owner = _owner(page.actor)
+    bought_since = page.now - timedelta(days=page.config.purchase_window_days)
+    found, exclusions, checked = None, None, None
+    if request.session_id:
+        # The viewer's hides and purchases, and the stock of the products this page will most likely
+        # consider, come with the session: one statement for the three.
+        head = await _likely_head(page, request.session_id)
+        state = await feed.session_state(request.session_id, request.position, *owner, bought_since, head)
+        found, exclusions, checked = state.found, (state.hidden, state.purchased), (set(head), state.sellable)
     session, history = found if found is not None else (None, [])
     restarted = request.session_id is not None and (
         session is None
@@ -142,7 +153,19 @@ async def _build_page(page: _Page) -> FeedPage:
         return FeedPage(session, replayed[: request.first], has_next=True, restarted=restarted)
     start = position + len(replayed)
     need = request.first - len(replayed)
-    posts, products, excluded, new_plan = await _candidates(page, session, is_new, history)
+    signals = None
+    user_id = page.actor.user_id
+    if exclusions is None and is_new and personalized(page.actor, request.mode) and user_id is not None:
+        # A personal session is planned now: the user's exclusions come with what it is planned from.
+        signals = await viewer_signals(
+            feed, user_id, page.config, page.now, page.actor.recommendations_reset_at, bought_since
+        )
+        exclusions = signals.hidden, signals.purchased
+    if exclusions is None:
+        exclusions = await feed.exclusions(*owner, bought_since) if owner != (None, None) else (set(), set())
+    posts, products, excluded, new_plan = await _candidates(
+        page, session, is_new, history, exclusions, checked, signals
+    )
     if request.mode is FeedMode.FOLLOWING:
         chosen = posts[: need + 1]  # strictly newest first: the viewer chose these creators
     else:
@@ -199,31 +222,63 @@ async def _widened(
     return posts, products
 
 
+def _plan_kind(personal: bool, request: FeedRequest) -> str:
+    # Keyed by consent too: personalization switched off mid-session must never reuse a personal plan.
+    kind = "personal" if personal else "public"
+    if request.variant is not None:
+        kind = f"{kind}@{request.variant.tag}"  # an experiment's plan never outlives its variant
+    return kind
+
+
+def _head_size(request: FeedRequest) -> int:
+    """How many of the best product candidates have their stock checked: a page needs few cards."""
+    return 3 * (request.first + 1) + 20
+
+
+async def _likely_head(page: _Page, session_id: str) -> list[int]:
+    """Before the session is read: the products whose stock the page will check, when its plan is
+    known here (this process ranked the session, or it is the shared public plan). The session's
+    served items and the viewer's exclusions are not known yet, so as many more are taken as the
+    session can have served; when that still falls short, `_candidates` reads the stock itself."""
+    request = page.request
+    if request.mode is FeedMode.FOLLOWING:
+        return []
+    personal = personalized(page.actor, request.mode)
+    planned = page.services.plans.get(f"{session_id}:{_plan_kind(personal, request)}")
+    if planned is None and personal:
+        return []  # ranked elsewhere or expired: planned again after the session is read
+    products = planned[1] if planned is not None else public_plan(await page.snapshot())[1]
+    return [c.item_id for c in products[: _head_size(request) + request.position]]
+
+
+def _owner(actor: Actor) -> tuple[int | None, str | None]:
+    """Whose hides (and purchases) apply: the user's when signed in, else the device's, else nobody's."""
+    if actor.user_id is not None:
+        return actor.user_id, None
+    return None, actor.device_id or None
+
+
 async def _candidates(
-    page: _Page, session: FeedSession, is_new: bool, history: list[ServedItem]
+    page: _Page,
+    session: FeedSession,
+    is_new: bool,
+    history: list[ServedItem],
+    exclusions: tuple[set[tuple[str, int]], set[int]],
+    checked: tuple[set[int], dict[int, ProductInfo]] | None,
+    signals: ViewerSignals | None,
 ) -> tuple[list[Candidate], list[Candidate], filters.Excluded, Plan | None]:
     """Posts and product cards, best first, with everything the viewer must not see removed; and the
     personal plan when one was ranked just now (stored with the session for other processes)."""
     feed, request, user_id = page.uow.feed, page.request, page.actor.user_id
     personal = personalized(page.actor, request.mode)
     served = {(item.kind, item.item_id) for item in history}
-    hidden: set[tuple[str, int]] = set()
-    purchased: set[int] = set()
-    if user_id is not None or page.actor.device_id:
-        hidden, purchased = await feed.exclusions(
-            user_id,
-            None if user_id is not None else page.actor.device_id,
-            page.now - timedelta(days=page.config.purchase_window_days),
-        )
+    hidden, purchased = exclusions
     excluded = filters.Excluded(served, hidden, purchased)
     if request.mode is FeedMode.FOLLOWING:
-        followed = await feed.followed_creator_ids(user_id) if user_id is not None else []
-        found = await feed.recent_posts_of(followed, len(served) + request.first + 100) if followed else []
+        limit = len(served) + request.first + 100
+        found = await feed.recent_followed_posts(user_id, limit) if user_id is not None else []
         return [c for c in map(following_candidate, found) if excluded.allows_post(c)], [], excluded, None
-    # Keyed by consent too: personalization switched off mid-session must never reuse a personal plan.
-    kind = "personal" if personal else "public"
-    if request.variant is not None:
-        kind = f"{kind}@{request.variant.tag}"  # an experiment's plan never outlives its variant
+    kind = _plan_kind(personal, request)
     plan_key = f"{session.id}:{kind}"
     planned = None if is_new else page.services.plans.get(plan_key)
     interleave = request.variant.interleave if request.variant is not None else None
@@ -246,6 +301,7 @@ async def _candidates(
                 page.config,
                 page.now,
                 page.actor.recommendations_reset_at,
+                signals,
             )
             if interleave is not None:
                 # Posts do not depend on the ranker; the two rankers' product lists are merged.
@@ -257,6 +313,7 @@ async def _candidates(
                     page.config,
                     page.now,
                     page.actor.recommendations_reset_at,
+                    signals,
                 )
                 products = interleave.merge(products, products_b, session.id)
             new_plan = Plan(kind, posts, products, page.now) if interleave is None else None
@@ -272,7 +329,10 @@ async def _candidates(
         # Stock and status are checked now, not when the candidates were planned (fresh personal
         # candidates were checked a moment ago, in personal_candidates). A page needs few product
         # cards, so only the best few candidates are checked.
-        head = products[: 3 * (request.first + 1) + 20]
-        sellable = await feed.sellable_products(c.item_id for c in head)
+        head = products[: _head_size(request)]
+        if checked is not None and all(c.item_id in checked[0] for c in head):
+            sellable = checked[1]  # read with the session
+        else:
+            sellable = await feed.sellable_products(c.item_id for c in head)
         products = [c for c in head if c.item_id in sellable]
     return posts, products, excluded, new_plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -38,14 +39,15 @@ class CatalogImage:
 
     def rendition_for(self, width: int) -> CatalogImageRendition | None:
         """The narrowest rendition at least `width` wide, else the widest there is."""
-        if not self.renditions:
-            return None
-        wide_enough = [r for r in self.renditions if r.width >= width]
-        return (
-            min(wide_enough, key=lambda r: r.width)
-            if wide_enough
-            else max(self.renditions, key=lambda r: r.width)
-        )
+        return rendition_for(self.renditions, width)
+
+
+def rendition_for(renditions: Sequence[CatalogImageRendition], width: int) -> CatalogImageRendition | None:
+    """The narrowest of `renditions` at least `width` wide, else the widest there is."""
+    if not renditions:
+        return None
+    wide_enough = [r for r in renditions if r.width >= width]
+    return min(wide_enough, key=lambda r: r.width) if wide_enough else max(renditions, key=lambda r: r.width)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.identity.records import Merchant
+from shoppable.domain.vision.records import rendition_for
 from shoppable.graphql.core.dataloader import Loader
 from shoppable.graphql.core.lookahead import field_names
 
@@ -70,14 +71,12 @@ class CatalogLoaders:
 
     async def _images(self, product_ids: list[int]) -> list[list[ProductImage]]:
         grouped: dict[int, list[ProductImage]] = defaultdict(list)
-        found = await self.uow.catalog.images_of_products(product_ids)
-        for image in found:
+        for image in await self.uow.catalog.images_of_products(product_ids):
             grouped[image.product_id].append(image)
-        # Fetched catalog images are served as our own renditions (see jobs/vision.py).
-        hosted = await self.uow.vision.ready_images_by_url(list({i.url for i in found})) if found else {}
-        for url, catalog_image in hosted.items():
-            if (rendition := catalog_image.rendition_for(HOSTED_IMAGE_WIDTH)) is not None:
-                self.hosted_keys[url] = rendition.key
+            # Fetched catalog images are served as our own renditions (see jobs/vision.py); they come
+            # with the images, in the same statement.
+            if (rendition := rendition_for(image.hosted, HOSTED_IMAGE_WIDTH)) is not None:
+                self.hosted_keys[image.url] = rendition.key
         return [grouped.get(i, []) for i in product_ids]
 
     async def _merchants(self, ids: list[int]) -> list[Merchant | None]:

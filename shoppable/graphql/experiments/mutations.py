@@ -74,7 +74,11 @@ class ExperimentMutations:
     async def start_experiment(self, info: Info, input: ExperimentKeyInput) -> ExperimentPayload:
         context = info.context
         started = await service.start_experiment(
-            context.uow, context.actor, input.key, context.services.clock()
+            context.uow,
+            context.actor,
+            input.key,
+            context.services.clock(),
+            context.services.running_experiments,
         )
         return ExperimentPayload(experiment=Experiment.of(started))
 
@@ -82,6 +86,10 @@ class ExperimentMutations:
     async def stop_experiment(self, info: Info, input: ExperimentKeyInput) -> ExperimentPayload:
         context = info.context
         stopped = await service.stop_experiment(
-            context.uow, context.actor, input.key, context.services.clock()
+            context.uow,
+            context.actor,
+            input.key,
+            context.services.clock(),
+            context.services.running_experiments,
         )
         return ExperimentPayload(experiment=Experiment.of(stopped))

@@ -6,13 +6,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import CompoundSelect, Select, case, exists, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from shoppable.domain.feed.model import ItemKind
-from shoppable.domain.feed.ports import EngagementCount, HistoryEvent, PostInfo, ProductInfo
+from shoppable.domain.feed.ports import EngagementCount, HistoryEvent, PostInfo, ProductInfo, ViewerSignals
 from shoppable.domain.feed.ranking import EVENT_WEIGHTS
 from shoppable.domain.feed.visibility import PUBLISHED
 from shoppable.storage.commerce import SqlCommerceRepository, purchased_products
@@ -34,6 +48,7 @@ from shoppable.storage.feed.queries import (
     tags,
     utc_day,
 )
+from shoppable.storage.types import UTCDateTime
 
 _BOUGHT = "bought"
 """Marks purchases among hides in `exclusions` (hides name a type: Post, Creator, Product, Merchant)."""
@@ -43,6 +58,9 @@ class SqlCandidateReads(RepositoryPart):
     async def followed_creator_ids(self, user_id: int) -> list[int]:
         query = select(follows.c.creator_id).where(follows.c.user_id == user_id)
         return [row.creator_id for row in await self.tx.execute(query)]
+
+    async def recent_followed_posts(self, user_id: int, limit: int) -> list[PostInfo]:
+        return [post_info(r) for r in await self.tx.execute(_followed_query(user_id, limit))]
 
     async def recent_posts_of(self, creator_ids: Sequence[int], limit: int) -> list[PostInfo]:
         rows = await self.tx.execute(
@@ -56,24 +74,98 @@ class SqlCandidateReads(RepositoryPart):
     async def engaged_posts(
         self, user_id: int, limit: int, since: datetime | None = None
     ) -> list[tuple[PostInfo, str]]:
-        liked = select(likes.c.post_id, likes.c.created_at, literal("LIKE").label("how")).where(
-            likes.c.user_id == user_id
-        )
-        saved = select(saves.c.post_id, saves.c.created_at, literal("SAVE").label("how")).where(
-            saves.c.user_id == user_id
-        )
-        if since is not None:
-            liked = liked.where(likes.c.created_at >= since)
-            saved = saved.where(saves.c.created_at >= since)
-        engaged = liked.union_all(saved).subquery()
-        rows = await self.tx.execute(
-            post_query()
-            .add_columns(engaged.c.how)
-            .join(engaged, engaged.c.post_id == posts.c.id)
-            .order_by(engaged.c.created_at.desc())
-            .limit(limit)
-        )
+        rows = await self.tx.execute(_engaged_query(user_id, limit, since))
         return [(post_info(r), r.how) for r in rows]
+
+    async def viewer_signals(
+        self,
+        user_id: int,
+        *,
+        followed_limit: int,
+        engaged_limit: int,
+        engaged_since: datetime | None,
+        history_since: datetime,
+        history_limit: int,
+        bought_since: datetime | None = None,
+    ) -> ViewerSignals:
+        # Parts of one UNION ALL, told apart by `part`; each keeps its own order and limit.
+        followed = _followed_query(user_id, followed_limit).subquery()
+        engaged = _engaged_query(user_id, engaged_limit, engaged_since).subquery()
+        history = _history_query(user_id, history_since, history_limit).subquery()
+        none_of_post = [cast(null(), c.type).label(c.name) for c in post_query().selected_columns]
+        parts = [
+            select(
+                literal("F").label("part"),
+                *[followed.c[c.name] for c in none_of_post],
+                cast(null(), String).label("how"),
+                cast(null(), UTCDateTime).label("at"),
+                cast(null(), BigInteger).label("product_id"),
+                cast(null(), Integer).label("tag_position"),
+            ),
+            # An engaged post once per tagged product (or once, untagged).
+            select(
+                literal("E"),
+                *[engaged.c[c.name] for c in none_of_post],
+                engaged.c.how,
+                engaged.c.created_at,
+                tags.c.product_id,
+                tags.c.position,
+            ).select_from(engaged.outerjoin(tags, tags.c.post_id == engaged.c.id)),
+            select(
+                literal("H"),
+                *none_of_post,
+                history.c.type,
+                history.c.occurred_at,
+                history.c.subject_id,
+                cast(null(), Integer),
+            ),
+        ]
+        if bought_since is not None:
+            # The user's hides and purchases, kind in `how` and pk in `product_id`.
+            excluded = exclusions_query(user_id, None, bought_since).subquery()
+            parts.append(
+                select(
+                    literal("X"),
+                    *none_of_post,
+                    excluded.c.kind,
+                    cast(null(), UTCDateTime),
+                    excluded.c.pk,
+                    cast(null(), Integer),
+                )
+            )
+        query = union_all(*parts)
+        followed_posts: list[PostInfo] = []
+        engaged_rows: dict[tuple[int, str], Any] = {}
+        tagged: dict[int, list[tuple[int, int]]] = {}
+        history_events: list[HistoryEvent] = []
+        excluded_rows: list[tuple[str, int]] = []
+        for row in await self.tx.execute(query):
+            if row.part == "X":
+                excluded_rows.append((row.how, row.product_id))
+            elif row.part == "F":
+                followed_posts.append(post_info(row))
+            elif row.part == "E":
+                engaged_rows.setdefault((row.id, row.how), row)
+                if row.product_id is not None:
+                    tagged.setdefault(row.id, []).append((row.tag_position, row.product_id))
+            else:
+                history_events.append(HistoryEvent(row.product_id, EVENT_WEIGHTS[row.how], row.at, row.how))
+        hidden, purchased = exclusions_of(Exclusion(kind, pk) for kind, pk in excluded_rows)
+        # A UNION ALL keeps no order: each part is put back in its own.
+        followed_posts.sort(key=lambda p: (p.published_at, p.id), reverse=True)
+        engaged_in_order = sorted(engaged_rows.values(), key=lambda r: r.at, reverse=True)
+        history_events.sort(key=lambda h: h.occurred_at, reverse=True)
+        return ViewerSignals(
+            followed_posts=followed_posts,
+            engaged=[(post_info(r), r.how) for r in engaged_in_order],
+            tagged={
+                post: list(dict.fromkeys(product for _, product in sorted(found)))
+                for post, found in tagged.items()
+            },
+            history=history_events,
+            hidden=hidden,
+            purchased=purchased,
+        )
 
     async def tagged_products(self, post_ids: Sequence[int]) -> dict[int, list[int]]:
         if not post_ids:
@@ -89,17 +181,7 @@ class SqlCandidateReads(RepositoryPart):
         return found
 
     async def product_history(self, user_id: int, since: datetime, limit: int) -> list[HistoryEvent]:
-        rows = await self.tx.execute(
-            select(events.c.subject_id, events.c.type, events.c.occurred_at)
-            .where(
-                events.c.user_id == user_id,
-                events.c.subject_type == "Product",
-                events.c.occurred_at >= since,
-                events.c.type.in_([t for t, w in EVENT_WEIGHTS.items() if w > 0]),
-            )
-            .order_by(events.c.occurred_at.desc())
-            .limit(limit)
-        )
+        rows = await self.tx.execute(_history_query(user_id, since, limit))
         return [HistoryEvent(r.subject_id, EVENT_WEIGHTS[r.type], r.occurred_at, r.type) for r in rows]
 
     async def purchased_product_ids(self, user_id: int, since: datetime) -> set[int]:
@@ -117,20 +199,7 @@ class SqlCandidateReads(RepositoryPart):
     ) -> tuple[set[tuple[str, int]], set[int]]:
         if user_id is None and device_id is None:
             return set(), set()
-        owner = hides.c.user_id == user_id if user_id is not None else hides.c.device_id == device_id
-        hidden_rows = select(hides.c.subject_type.label("kind"), hides.c.subject_id.label("pk")).where(owner)
-        query: Select[Any] | CompoundSelect[Any] = hidden_rows
-        if user_id is not None:
-            bought = purchased_products(user_id, bought_since).subquery()
-            query = hidden_rows.union_all(select(literal(_BOUGHT).label("kind"), bought.c.product_id))
-        hidden: set[tuple[str, int]] = set()
-        purchased: set[int] = set()
-        for row in await self.tx.execute(query):
-            if row.kind == _BOUGHT:
-                purchased.add(row.pk)
-            else:
-                hidden.add((row.kind, row.pk))
-        return hidden, purchased
+        return exclusions_of(await self.tx.execute(exclusions_query(user_id, device_id, bought_since)))
 
     async def sellable_products(self, product_ids: Iterable[int]) -> dict[int, ProductInfo]:
         ids = sorted(set(product_ids))
@@ -178,6 +247,83 @@ class SqlCandidateReads(RepositoryPart):
             )
         rows = await self.tx.execute(query.order_by(products.c.id.desc()).limit(limit))
         return [replace(product_info(row), tagged_by=row.tagged_by) for row in rows]
+
+
+def _followed_query(user_id: int, limit: int) -> Select[Any]:
+    """Published posts of the creators the user follows, newest first."""
+    followed = select(follows.c.creator_id).where(follows.c.user_id == user_id)
+    return (
+        post_query()
+        .where(posts.c.creator_id.in_(followed))
+        .order_by(posts.c.published_at.desc(), posts.c.id.desc())
+        .limit(limit)
+    )
+
+
+def _engaged_query(user_id: int, limit: int, since: datetime | None) -> Select[Any]:
+    """Posts the user liked or saved (since `since`), most recent first, with `how` and `created_at`."""
+    liked = select(likes.c.post_id, likes.c.created_at, literal("LIKE").label("how")).where(
+        likes.c.user_id == user_id
+    )
+    saved = select(saves.c.post_id, saves.c.created_at, literal("SAVE").label("how")).where(
+        saves.c.user_id == user_id
+    )
+    if since is not None:
+        liked = liked.where(likes.c.created_at >= since)
+        saved = saved.where(saves.c.created_at >= since)
+    engaged = liked.union_all(saved).subquery()
+    return (
+        post_query()
+        .add_columns(engaged.c.how, engaged.c.created_at)
+        .join(engaged, engaged.c.post_id == posts.c.id)
+        .order_by(engaged.c.created_at.desc())
+        .limit(limit)
+    )
+
+
+def _history_query(user_id: int, since: datetime, limit: int) -> Select[Any]:
+    return (
+        select(events.c.subject_id, events.c.type, events.c.occurred_at)
+        .where(
+            events.c.user_id == user_id,
+            events.c.subject_type == "Product",
+            events.c.occurred_at >= since,
+            events.c.type.in_([t for t, w in EVENT_WEIGHTS.items() if w > 0]),
+        )
+        .order_by(events.c.occurred_at.desc())
+        .limit(limit)
+    )
+
+
+def exclusions_query(
+    user_id: int | None, device_id: str | None, bought_since: datetime
+) -> Select[Any] | CompoundSelect[Any]:
+    """Rows (kind, pk): what the user (or, with `user_id` None, the device) hid, and for a user the
+    products bought since `bought_since` (kind `bought`). Read by `exclusions_of`."""
+    owner = hides.c.user_id == user_id if user_id is not None else hides.c.device_id == device_id
+    hidden_rows = select(hides.c.subject_type.label("kind"), hides.c.subject_id.label("pk")).where(owner)
+    if user_id is None:
+        return hidden_rows
+    bought = purchased_products(user_id, bought_since).subquery()
+    return hidden_rows.union_all(select(literal(_BOUGHT).label("kind"), bought.c.product_id))
+
+
+class Exclusion(NamedTuple):
+    """A row of `exclusions_query`."""
+
+    kind: str
+    pk: int
+
+
+def exclusions_of(rows: Iterable[Any]) -> tuple[set[tuple[str, int]], set[int]]:
+    hidden: set[tuple[str, int]] = set()
+    purchased: set[int] = set()
+    for row in rows:
+        if row.kind == _BOUGHT:
+            purchased.add(row.pk)
+        else:
+            hidden.add((row.kind, row.pk))
+    return hidden, purchased
 
 
 def _served_in(session_id: str, kind: ItemKind, item_id: Any) -> Any:

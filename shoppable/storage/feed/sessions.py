@@ -7,7 +7,25 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    Text,
+    case,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 
@@ -21,10 +39,11 @@ from shoppable.domain.feed.model import (
     ReasonCode,
     ServedItem,
 )
-from shoppable.domain.feed.ports import Plan, SessionConflict
-from shoppable.storage.feed.queries import RepositoryPart, served, sessions
+from shoppable.domain.feed.ports import Plan, ProductInfo, SessionConflict, SessionState
+from shoppable.storage.feed.queries import RepositoryPart, products, sellable_product_query, served, sessions
+from shoppable.storage.feed.reads import Exclusion, exclusions_of, exclusions_query
 from shoppable.storage.sql import insert_if_absent
-from shoppable.storage.types import utcnow
+from shoppable.storage.types import UTCDateTime, utcnow
 
 
 def _reasons_json(reasons: Sequence[Reason]) -> str:
@@ -96,37 +115,140 @@ def _session(row: Any) -> FeedSession:
     )
 
 
+_SESSION_COLUMNS = (
+    sessions.c.id,
+    sessions.c.actor_key,
+    sessions.c.mode,
+    sessions.c.personalized,
+    sessions.c.served,
+    sessions.c.expires_at,
+)
+
+
+_PRODUCT_COLUMNS = (
+    column("product_id", BigInteger),
+    column("merchant_id", BigInteger),
+    column("merchant_name", Text),
+    column("title", Text),
+    column("category", Text),
+    column("created_at", UTCDateTime),
+)
+"""The sellable part's own columns (`sellable_product_query` names them id, merchant_id, …)."""
+
+_STATE_COLUMNS: tuple[tuple[str, Any], ...] = (
+    *((c.name, c.type) for c in (*_SESSION_COLUMNS,)),
+    ("position", Integer()),
+    ("kind", Text()),
+    ("item_id", BigInteger()),
+    ("author_id", BigInteger()),
+    ("source", Text()),
+    ("reasons", Text()),
+    *((c.name, c.type) for c in _PRODUCT_COLUMNS),
+)
+
+
+def tagged(part: str, values: dict[str, Any]) -> list[Any]:
+    """The select list of one part of `session_state`'s UNION ALL: `part`, then every column in
+    order, a typed NULL where this part has none."""
+    return [
+        literal(part).label("part"),
+        *[
+            (values[name] if name in values else sql_cast(null(), type_)).label(name)
+            for name, type_ in _STATE_COLUMNS
+        ],
+    ]
+
+
+def _product(row: Any) -> ProductInfo:
+    return ProductInfo(
+        row.product_id, row.merchant_id, row.merchant_name, row.title, row.category, row.created_at
+    )
+
+
 def _rowcount(result: Any) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
+_ITEM_COLUMNS = (
+    column("position", Integer),
+    column("kind", Text),
+    column("item_id", BigInteger),
+    column("author_id", BigInteger),
+    column("source", Text),
+    column("reasons", Text),
+    column("score", Float),
+)
+
+
+def _with_items(session_write: Any, rows: list[dict[str, Any]]) -> Any:
+    """PostgreSQL: `session_write` (the INSERT or UPDATE of the session row) and the INSERT of its
+    served items as one statement; the items are written only when the session row was."""
+    written = session_write.returning(sessions.c.id).cte("written")
+    items = (
+        func.jsonb_to_recordset(
+            literal(json.dumps([{k: v for k, v in r.items() if k != "session_id"} for r in rows])).cast(JSONB)
+        )
+        .table_valued(*_ITEM_COLUMNS)
+        .render_derived(name="items", with_types=True)
+    )
+    names = [c.name for c in _ITEM_COLUMNS]
+    return insert(served).from_select(
+        ["session_id", *names],
+        select(written.c.id, *[items.c[name] for name in names]).select_from(written.join(items, true())),
+    )
+
+
 class SqlFeedSessions(RepositoryPart):
     async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
-        rows = (
-            await self.tx.execute(
-                select(
-                    sessions.c.id,
-                    sessions.c.actor_key,
-                    sessions.c.mode,
-                    sessions.c.personalized,
-                    sessions.c.served,
-                    sessions.c.expires_at,
-                    served.c.position,
-                    served.c.kind,
-                    served.c.item_id,
-                    served.c.author_id,
-                    served.c.source,
-                    served.c.reasons,
+        return (await self.session_state(session_id, replay_from, None, None, utcnow())).found
+
+    async def session_state(
+        self,
+        session_id: str,
+        replay_from: int,
+        user_id: int | None,
+        device_id: str | None,
+        bought_since: datetime,
+        sellable_among: Sequence[int] = (),
+    ) -> SessionState:
+        # One UNION ALL of up to three parts told apart by `part`, each filling its own columns:
+        # S the session and what it served (reasons only from `replay_from` on: a long walk would
+        # otherwise read every reason it ever served on every page), X the user's or device's
+        # exclusions, P the sellable products among `sellable_among`.
+        parts = [
+            select(
+                *tagged(
+                    "S",
+                    {
+                        **{c.name: c for c in _SESSION_COLUMNS},
+                        "position": served.c.position,
+                        "kind": served.c.kind,
+                        "item_id": served.c.item_id,
+                        "author_id": served.c.author_id,
+                        "source": served.c.source,
+                        "reasons": case((served.c.position >= replay_from, served.c.reasons), else_=null()),
+                    },
                 )
-                .select_from(sessions.outerjoin(served, served.c.session_id == sessions.c.id))
-                .where(sessions.c.id == session_id)
-                .order_by(served.c.position)
             )
-        ).all()
-        if not rows:
-            return None
-        items = [_served_item(row, with_reasons=row.position >= replay_from) for row in rows if row.kind]
-        return _session(rows[0]), items
+            .select_from(sessions.outerjoin(served, served.c.session_id == sessions.c.id))
+            .where(sessions.c.id == session_id)
+        ]
+        if user_id is not None or device_id is not None:
+            excluded = exclusions_query(user_id, device_id, bought_since).subquery()
+            parts.append(select(*tagged("X", {"kind": excluded.c.kind, "item_id": excluded.c.pk})))
+        ids = sorted(set(sellable_among))
+        if ids:
+            product = sellable_product_query().where(products.c.id.in_(ids)).subquery()
+            named = {"product_id": product.c.id} | {c.name: product.c[c.name] for c in _PRODUCT_COLUMNS[1:]}
+            parts.append(select(*tagged("P", named)))
+        rows = (await self.tx.execute(union_all(*parts) if len(parts) > 1 else parts[0])).all()
+        hidden, purchased = exclusions_of(Exclusion(row.kind, row.item_id) for row in rows if row.part == "X")
+        sellable = {row.product_id: _product(row) for row in rows if row.part == "P"}
+        mine = sorted((row for row in rows if row.part == "S"), key=lambda row: row.position or 0)
+        if not mine:
+            return SessionState(None, hidden, purchased, sellable)
+        items = [_served_item(row, with_reasons=row.position >= replay_from) for row in mine if row.kind]
+        return SessionState((_session(mine[0]), items), hidden, purchased, sellable)
 
     async def append(
         self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None
@@ -169,6 +291,14 @@ class SqlFeedSessions(RepositoryPart):
         def write(connection: Connection) -> None:
             # A new session is inserted; one that exists (a retry of its first page, or a later page)
             # is extended only from the count this request read: otherwise another request was first.
+            if rows and self.tx.dialect == "postgresql":
+                # One statement, one round trip: the session row and its new items together (the
+                # items are inserted only when the session row was; else the two statements below).
+                first = session.served == 0
+                if _rowcount(connection.execute(_with_items(create if first else extend, rows))) == len(rows):
+                    return
+                if not first:
+                    raise SessionConflict(session.id)
             created = session.served == 0 and _rowcount(connection.execute(create)) == 1
             if not created and _rowcount(connection.execute(extend)) != 1:
                 raise SessionConflict(session.id)

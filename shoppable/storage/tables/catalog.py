@@ -56,6 +56,8 @@ class ProductImageRow(SQLModel, table=True):
     product_id: int = Field(sa_column=Column(BigId, ForeignKey("products.id"), nullable=False))
     position: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     url: str = Field(sa_column=Column(String(URL_MAX), nullable=False))
+    url_hash: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    """sha256 of `url` (`domain/vision/ingest.url_hash`): joins `catalog_images` for our renditions."""
     alt_text: str | None = Field(default=None, sa_column=Column(String(512), nullable=True))
 
 

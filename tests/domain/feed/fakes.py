@@ -30,8 +30,10 @@ from shoppable.domain.feed.ports import (
     ProductInfo,
     Ranker,
     SessionConflict,
+    SessionState,
     Snapshot,
     TrainingEvent,
+    ViewerSignals,
 )
 from shoppable.domain.feed.ranking import EVENT_WEIGHTS
 
@@ -127,6 +129,33 @@ class FakeFeedRepository:
     async def recent_posts_of(self, creator_ids: Sequence[int], limit: int) -> list[PostInfo]:
         found = [p for p in self.posts_by_id.values() if p.creator_id in set(creator_ids)]
         return sorted(found, key=lambda p: (p.published_at, p.id), reverse=True)[:limit]
+
+    async def recent_followed_posts(self, user_id: int, limit: int) -> list[PostInfo]:
+        return await self.recent_posts_of(await self.followed_creator_ids(user_id), limit)
+
+    async def viewer_signals(
+        self,
+        user_id: int,
+        *,
+        followed_limit: int,
+        engaged_limit: int,
+        engaged_since: datetime | None,
+        history_since: datetime,
+        history_limit: int,
+        bought_since: datetime | None = None,
+    ) -> ViewerSignals:
+        engaged = await self.engaged_posts(user_id, engaged_limit, engaged_since)
+        hidden, bought = (
+            await self.exclusions(user_id, None, bought_since) if bought_since is not None else (set(), set())
+        )
+        return ViewerSignals(
+            await self.recent_followed_posts(user_id, followed_limit),
+            engaged,
+            await self.tagged_products([post.id for post, _ in engaged]),
+            await self.product_history(user_id, history_since, history_limit),
+            hidden,
+            bought,
+        )
 
     async def engaged_posts(
         self, user_id: int, limit: int, since: datetime | None = None
@@ -243,6 +272,19 @@ class FakeFeedRepository:
         return sorted(sellable, key=lambda p: -p.id)[:limit]
 
     # -- FeedSessions -------------------------------------------------------------------------------
+
+    async def session_state(
+        self,
+        session_id: str,
+        replay_from: int,
+        user_id: int | None,
+        device_id: str | None,
+        bought_since: datetime,
+        sellable_among: Sequence[int] = (),
+    ) -> SessionState:
+        hidden, bought = await self.exclusions(user_id, device_id, bought_since)
+        found = await self.session(session_id, replay_from)
+        return SessionState(found, hidden, bought, await self.sellable_products(sellable_among))
 
     async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
         found = self.sessions.get(session_id)
