@@ -102,6 +102,19 @@ _MARGIN = 0.02
 HISTORY_RECENCY_BOOST = 1.0
 HISTORY_RECENCY_HALF_LIFE_DAYS = 14.0
 
+# How each event's weight counts before a user's history sums them: `binary` counts events (the
+# orders in which a product was bought), so a quantity does not decide how much a purchase says. On
+# purchase logs quantities span orders of magnitude; on the Instacart sample with heavy-tailed
+# quantities added to its order lines (each product a log-normal pack size, sigma 1.5, times a
+# log-normal per line, sigma 0.7; median 1, 99th percentile 56), the untuned feed scored NDCG@10
+# 0.0458 with `binary` against 0.0442 with `raw` and 0.0446 with `log`, over three 14-day windows
+# before the test period (1,169 user-windows; window 1 alone 0.0467 against 0.0435). Where every
+# weight is 1 (Instacart) nothing changes; MovieLens (weights are ratings) 0.1060 against 0.1068
+# (-0.8% +- 0.9%, two windows), synthetic 0.0943 against 0.0941. The app's own events have weights by
+# type (view 1 ... order 8), not quantities: its training job keeps them `raw`
+# (shoppable.domain.feed.training.RANKER_PARAMS).
+HISTORY_EVENT_WEIGHTING = "binary"
+
 # A tuning step must also gain this many standard errors of the users' paired NDCG differences: on
 # the Instacart validation slice every blend tuned without this test did worse on the next period
 # than the defaults (0.0425-0.0451 against 0.0467).
@@ -138,6 +151,7 @@ class FeedRanker(HistoryRecommender):
         candidates_per_signal: int = 50,
         history_half_life_days: float | None = None,
         history_weighting: str = "log",
+        history_event_weighting: str = HISTORY_EVENT_WEIGHTING,
         history_recency_boost: float = HISTORY_RECENCY_BOOST,
         history_recency_half_life_days: float = HISTORY_RECENCY_HALF_LIFE_DAYS,
         popularity_half_life_days: float | None = None,
@@ -146,6 +160,7 @@ class FeedRanker(HistoryRecommender):
         price_bands: int = 5,
         ease_l2: float = 200.0,
         ease_max_items: int = FEED_EASE_MAX_ITEMS,
+        ease_dropout: float = 0.0,
         rp3_alpha: float = 0.6,
         rp3_beta: float = 0.5,
         neighbours: int = 100,
@@ -166,6 +181,7 @@ class FeedRanker(HistoryRecommender):
         self.candidates_per_signal = candidates_per_signal
         self.history_half_life_days = history_half_life_days
         self.history_weighting = check_weighting(history_weighting)
+        self.history_event_weighting = check_weighting(history_event_weighting)
         if history_recency_boost < 0 or history_recency_half_life_days <= 0:
             raise ValueError("history_recency_boost must be >= 0 and its half-life positive")
         self.history_recency_boost = history_recency_boost
@@ -176,6 +192,9 @@ class FeedRanker(HistoryRecommender):
         self.price_bands = price_bands
         self.ease_l2 = ease_l2
         self.ease_max_items = ease_max_items
+        if not 0.0 <= ease_dropout < 1.0:
+            raise ValueError("ease_dropout must be in [0, 1)")
+        self.ease_dropout = ease_dropout
         self.rp3_alpha = rp3_alpha
         self.rp3_beta = rp3_beta
         self.neighbours = neighbours
@@ -192,6 +211,7 @@ class FeedRanker(HistoryRecommender):
             tune=False,
             history_half_life_days=self.history_half_life_days,
             history_weighting=self.history_weighting,
+            history_event_weighting=self.history_event_weighting,
             history_recency_boost=self.history_recency_boost,
             history_recency_half_life_days=self.history_recency_half_life_days,
             popularity_half_life_days=self.popularity_half_life_days,
@@ -200,6 +220,7 @@ class FeedRanker(HistoryRecommender):
             price_bands=self.price_bands,
             ease_l2=self.ease_l2,
             ease_max_items=self.ease_max_items,
+            ease_dropout=self.ease_dropout,
             rp3_alpha=self.rp3_alpha,
             rp3_beta=self.rp3_beta,
             neighbours=self.neighbours,
@@ -244,7 +265,7 @@ class FeedRanker(HistoryRecommender):
             self.similar_weights = sp.csr_matrix((n_items, n_items), dtype=np.float32)
         if self.blend["ease"] or self.fit_all_signals:
             self.ease_items = most_frequent_items(binary, self.ease_max_items)
-            self.ease_matrix = ease_weights(binary[:, self.ease_items], self.ease_l2)
+            self.ease_matrix = ease_weights(binary[:, self.ease_items], self.ease_l2, self.ease_dropout)
         else:
             self.ease_items = np.empty(0, dtype=np.int64)
             self.ease_matrix = np.zeros((0, 0), dtype=np.float32)
@@ -378,6 +399,7 @@ class FeedRanker(HistoryRecommender):
                             now=start,
                             recency_boost=self.history_recency_boost,
                             recency_half_life_days=self.history_recency_half_life_days,
+                            event_weighting=self.history_event_weighting,
                         ),
                         weighting,
                     ),
