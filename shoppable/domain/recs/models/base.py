@@ -131,9 +131,9 @@ class HistoryRecommender:
             event_weighting=self.history_event_weighting,
         )
 
-    def event_weights(self, weights: np.ndarray | None) -> np.ndarray | None:
+    def event_weights(self, weights: np.ndarray) -> np.ndarray:
         """Events' weights as a history row counts them (`history_event_weighting`), for fold-in."""
-        if weights is None or self.history_event_weighting == "raw":
+        if self.history_event_weighting == "raw":
             return weights
         return apply_weighting(np.asarray(weights, dtype=np.float32), self.history_event_weighting)
 
@@ -166,7 +166,9 @@ class HistoryRecommender:
         k: int = 10,
         exclude: np.ndarray | None = None,
     ) -> np.ndarray:
-        row = history_matrix(item_indices, self.event_weights(weights), self.n_items)
+        if weights is not None:
+            weights = self.event_weights(np.asarray(weights, dtype=np.float32))
+        row = history_matrix(item_indices, weights, self.n_items)
         return top_k(self.score_histories(row)[0], k, exclude)
 
 
