@@ -110,7 +110,8 @@ HISTORY_RECENCY_HALF_LIFE_DAYS = 14.0
 # purchase logs quantities span orders of magnitude; on the Instacart sample with heavy-tailed
 # quantities added to its order lines (each product a log-normal pack size, sigma 1.5, times a
 # log-normal per line, sigma 0.7; median 1, 99th percentile 56), the untuned feed scored NDCG@10
-# 0.0458 with `binary` against 0.0442 with `raw` and 0.0446 with `log`, over three 14-day windows
+# 0.0458 with `binary` against 0.0442 with `raw`, 0.0446 with `log`, 0.0444 with `cap:5` and
+# 0.0452 with `cap:2` (bench/recs_windows.py instacart 14 3 ... --quantities), over three 14-day windows
 # before the test period (1,169 user-windows; window 1 alone 0.0467 against 0.0435). Where every
 # weight is 1 (Instacart) nothing changes; MovieLens (weights are ratings) 0.1060 against 0.1068
 # (-0.8% +- 0.9%, two windows), synthetic 0.0943 against 0.0941. The app's own events have weights by
