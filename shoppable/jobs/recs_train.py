@@ -42,6 +42,7 @@ async def recs_train(services: Services) -> dict[str, Any] | None:
         found.weights,
         items=catalog,
         now=now.timestamp(),
+        params=dict(training.RANKER_PARAMS),
     )
     path = await asyncio.to_thread(services.models.save, trained)
     info = {

@@ -16,6 +16,9 @@ from shoppable.domain.recs.item_meta import ItemRecord
 
 CHUNK = 50_000
 POST_ENGAGEMENT_SHARE = 0.5  # a like of a post counts half as much for each product tagged in it
+# The app's event weights are by type (EVENT_WEIGHTS: a view 1 ... an order 8), not quantities: the
+# ranker keeps them as they are in a viewer's history, where on purchase logs it counts each order once.
+RANKER_PARAMS = {"history_event_weighting": "raw"}
 
 
 @dataclass

@@ -89,10 +89,11 @@ class TrainedModel:
         user_position = self.users.get(user_id) if user_id is not None else None
         if user_position is not None and not known:
             return self.model.score(np.array([user_position]))[0]
+        event_weights = np.array([w for _, w in known], dtype=np.float32)
+        if isinstance(self.model, HistoryRecommender):
+            event_weights = self.model.event_weights(event_weights)
         recent = history_matrix(
-            np.array([p for p, _ in known], dtype=np.int64),
-            np.array([w for _, w in known], dtype=np.float32),
-            self.model.n_items,
+            np.array([p for p, _ in known], dtype=np.int64), event_weights, self.model.n_items
         )
         if user_position is not None:
             recent = sp.csr_matrix(recent + self.model.history(np.array([user_position])))

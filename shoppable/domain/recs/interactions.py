@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from shoppable.domain.recs.weighting import apply_weighting
+
 SECONDS_PER_DAY = 86_400.0
 
 REQUIRED_COLUMNS = ("user_id", "item_id", "timestamp")
@@ -160,14 +162,20 @@ class Interactions:
         now: float | None = None,
         recency_boost: float = 0.0,
         recency_half_life_days: float = 14.0,
+        event_weighting: str = "raw",
     ) -> sp.csr_matrix:
         """User x item matrix of summed weights, each event decayed by its age when a half-life is given.
+
+        `event_weighting` (recs.weighting) applies to each event's weight before the sum: `binary`
+        counts events (orders of a product, whatever their quantities), `log` log(1 + quantity).
 
         `recency_boost` b multiplies each event by 1 + b * 2^(-age / recency_half_life_days): recent
         events count up to 1 + b times as much while old ones keep their full weight, unlike the
         half-life decay, which erases old purchases that still say what a shopper buys.
         """
         data = self.weight.astype(np.float64)
+        if event_weighting != "raw":
+            data = apply_weighting(data, event_weighting).astype(np.float64)
         if half_life_days is not None or recency_boost:
             if now is None:
                 now = float(self.timestamp.max()) if len(self) else 0.0

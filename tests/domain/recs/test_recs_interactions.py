@@ -120,6 +120,11 @@ def test_csr_sums_repeated_weights_and_decays_by_age():
     boosted = interactions.to_csr(now=10 * day, recency_boost=2.0, recency_half_life_days=5).toarray()
     # Events of `now` count 1 + 2 times; the 10-day-old one 1 + 2/4 times: boosted, never erased.
     np.testing.assert_allclose(boosted, [[9.0, 6.0], [0.0, 3.0]])
+    # Event weighting applies to each event before the sum: `binary` counts events, not quantities.
+    counted = interactions.to_csr(event_weighting="binary").toarray()
+    assert counted.tolist() == [[2.0, 1.0], [0.0, 1.0]]
+    logged = interactions.to_csr(event_weighting="log").toarray()
+    np.testing.assert_allclose(logged, [[np.log(2) + np.log(3), np.log(5)], [0.0, np.log(2)]], rtol=1e-6)
 
 
 def test_from_arrays_rejects_bad_input():

@@ -121,6 +121,62 @@ def test_ease_keeps_the_items_with_most_users_and_matches_the_closed_form():
         build_model("ease", max_items=0)
 
 
+def test_edlae_and_dlae_match_their_closed_forms_and_dropout_zero_is_ease():
+    from shoppable.domain.recs.models.factorization import ease_weights
+
+    rng = np.random.default_rng(3)
+    x = (rng.random((40, 6)) < 0.4).astype(np.float32)
+    gram = x.T.astype(np.float64) @ x
+    ease = ease_weights(sp.csr_matrix(x), 2.0)
+    inverse = np.linalg.inv(gram + 2.0 * np.eye(6))
+    expected = -inverse / np.diag(inverse)
+    np.fill_diagonal(expected, 0.0)
+    np.testing.assert_allclose(ease, expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ease_weights(sp.csr_matrix(x), 2.0, dropout=0.0), ease, rtol=1e-6)
+    # EDLAE (Steck 2020): the penalty is l2 + p / (1 - p) times each item's own Gram diagonal.
+    penalty = np.diag(2.0 + 0.3 / 0.7 * np.diag(gram))
+    inverse = np.linalg.inv(gram + penalty)
+    expected = -inverse / np.diag(inverse)
+    np.fill_diagonal(expected, 0.0)
+    edlae = ease_weights(sp.csr_matrix(x), 2.0, dropout=0.3)
+    np.testing.assert_allclose(edlae, expected, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(edlae, ease, rtol=1e-3)
+    # DLAE: no zero-diagonal constraint, B = (G + L)^-1 G.
+    dlae = ease_weights(sp.csr_matrix(x), 2.0, dropout=0.3, zero_diagonal=False)
+    np.testing.assert_allclose(dlae, np.linalg.solve(gram + penalty, gram), rtol=1e-3, atol=1e-5)
+    with pytest.raises(ValueError, match="dropout"):
+        ease_weights(sp.csr_matrix(x), 2.0, dropout=1.0)
+    with pytest.raises(ValueError, match="dropout"):
+        build_model("ease", dropout=-0.1)
+    model = build_model("ease", l2=2.0, dropout=0.3)
+    model.fit(two_tribes(), None, NOW)
+    assert model.weights.shape == (len(model.kept_items),) * 2
+
+
+def test_feed_history_counts_orders_not_quantities():
+    # "bulk" bought once in a quantity of 500, "staple" in three orders of one.
+    interactions = Interactions.from_arrays(
+        ["u", "u", "u", "u", "v"],
+        ["bulk", "staple", "staple", "staple", "staple"],
+        [NOW - 3 * DAY, NOW - 3 * DAY, NOW - 2 * DAY, NOW - DAY, NOW - DAY],
+        [500.0, 1.0, 1.0, 1.0, 1.0],
+    )
+    bulk, staple = interactions.items.get("bulk"), interactions.items.get("staple")
+    raw = FeedRanker(tune=False, history_recency_boost=0.0, history_event_weighting="raw")
+    raw.fit(interactions, None, NOW)
+    row = raw.history(np.array([interactions.users.get("u")])).toarray()[0]
+    assert row[bulk] == 500 and row[staple] == 3
+    counted = FeedRanker(tune=False, history_recency_boost=0.0)  # the default counts events
+    counted.fit(interactions, None, NOW)
+    row = counted.history(np.array([interactions.users.get("u")])).toarray()[0]
+    assert row[bulk] == 1 and row[staple] == 3
+    # Fold-in counts a new viewer's events the same way: a quantity of 500 is one purchase.
+    assert np.array_equal(counted.event_weights(np.array([500.0, 1.0])), [1.0, 1.0])
+    assert raw.event_weights(np.array([500.0, 1.0])).tolist() == [500.0, 1.0]
+    with pytest.raises(ValueError, match="unknown weighting"):
+        FeedRanker(history_event_weighting="sqrt")
+
+
 def test_weighting_choices():
     from shoppable.domain.recs.weighting import apply_weighting, check_weighting
 

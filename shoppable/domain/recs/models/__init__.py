@@ -7,7 +7,12 @@ from typing import Any
 
 from shoppable.domain.recs.models.base import HistoryRecommender, Recommender, top_k
 from shoppable.domain.recs.models.baselines import PopularityRecommender, RandomRecommender
-from shoppable.domain.recs.models.factorization import EASE_MAX_ITEMS, ALSRecommender, EASERecommender
+from shoppable.domain.recs.models.factorization import (
+    EASE_MAX_ITEMS,
+    ALSRecommender,
+    EASERecommender,
+    EDLAERecommender,
+)
 from shoppable.domain.recs.models.feed import FeedRanker
 from shoppable.domain.recs.models.neighbourhood import ItemKNNRecommender, RP3BetaRecommender
 
@@ -18,6 +23,7 @@ MODELS: dict[str, Callable[..., HistoryRecommender]] = {
     "item_knn": ItemKNNRecommender,
     "rp3beta": RP3BetaRecommender,
     "ease": EASERecommender,
+    "edlae": EDLAERecommender,
     "als": ALSRecommender,
 }
 
@@ -41,6 +47,7 @@ __all__ = [
     "MODELS",
     "ALSRecommender",
     "EASERecommender",
+    "EDLAERecommender",
     "FeedRanker",
     "HistoryRecommender",
     "ItemKNNRecommender",

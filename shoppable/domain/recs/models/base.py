@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from shoppable.domain.recs.interactions import Interactions
 from shoppable.domain.recs.item_meta import ItemMeta
-from shoppable.domain.recs.weighting import weigh
+from shoppable.domain.recs.weighting import apply_weighting, weigh
 
 
 @runtime_checkable
@@ -108,6 +108,9 @@ class HistoryRecommender:
     # Recent events count up to 1 + boost times as much in the remembered history (Interactions.to_csr).
     history_recency_boost: float = 0.0
     history_recency_half_life_days: float = 14.0
+    # How each event's own weight counts before a history row sums them (recs.weighting): `raw` keeps
+    # quantities; `binary` counts events, so a bulk order counts as one purchase.
+    history_event_weighting: str = "raw"
 
     n_users: int = 0
     n_items: int = 0
@@ -125,7 +128,14 @@ class HistoryRecommender:
             now=now,
             recency_boost=self.history_recency_boost,
             recency_half_life_days=self.history_recency_half_life_days,
+            event_weighting=self.history_event_weighting,
         )
+
+    def event_weights(self, weights: np.ndarray) -> np.ndarray:
+        """Events' weights as a history row counts them (`history_event_weighting`), for fold-in."""
+        if self.history_event_weighting == "raw":
+            return weights
+        return apply_weighting(np.asarray(weights, dtype=np.float32), self.history_event_weighting)
 
     def _fit(self, train: Interactions, meta: ItemMeta | None, now: float) -> None:
         raise NotImplementedError
@@ -156,6 +166,8 @@ class HistoryRecommender:
         k: int = 10,
         exclude: np.ndarray | None = None,
     ) -> np.ndarray:
+        if weights is not None:
+            weights = self.event_weights(np.asarray(weights, dtype=np.float32))
         row = history_matrix(item_indices, weights, self.n_items)
         return top_k(self.score_histories(row)[0], k, exclude)
 
