@@ -10,14 +10,17 @@ A read in WAL mode never waits for a lock, and the reads of a page take a millis
 reading transaction runs its statements directly on the loop, with no thread at all. A writing
 transaction (`BEGIN IMMEDIATE`, see `db.make_engine`) may wait for SQLite's one write lock: its
 statements run in a thread of the connection's own, as with aiosqlite, so the loop never blocks on
-the lock. The mode is chosen by the `begin` event of each transaction; the connection, its pool and
-its events stay those of the ordinary `sqlite+aiosqlite` engine.
+the lock. A read measured slow (the minute's trending aggregate) runs in that thread too from then
+on, so that it does not hold up every other request. The mode is chosen by the `begin` event of
+each transaction; the connection, its pool and its events stay those of the ordinary
+`sqlite+aiosqlite` engine.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +36,11 @@ READER_BUSY_TIMEOUT_MS = 200
 """How long a reading transaction (which runs on the event loop) may wait for a lock. Reads in WAL
 mode take none; a statement that writes without `begin_write` would otherwise hold up the whole
 loop for the writers' full timeout, and fails instead."""
+SLOW_READ_SECONDS = 0.02
+"""A read that held the event loop longer than this runs in the connection's thread from then on
+(by its SQL text): the minute's trending aggregate over the events takes a second on the bench's
+data, during which every request of the process would otherwise stand still."""
+MAX_SLOW_READS = 1000
 WRITER_BUSY_TIMEOUT_MS = 30_000
 """How long a writing transaction (in its own thread) waits for SQLite's write lock."""
 
@@ -69,7 +77,15 @@ class _Cursor:
         self.lastrowid = cursor.lastrowid
 
     def execute(self, operation: str, parameters: Any = None) -> None:
-        self._adapted.call(self._run, operation, parameters, False)
+        adapted = self._adapted
+        slow = adapted.dbapi.slow_reads
+        if adapted.threaded or operation in slow:
+            adapted.call(self._run, operation, parameters, False, thread=True)
+            return
+        started = time.perf_counter()
+        adapted.call(self._run, operation, parameters, False)
+        if time.perf_counter() - started > SLOW_READ_SECONDS and len(slow) < MAX_SLOW_READS:
+            slow.add(operation)
 
     def executemany(self, operation: str, parameters: Sequence[Any]) -> None:
         self._adapted.call(self._run, operation, parameters, True)
@@ -108,7 +124,7 @@ class InlineSqliteConnection(AdaptedConnection):
 
     __slots__ = ("_busy_timeout", "_executor", "_sqlite", "_threaded", "dbapi")
 
-    def __init__(self, dbapi: Any, connection: sqlite3.Connection) -> None:
+    def __init__(self, dbapi: InlineSqliteDbapi, connection: sqlite3.Connection) -> None:
         self.dbapi = dbapi
         self._sqlite = connection
         self._connection = cast(Any, connection)  # what `driver_connection` answers
@@ -129,9 +145,14 @@ class InlineSqliteConnection(AdaptedConnection):
             self.call(self._sqlite.execute, f"PRAGMA busy_timeout={timeout}")
             self._busy_timeout = timeout
 
-    def call(self, function: Callable[..., T], *args: Any, inline: bool = False) -> T:
+    @property
+    def threaded(self) -> bool:
+        return self._threaded
+
+    def call(self, function: Callable[..., T], *args: Any, inline: bool = False, thread: bool = False) -> T:
         """`function(*args)` now, or in this connection's thread while a writing transaction runs
-        (after what that thread is running: a statement of a cancelled request may still be)."""
+        or when `thread` (after what that thread is running: a statement of a cancelled request may
+        still be)."""
         if not self._threaded and inline:
             return function(*args)  # needs no await: closing a cursor, not a statement
         if not in_greenlet():  # the pool's clean-up
@@ -139,11 +160,11 @@ class InlineSqliteConnection(AdaptedConnection):
                 self._executor.submit(function, *args)
                 return None  # type: ignore[return-value]  # closing: nothing to answer
             return function(*args)
-        if not self._threaded:
+        if not (self._threaded or thread):
             # Through `await_` all the same: SQLAlchemy's async engine checks that a statement awaited.
             return await_(_now(function, *args))
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         return await_(asyncio.wrap_future(self._executor.submit(function, *args)))
 
     @property
@@ -192,6 +213,8 @@ class InlineSqliteDbapi(AsyncAdapt_aiosqlite_dbapi):
         import aiosqlite
 
         super().__init__(aiosqlite, sqlite3)
+        self.slow_reads: set[str] = set()
+        """SQL of the reads measured slower than SLOW_READ_SECONDS (one set per engine)."""
 
     def connect(self, *arg: Any, **kw: Any) -> InlineSqliteConnection:  # type: ignore[override]
         kw.pop("async_creator_fn", None)
