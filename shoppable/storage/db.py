@@ -16,6 +16,8 @@ from sqlalchemy.engine import Connection, Engine, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
+from shoppable.storage.sqlite_driver import InlineSqliteDbapi
+
 if TYPE_CHECKING:
     from shoppable.storage.uow import SqlUnitOfWork
 
@@ -32,6 +34,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_pool(url: str) -> dict[str, Any]:
+    """A connection per request in flight (16 clients, a few background jobs) stays open: a SQLite
+    connection is cheap to keep and opening one runs the pragmas again."""
+    database = make_url(url).database
+    if database in (None, "", ":memory:"):
+        return {}  # one connection, shared (StaticPool): the only way to share an in-memory database
+    return {"pool_size": 20, "max_overflow": 20}
+
+
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """`?search_path=name` on a PostgreSQL URL confines the app to one schema (tests use a schema each).
 
@@ -39,7 +50,15 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     password hashes and tokens.
     """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
+        # Reads run on the event loop and writes in the connection's thread (`sqlite_driver`).
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            hide_parameters=True,
+            module=InlineSqliteDbapi(),
+            connect_args={"timeout": 30},
+            **_sqlite_pool(url),
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine.sync_engine, "begin")
@@ -47,6 +66,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             # Writers take the lock up front: SQLite then queues them instead of failing one of two
             # read-then-write transactions with "database is locked". Readers stay concurrent (WAL).
             immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.connection.dbapi_connection.for_transaction(writes=immediate)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
