@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
-from shoppable.storage.sqlite_driver import InlineSqliteDbapi
+from shoppable.storage.sqlite_driver import ThreadedSqliteDbapi
 
 if TYPE_CHECKING:
     from shoppable.storage.uow import SqlUnitOfWork
@@ -50,12 +50,12 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     password hashes and tokens.
     """
     if url.startswith("sqlite"):
-        # Reads run on the event loop and writes in the connection's thread (`sqlite_driver`).
+        # Each statement is one hop to the connection's thread (`sqlite_driver`), not aiosqlite's four.
         engine = create_async_engine(
             url,
             echo=echo,
             hide_parameters=True,
-            module=InlineSqliteDbapi(),
+            module=ThreadedSqliteDbapi(),
             connect_args={"timeout": 30},
             **_sqlite_pool(url),
         )
@@ -66,7 +66,6 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             # Writers take the lock up front: SQLite then queues them instead of failing one of two
             # read-then-write transactions with "database is locked". Readers stay concurrent (WAL).
             immediate = conn.get_execution_options().get("sqlite_immediate", False)
-            conn.connection.dbapi_connection.for_transaction(writes=immediate)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine

@@ -1,8 +1,9 @@
-"""The SQLite driver: reads on the event loop's thread, writes (and reads found slow) in the
-connection's own thread, and a reader that tries to write never stalls the loop for long."""
+"""The SQLite driver: every statement runs whole in the connection's own thread (one hop, never on
+the event loop), in order, and the engine's events see all of them."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -11,10 +12,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.exc import OperationalError
 
-from shoppable.storage import sqlite_driver
 from shoppable.storage.db import Database
+from shoppable.storage.sqlite_driver import ThreadedSqliteConnection
 
 
 @pytest.fixture
@@ -22,8 +22,9 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
 
     @event.listens_for(database.engine.sync_engine, "connect")
-    def _thread_function(dbapi_connection: Any, _record: Any) -> None:
+    def _functions(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.create_function("thread_id", 0, threading.get_ident)
+        dbapi_connection.create_function("nap", 1, lambda seconds: time.sleep(seconds) or seconds)
 
     async with database.writer.begin() as connection:
         await connection.execute(text("CREATE TABLE t (x INTEGER)"))
@@ -32,44 +33,53 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def test_reads_run_on_the_loop_thread_and_writes_in_another(db: Database) -> None:
+async def test_reads_and_writes_run_off_the_loop_in_the_connections_thread(db: Database) -> None:
     loop_thread = threading.get_ident()
     async with db.engine.connect() as connection:
-        assert (await connection.execute(text("SELECT thread_id()"))).scalar() == loop_thread
-        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 2
+        reader_thread = (await connection.execute(text("SELECT thread_id()"))).scalar()
+        assert reader_thread != loop_thread
+        assert (await connection.execute(text("SELECT thread_id()"))).scalar() == reader_thread
+        assert [row.x for row in await connection.execute(text("SELECT x FROM t ORDER BY x"))] == [1, 2]
     async with db.writer.begin() as connection:
         assert (await connection.execute(text("SELECT thread_id()"))).scalar() != loop_thread
         await connection.execute(text("INSERT INTO t VALUES (3)"))
-    # The same pooled connection reads on the loop again after a writing transaction.
-    async with db.engine.connect() as connection:
-        assert (await connection.execute(text("SELECT thread_id()"))).scalar() == loop_thread
-        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 3
-
-
-async def test_a_read_found_slow_moves_off_the_loop(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sqlite_driver, "SLOW_READ_SECONDS", -1.0)  # every read counts as slow
-    loop_thread = threading.get_ident()
-    query = text("SELECT thread_id(), (SELECT count(*) FROM t)")
-    async with db.engine.connect() as connection:
-        first = (await connection.execute(query)).one()
-        second = (await connection.execute(query)).one()
-    assert first == (loop_thread, 2)  # measured on the loop
-    assert second[0] != loop_thread and second[1] == 2  # then run in the connection's thread
-
-
-async def test_a_reader_that_writes_while_the_lock_is_held_fails_fast(db: Database) -> None:
-    async with db.writer.connect() as writer:
-        await writer.begin()
-        await writer.execute(text("INSERT INTO t VALUES (4)"))  # holds SQLite's write lock
-        async with db.engine.connect() as reader:
-            started = time.perf_counter()
-            with pytest.raises(OperationalError, match="locked"):
-                await reader.execute(text("INSERT INTO t VALUES (5)"))
-            # The reader's busy timeout (not the writers' 30 s) is all the loop stood still.
-            assert time.perf_counter() - started < 5 * sqlite_driver.READER_BUSY_TIMEOUT_MS / 1000
-        await writer.commit()
     async with db.engine.connect() as connection:
         assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 3
+
+
+async def test_a_statement_is_one_call_into_the_thread(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    original = ThreadedSqliteConnection.call
+
+    def counted(self: ThreadedSqliteConnection, function: Any, *args: Any) -> Any:
+        calls.append(getattr(function, "__name__", "?"))
+        return original(self, function, *args)
+
+    async with db.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))  # the connection's BEGIN, first
+        monkeypatch.setattr(ThreadedSqliteConnection, "call", counted)
+        rows = (await connection.execute(text("SELECT x FROM t ORDER BY x"))).all()
+        assert calls == ["_run"]  # execute, fetch and close in one hop (aiosqlite takes four)
+    assert [row.x for row in rows] == [1, 2]
+    assert calls == ["_run", "rollback"]  # the pool ends the transaction as the connection returns
+
+
+async def test_a_slow_statement_does_not_stall_the_loop(db: Database) -> None:
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        async with db.engine.connect() as connection:
+            assert (await connection.execute(text("SELECT nap(0.5)"))).scalar() == 0.5
+    finally:
+        ticker.cancel()
+    assert ticks >= 10  # the loop kept turning while SQLite worked (it would be 0 on the loop)
 
 
 async def test_statements_of_both_kinds_are_seen_by_the_engine_events(db: Database) -> None:
