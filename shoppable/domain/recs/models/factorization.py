@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
@@ -241,12 +243,5 @@ class EDLAERecommender(EASERecommender):
 
     name = "edlae"
 
-    def __init__(
-        self,
-        l2: float = 200.0,
-        max_items: int = EASE_MAX_ITEMS,
-        history_weighting: str = "binary",
-        dropout: float = 0.25,
-        zero_diagonal: bool = True,
-    ) -> None:
-        super().__init__(l2, max_items, history_weighting, dropout, zero_diagonal)
+    def __init__(self, *, dropout: float = 0.25, **ease: Any) -> None:
+        super().__init__(dropout=dropout, **ease)
