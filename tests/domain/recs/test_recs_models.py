@@ -307,30 +307,6 @@ def test_feed_works_without_metadata_and_checks_its_arguments():
         FeedRanker(history_recency_boost=-1.0)
 
 
-def test_feed_user_neighbours_suggest_what_similar_recent_shoppers_bought():
-    users = ["me", "me", "near", "near", "near", "near", "far", "far"]
-    items = ["x", "y", "x", "y", "z", "w", "p", "q"]
-    days = [5, 5, 3, 3, 2, 200, 1, 1]
-    interactions = Interactions.from_arrays(users, items, [NOW - d * DAY for d in days])
-    feed = FeedRanker({"user_neighbours": 1.0}, tune=False, user_neighbours=2)
-    feed.fit(interactions, None, NOW)
-    index = {item: interactions.items.get(item) for item in "xyzwpq"}
-    signal = feed.signal("user_neighbours", weigh(feed.history(np.array([0])), "log"))[0]
-    assert signal[index["z"]] == pytest.approx(1.0)  # the recent neighbour's new item leads
-    assert 0.0 < signal[index["w"]] < 0.02  # bought 200 days ago (30-day half-life): barely counts
-    assert signal[index["x"]] == signal[index["y"]] == 0.0  # the user's own items are left out
-    assert signal[index["p"]] == signal[index["q"]] == 0.0  # nothing from shoppers with nothing in common
-    unknown = feed.signal("user_neighbours", sp.csr_matrix((1, interactions.n_items), dtype=np.float32))
-    assert not unknown.any()  # a new viewer has no neighbours
-    assert feed.recommend(0, 1).tolist() == [index["z"]]
-    older = FeedRanker(tune=False)
-    older.fit(interactions, None, NOW)
-    del older.neighbour_vectors  # a model trained before the signal existed
-    assert not older.signal("user_neighbours", feed.history(np.array([0]))).any()
-    with pytest.raises(ValueError, match="user_neighbours"):
-        FeedRanker(user_neighbours=0)
-
-
 def test_feed_recency_boost_counts_recent_events_more_without_erasing_old_ones():
     interactions = Interactions.from_arrays(["u", "u"], ["old", "new"], [NOW - 28 * DAY, NOW - DAY])
     plain = FeedRanker(tune=False, history_recency_boost=0.0)

@@ -7,11 +7,6 @@ Signals, each scaled into [0, 1] so that weights are comparable:
   largest weights cost 1-6% NDCG on MovieLens);
 - co_engagement: RP3beta walk from the user's history;
 - similar_items: cosine item-kNN from the same history (less popularity-debiased than RP3beta);
-- user_neighbours: what the shoppers most similar to the user have (user-kNN, after TIFU-kNN, Hu et
-  al. 2020): each training user a log-weighted, time-decayed vector (half-life
-  `user_neighbour_half_life_days`), the user's history compared by cosine with all of them, the
-  `user_neighbours` closest summed by similarity; the user's own items left out (the signal is for
-  items new to the user, and a training user is among their own neighbours);
 - creator / category / price_band: the share of the user's recent interactions that went to the item's
   creator, category and price band — these also reach items nobody has touched yet;
 - popularity: distinct users (log-scaled), each counted by the age of their latest event;
@@ -57,7 +52,6 @@ SIGNALS = (
     "ease",
     "co_engagement",
     "similar_items",
-    "user_neighbours",
     "creator",
     "category",
     "price_band",
@@ -69,15 +63,6 @@ SIGNALS = (
 GROUP_SIGNALS = ("creator", "category", "price_band")
 GLOBAL_SIGNALS = ("popularity", "trending", "freshness")
 
-# User-kNN (the user_neighbours signal) added to EASE: what shoppers like the user bought and the
-# user has not. Measured before it was added to the feed, on EASE's own signal (bench/recs_explore.py,
-# new items only, paired per user over 14-day windows before the test period): Instacart over ten
-# windows NDCG@10 +0.00094 +- 0.00039 (+2.0%) with weight 0.25, 50 neighbours and a 30-day half-life;
-# MovieLens +0.2% +- 0.9% and synthetic level over three windows. See the README for the full feed.
-USER_NEIGHBOURS_WEIGHT = 0.25
-USER_NEIGHBOURS = 50
-USER_NEIGHBOUR_HALF_LIFE_DAYS = 30.0
-
 # The starting point of the tuning (and the blend when it cannot tune): EASE leads, the other
 # signals refine. Chosen on the validation slices of the development sets, where EASE alone beat
 # every blend that gave graph walks or popularity half its weight (MovieLens 0.1060 against 0.1029).
@@ -85,7 +70,6 @@ DEFAULT_BLEND = {
     "ease": 1.0,
     "co_engagement": 0.1,
     "similar_items": 0.25,
-    "user_neighbours": USER_NEIGHBOURS_WEIGHT,
     "creator": 0.3,
     "category": 0.3,
     "price_band": 0.1,
@@ -192,8 +176,6 @@ class FeedRanker(HistoryRecommender):
         rp3_beta: float = 0.5,
         neighbours: int = 100,
         knn_shrink: float = 10.0,
-        user_neighbours: int = USER_NEIGHBOURS,
-        user_neighbour_half_life_days: float = USER_NEIGHBOUR_HALF_LIFE_DAYS,
         block_size: int = 2048,
         seed: int = 0,
     ) -> None:
@@ -228,10 +210,6 @@ class FeedRanker(HistoryRecommender):
         self.rp3_beta = rp3_beta
         self.neighbours = neighbours
         self.knn_shrink = knn_shrink
-        if user_neighbours < 1 or user_neighbour_half_life_days <= 0:
-            raise ValueError("user_neighbours must be >= 1 and its half-life positive")
-        self.user_neighbours = user_neighbours
-        self.user_neighbour_half_life_days = user_neighbour_half_life_days
         self.block_size = block_size
         self.seed = seed
         self.tuning: TuningResult | None = None
@@ -258,8 +236,6 @@ class FeedRanker(HistoryRecommender):
             rp3_beta=self.rp3_beta,
             neighbours=self.neighbours,
             knn_shrink=self.knn_shrink,
-            user_neighbours=self.user_neighbours,
-            user_neighbour_half_life_days=self.user_neighbour_half_life_days,
             block_size=self.block_size,
             seed=self.seed,
         ).fitting_all_signals()
@@ -298,18 +274,6 @@ class FeedRanker(HistoryRecommender):
             self.similar_weights = cosine_weights(binary, self.neighbours, self.knn_shrink, self.block_size)
         else:
             self.similar_weights = sp.csr_matrix((n_items, n_items), dtype=np.float32)
-        if self.blend["user_neighbours"] or self.fit_all_signals:
-            vectors = weigh(
-                train.to_csr(
-                    half_life_days=self.user_neighbour_half_life_days,
-                    now=now,
-                    event_weighting=self.history_event_weighting,
-                ),
-                "log",
-            )
-            self.neighbour_vectors = _unit_rows(vectors)
-        else:
-            self.neighbour_vectors = sp.csr_matrix((train.n_users, n_items), dtype=np.float32)
         if self.blend["ease"] or self.fit_all_signals:
             self.ease_items = most_frequent_items(binary, self.ease_max_items)
             self.ease_matrix = ease_weights(binary[:, self.ease_items], self.ease_l2, self.ease_dropout)
@@ -369,8 +333,6 @@ class FeedRanker(HistoryRecommender):
                 kept = sp.csr_matrix(histories[:, self.ease_items], dtype=np.float32)
                 scores[:, self.ease_items] = np.maximum(np.asarray(kept @ self.ease_matrix), 0.0)
             return normalize_rows_by_max(scores)
-        if name == "user_neighbours":
-            return self._user_neighbours(histories)
         if name == "co_engagement":
             matrix = self.co_weights
         elif name == "similar_items":
@@ -385,30 +347,6 @@ class FeedRanker(HistoryRecommender):
         """Every signal for these (weighted) history rows."""
         return {name: self.signal(name, histories) for name in SIGNALS}
 
-    def _user_neighbours(self, histories: sp.csr_matrix) -> np.ndarray:
-        vectors: sp.csr_matrix | None = getattr(self, "neighbour_vectors", None)  # absent in older models
-        if vectors is None or vectors.nnz == 0:
-            return np.zeros((histories.shape[0], self.n_items), dtype=np.float32)
-        queries = _unit_rows(histories)
-        blocks = []
-        # Blocks of rows bound the dense similarity to the training users (rows x users).
-        for start in range(0, queries.shape[0], 256):
-            similarity = np.asarray((queries[start : start + 256] @ vectors.T).toarray(), dtype=np.float32)
-            nearest = top_k_rows(similarity, self.user_neighbours)
-            rows = np.repeat(np.arange(similarity.shape[0]), nearest.shape[1])
-            blocks.append(
-                sp.csr_matrix(
-                    (np.take_along_axis(similarity, nearest, axis=1).ravel(), (rows, nearest.ravel())),
-                    shape=similarity.shape,
-                    dtype=np.float32,
-                )
-            )
-        weights = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, vectors.shape[0]))
-        scores = np.asarray((weights @ vectors).toarray(), dtype=np.float32)
-        own = histories.tocoo()
-        scores[own.row, own.col] = 0.0
-        return normalize_rows_by_max(scores)
-
     def _group_share(self, histories: sp.csr_matrix, name: str) -> np.ndarray:
         totals = np.asarray((histories @ self.groups[name]).toarray(), dtype=np.float32)
         sums = totals.sum(axis=1, keepdims=True)
@@ -419,7 +357,7 @@ class FeedRanker(HistoryRecommender):
     def _score_rows(self, histories: sp.csr_matrix, user_indices: np.ndarray | None) -> np.ndarray:
         scores = np.zeros((histories.shape[0], self.n_items), dtype=np.float32)
         for name in SIGNALS:
-            weight = self.blend.get(name, 0.0)  # models trained before a signal existed lack it
+            weight = self.blend[name]
             if weight:
                 scores += np.float32(weight) * self.signal(name, histories)
         return scores
@@ -560,14 +498,6 @@ class _Parts:
         if len(gains) > 1 and gains.mean() <= _STANDARD_ERRORS * gains.std(ddof=1) / np.sqrt(len(gains)):
             return False
         return all(not mask.any() or scores[mask].mean() >= than[mask].mean() for mask in self.masks)
-
-
-def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Rows scaled to unit Euclidean length (empty rows stay empty)."""
-    matrix = sp.csr_matrix(matrix, dtype=np.float32)
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    return sp.csr_matrix(sp.diags(scale.astype(np.float32)) @ matrix, dtype=np.float32)
 
 
 def _log_scaled(counts: np.ndarray) -> np.ndarray:
