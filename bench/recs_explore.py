@@ -8,12 +8,19 @@ which scores within 1% of the whole untuned feed on Instacart. Each variant chan
 
 - `trans*`: a directed across-orders transition signal. T[i, j] counts the shoppers who adopted j
   (bought it for the first time) within `--transition-days` after an event with i, at a later time;
-  normalized as T[i, j] / (events_i^0.5 * adoptions_j^beta), scored from the recency-decayed
-  history (half-life 14 days) and added to EASE's max-normalized scores with weight w.
+  normalized as T[i, j] / (events_i^0.5 * adoptions_j^beta), scored from the history decayed with a
+  14-day half-life (`recent`) or the feed's history (`hist`), alone or added to EASE's max-normalized
+  scores with weight w.
 - `gram_hl*`: EASE fitted with time-weighted rows: each user-item cell of the Gram matrix's X is
-  2^(-age of its latest event / half-life) instead of 1 (scoring input unchanged).
+  2^(-age of its latest event / half-life) instead of 1 (scoring input unchanged); `_l2s` scales l2
+  by the mean cell weight.
 - `trend*`: EASE's scores multiplied by (distinct users of the last 14 days, log-scaled, + 0.05)^alpha.
-- `tifu*`: TIFU-kNN-like user-kNN (Hu et al. 2020) on time-decayed user vectors, added with weight w.
+- `tifu*`: TIFU-kNN-like user-kNN (Hu et al. 2020): cosine between log-weighted user vectors decayed
+  with a half-life (30 or 90 days), the k nearest training users' vectors summed by similarity,
+  added with weight w (the user itself excluded).
+- `uknn*`: the same user-kNN on the feed's own history rows (no decay, recency boost).
+
+`--only trans,gram` runs those families only (the prefixes of the labels).
 
 Window w (1 .. WINDOWS) evaluates on the DAYS before the last w * DAYS of the data (window 1 is
 `recs eval --validation`); the test period is never used. New-to-user items only, full catalogue.
@@ -94,7 +101,11 @@ def main() -> None:
     parser.add_argument("windows", type=int)
     parser.add_argument("--devsets", type=Path, default=Path("var/devsets"))
     parser.add_argument("--transition-days", type=float, default=30.0)
-    parser.add_argument("--only", default="", help="comma-separated variant prefixes to run (default all)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated variant families to run: trans, gram, trend, tifu, uknn (default all)",
+    )
     args = parser.parse_args()
     directory = args.devsets / args.devset
     records = load_items_csv(directory / "items.csv")
@@ -147,7 +158,7 @@ def main() -> None:
             key = (coo.row * n + coo.col)[order]
             last = np.flatnonzero(np.r_[key[1:] != key[:-1], True])
             latest_r, latest_c, latest = coo.row[order][last], coo.col[order][last], coo.data[order][last]
-            for half_life in (365.0, 730.0):
+            for half_life in (60.0, 180.0, 365.0, 730.0):
                 value = np.exp2(-(now - latest) / SECONDS_PER_DAY / half_life).astype(np.float32)
                 weighted = sp.csr_matrix((value, (latest_r, latest_c)), shape=(train.n_users, n))
                 matrix = ease_weights(weighted[:, ease_items], 200.0)
