@@ -16,8 +16,6 @@ from sqlalchemy.engine import Connection, Engine, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
-from shoppable.storage.sqlite_driver import ThreadedSqliteDbapi
-
 if TYPE_CHECKING:
     from shoppable.storage.uow import SqlUnitOfWork
 
@@ -50,12 +48,10 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     password hashes and tokens.
     """
     if url.startswith("sqlite"):
-        # Each statement is one hop to the connection's thread (`sqlite_driver`), not aiosqlite's four.
         engine = create_async_engine(
             url,
             echo=echo,
             hide_parameters=True,
-            module=ThreadedSqliteDbapi(),
             connect_args={"timeout": 30},
             **_sqlite_pool(url),
         )
