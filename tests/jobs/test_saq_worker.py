@@ -123,8 +123,11 @@ async def test_a_long_import_beats_its_heartbeat_and_is_not_swept(
     database: Database, settings: Settings, redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # SAQ aborts a job not heard from for `heartbeat` seconds. This import takes three heartbeats:
-    # twelve products, one per batch, each batch half a second.
-    heartbeat = 2
+    # one product per batch, each batch half a second. The heartbeat is long enough that a loaded
+    # machine's stall before the first batch (5.9 s was seen with 2 s, on four test processes) is not
+    # mistaken for a stuck job.
+    heartbeat = 8
+    products = 3 * heartbeat * 2
     monkeypatch.setattr(importing, "BATCH_PRODUCTS", 1)
     apply_batch = importing._apply_batch
 
@@ -144,7 +147,7 @@ async def test_a_long_import_beats_its_heartbeat_and_is_not_swept(
     path = settings.import_dir / "slow.jsonl"
     lines = [
         {"handle": f"slow-{i}", "title": "Slow", "skus": [{"sku": f"SLOW-{i}", "price": "1.00 EUR"}]}
-        for i in range(12)
+        for i in range(products)
     ]
     await asyncio.to_thread(path.write_text, "".join(json.dumps(line) + "\n" for line in lines))
     uow = database.unit_of_work(write=True)
@@ -201,7 +204,7 @@ async def test_a_long_import_beats_its_heartbeat_and_is_not_swept(
         await producer.close()
     assert not isinstance(outcome, SaqJob), f"SAQ swept the running import: {outcome.status} {outcome.error}"
     assert outcome.status is ImportStatus.SUCCEEDED, outcome
-    assert outcome.counts.created == 12
+    assert outcome.counts.created == products
     assert outcome.finished_at - outcome.started_at > timedelta(seconds=heartbeat + 1)  # outlived a heartbeat
 
 
