@@ -18,6 +18,19 @@ from shoppable.storage.types import utcnow
 
 creators = table_of(CreatorRow)
 follows = table_of(FollowRow)
+
+
+async def followed_among(part: SqlRepositoryPart, user_id: int, creator_ids: Sequence[int]) -> set[int]:
+    """Which of `creator_ids` the user follows (chunked: any number of ids)."""
+    found: set[int] = set()
+    for chunk in chunks(list(creator_ids)):
+        rows = await part.uow.execute(
+            select(follows.c.creator_id).where(follows.c.user_id == user_id, follows.c.creator_id.in_(chunk))
+        )
+        found.update(r[0] for r in rows)
+    return found
+
+
 events = table_of(EventRow)
 
 
@@ -120,15 +133,7 @@ class SqlCreators(SqlRepositoryPart):
         return removed
 
     async def followed_creator_ids(self, user_id: int, creator_ids: Sequence[int]) -> set[int]:
-        found: set[int] = set()
-        for chunk in chunks(list(creator_ids)):
-            rows = await self.uow.execute(
-                select(follows.c.creator_id).where(
-                    follows.c.user_id == user_id, follows.c.creator_id.in_(chunk)
-                )
-            )
-            found.update(r[0] for r in rows)
-        return found
+        return await followed_among(self, user_id, creator_ids)
 
     async def list_following(self, user_id: int, page: PageRequest) -> Page[Creator]:
         """Most recently followed first, keyset on the follow's id."""

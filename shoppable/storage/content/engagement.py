@@ -9,7 +9,7 @@ from sqlalchemy import Table, delete, literal, select, union_all, update
 from shoppable.domain.content.records import Post, PostStatus
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.storage.content.base import SqlRepositoryPart
-from shoppable.storage.content.creators import follows
+from shoppable.storage.content.creators import followed_among, follows
 from shoppable.storage.content.posts import post_from_row, posts
 from shoppable.storage.sql import IN_CHUNK, chunks, insert_if_absent, table_of
 from shoppable.storage.tables import LikeRow, SaveRow
@@ -36,15 +36,7 @@ class SqlEngagement(SqlRepositoryPart):
         (UNION ALL) for a page of posts, where a post shows both."""
         if len(post_ids) + len(creator_ids) > IN_CHUNK:
             liked_ids = await self.liked_post_ids(user_id, post_ids)
-            followed_ids: set[int] = set()
-            for chunk in chunks(list(creator_ids)):
-                rows = await self.uow.execute(
-                    select(follows.c.creator_id).where(
-                        follows.c.user_id == user_id, follows.c.creator_id.in_(chunk)
-                    )
-                )
-                followed_ids.update(r[0] for r in rows)
-            return liked_ids, followed_ids
+            return liked_ids, await followed_among(self, user_id, creator_ids)
         liked = select(literal("like").label("kind"), likes.c.post_id.label("pk")).where(
             likes.c.user_id == user_id, likes.c.post_id.in_(list(post_ids))
         )
