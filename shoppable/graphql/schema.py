@@ -25,6 +25,7 @@ from shoppable.graphql.content import types as content_types
 from shoppable.graphql.content.mutations import ContentMutations
 from shoppable.graphql.content.queries import ContentQueries
 from shoppable.graphql.core.errors import log_errors, should_mask_error
+from shoppable.graphql.core.execution import PlainFieldsExecutionContext
 from shoppable.graphql.core.limits import Limits, query_limits_rule
 from shoppable.graphql.core.node import NodeQueries
 from shoppable.graphql.experiments import types as experiment_types
@@ -120,6 +121,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,
+        execution_context_class=PlainFieldsExecutionContext,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: AddValidationRules(rules),
