@@ -211,16 +211,17 @@ class SqlFeedSessions(RepositoryPart):
         bought_since: datetime,
         sellable_among: Sequence[int] = (),
     ) -> SessionState:
-        # One UNION ALL of up to three parts told apart by `part`, each filling its own columns:
-        # S the session and what it served (reasons only from `replay_from` on: a long walk would
-        # otherwise read every reason it ever served on every page), X the user's or device's
-        # exclusions, P the sellable products among `sellable_among`.
+        # One UNION ALL of parts told apart by `part`, each filling its own columns: s the session row,
+        # S what it served (reasons only from `replay_from` on: a long walk would otherwise read every
+        # reason it ever served on every page), X the user's or device's exclusions, P the sellable
+        # products among `sellable_among`. The session's columns come once, not on every served row:
+        # a long walk would otherwise decode its expiry hundreds of times a page.
         parts = [
+            select(*tagged("s", {c.name: c for c in _SESSION_COLUMNS})).where(sessions.c.id == session_id),
             select(
                 *tagged(
                     "S",
                     {
-                        **{c.name: c for c in _SESSION_COLUMNS},
                         "position": served.c.position,
                         "kind": served.c.kind,
                         "item_id": served.c.item_id,
@@ -229,9 +230,7 @@ class SqlFeedSessions(RepositoryPart):
                         "reasons": case((served.c.position >= replay_from, served.c.reasons), else_=null()),
                     },
                 )
-            )
-            .select_from(sessions.outerjoin(served, served.c.session_id == sessions.c.id))
-            .where(sessions.c.id == session_id)
+            ).where(served.c.session_id == session_id),
         ]
         if user_id is not None or device_id is not None:
             excluded = exclusions_query(user_id, device_id, bought_since).subquery()
@@ -241,14 +240,15 @@ class SqlFeedSessions(RepositoryPart):
             product = sellable_product_query().where(products.c.id.in_(ids)).subquery()
             named = {"product_id": product.c.id} | {c.name: product.c[c.name] for c in _PRODUCT_COLUMNS[1:]}
             parts.append(select(*tagged("P", named)))
-        rows = (await self.tx.execute(union_all(*parts) if len(parts) > 1 else parts[0])).all()
+        rows = (await self.tx.execute(union_all(*parts))).all()
         hidden, purchased = exclusions_of(Exclusion(row.kind, row.item_id) for row in rows if row.part == "X")
         sellable = {row.product_id: _product(row) for row in rows if row.part == "P"}
-        mine = sorted((row for row in rows if row.part == "S"), key=lambda row: row.position or 0)
-        if not mine:
+        head = next((row for row in rows if row.part == "s"), None)
+        if head is None:
             return SessionState(None, hidden, purchased, sellable)
-        items = [_served_item(row, with_reasons=row.position >= replay_from) for row in mine if row.kind]
-        return SessionState((_session(mine[0]), items), hidden, purchased, sellable)
+        mine = sorted((row for row in rows if row.part == "S"), key=lambda row: row.position)
+        items = [_served_item(row, with_reasons=row.position >= replay_from) for row in mine]
+        return SessionState((_session(head), items), hidden, purchased, sellable)
 
     async def append(
         self, session: FeedSession, items: Sequence[ServedItem], plan: Plan | None = None
