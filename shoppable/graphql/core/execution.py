@@ -2,8 +2,8 @@
 
 Why: a 20-card feed page resolves about 900 fields, and for each one graphql-core and Strawberry build a
 resolve info, convert (absent) arguments, run the field-extension chain and test for awaitables. That
-bookkeeping, not our code, was the largest share of a feed page's CPU (the profile is in the README's
-"Feed performance" section).
+bookkeeping, not our code, was the largest share of a feed page's CPU (py-spy and cProfile of a
+loaded server).
 
 A field takes the direct path when nothing but its value can differ between the two paths:
 - no arguments, no field extensions (so no permission classes), no exception handlers, and no schema
