@@ -374,14 +374,18 @@ async def test_sender_refuses_private_addresses_and_pins_the_connection() -> Non
 
 
 async def test_sender_times_out_and_does_not_follow_redirects() -> None:
-    replies = iter([Reply(302, {"Location": "http://169.254.169.254/"}), Reply(200, delay=2)])
+    replies = iter([Reply(302, {"Location": "http://169.254.169.254/"}), Reply(200, delay=5)])
     with Receiver(lambda _r: next(replies)) as receiver:
-        sender = PinnedHttpSender(allow_private=True, timeout_seconds=0.5)
+        # The redirect is answered at once, but a loaded machine can take over a second to do it: that
+        # sender waits long enough; the other gives up after 0.5 s on an answer that takes 5.
+        patient = PinnedHttpSender(allow_private=True, timeout_seconds=10)
+        hasty = PinnedHttpSender(allow_private=True, timeout_seconds=0.5)
         try:
-            redirected = await sender.send(receiver.url, {}, b"{}")
-            slow = await sender.send(receiver.url, {}, b"{}")
+            redirected = await patient.send(receiver.url, {}, b"{}")
+            slow = await hasty.send(receiver.url, {}, b"{}")
         finally:
-            await sender.close()
+            await patient.close()
+            await hasty.close()
     assert (
         redirected.status_code == 302 and not redirected.delivered and "redirect" in (redirected.error or "")
     )
