@@ -112,7 +112,10 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
-        self._direct = not (manager is not None and manager.middlewares)
+        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+        self._direct = strawberry_schema is not None and not (manager is not None and manager.middlewares)
+        # The Info class Strawberry itself would give resolvers (its config may name another).
+        self._info_class = strawberry_schema.config.info_class if strawberry_schema is not None else Info
         self._schema_plans = _plans.setdefault(self.schema, {})
 
     def _plain(self, parent_type: GraphQLObjectType, field_name: str) -> _Plain | None:
@@ -141,7 +144,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             if plain.wants_info:
                 info = self._info(plain, field_details_list, parent_type, path)
-                result = plain.resolve(source, Info(_raw_info=info, _field=plain.field))
+                result = plain.resolve(source, self._info_class(_raw_info=info, _field=plain.field))
             else:
                 result = plain.resolve(source, None)
             if plain.leaf is not None and result is not None and not self.is_awaitable(result):
