@@ -176,7 +176,12 @@ FEED = """query($first: Int, $after: String) { feed(first: $first, after: $after
   pageInfo { hasNextPage hasPreviousPage endCursor } } }"""
 
 
-async def test_the_feed_answers_alike_on_both_paths(
+PRODUCTS = """{ products(first: 6) { edges { cursor node { id handle title brand availability status
+  merchant { id name } images { url } skus(first: 5) { edges { node { id sku price { amount currencyCode } } } }
+  priceRange { minPrice { amount } } } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def test_the_feed_and_a_product_page_answer_alike_on_both_paths(
     gql: GraphQL, database: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = World(database)
@@ -188,7 +193,10 @@ async def test_the_feed_answers_alike_on_both_paths(
     first = await gql(FEED, {"first": 8}, token=shopper["token"])
     after = first["data"]["feed"]["pageInfo"]["endCursor"]
     direct = await gql(FEED, {"first": 8, "after": after}, token=shopper["token"])
+    direct_products = await gql(PRODUCTS, token=shopper["token"])
     monkeypatch.setattr(PlainFieldsExecutionContext, "_plain", lambda *_args: None)
     general = await gql(FEED, {"first": 8, "after": after}, token=shopper["token"])  # a replay
     assert len(direct["data"]["feed"]["edges"]) == 8
     assert direct == general
+    assert len(direct_products["data"]["products"]["edges"]) == 6
+    assert direct_products == await gql(PRODUCTS, token=shopper["token"])
