@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shoppable.graphql.core.ids import encode_id
 from shoppable.storage.db import Database
 from tests.conftest import GraphQL
 from tests.feed_world import World
@@ -67,3 +68,43 @@ async def test_feed_statements_do_not_grow_with_page_size(
         assert small == large, (viewer, small, large)
         for page, statements in small.items():
             assert statements <= MOST[viewer, page], (viewer, page, statements)
+
+
+async def test_folded_card_fields_answer_for_their_own_viewer(gql: GraphQL, database: Database) -> None:
+    # The posts' tags and the viewer's likes and follows are read in the posts' statement; each
+    # viewer still gets their own answers (and an anonymous viewer none), on every page.
+    world = World(database)
+    await world.catalog(merchants=2, products_each=6)
+    creators = await world.creators(4)
+    tagged: dict[int, int] = {}
+    for index, creator in enumerate(creators):
+        for post in await world.posts(creator, 3, tag=world.product_ids[index : index + index % 3]):
+            tagged[post] = index % 3
+    one, other = await world.user(consent=True), await world.user(consent=True)
+    follows = {one["id"]: set(creators[:2]), other["id"]: {creators[3]}}
+    likes = {one["id"]: set(world.post_ids[::2]), other["id"]: set(world.post_ids[1:4])}
+    for user_id in follows:
+        for creator in follows[user_id]:
+            await world.follow(user_id, creator)
+        for post in likes[user_id]:
+            await world.like(user_id, post)
+    handles = {world.creator_handles[c]: c for c in creators}
+    for viewer in (one, other, None):
+        token, user_id = (viewer["token"], viewer["id"]) if viewer else (None, None)
+        seen, after = 0, None
+        while True:
+            feed = (await gql(FEED, {"first": 5, "after": after}, token=token))["data"]["feed"]
+            for edge in feed["edges"]:
+                node = edge["node"]
+                if node["__typename"] != "Post":
+                    continue
+                post = next(p for p in world.post_ids if encode_id("Post", p) == node["id"])
+                creator = handles[node["creator"]["handle"]]
+                assert node["viewerHasLiked"] is (post in likes.get(user_id, set())), (viewer, post)
+                assert node["creator"]["viewerFollows"] is (creator in follows.get(user_id, set()))
+                assert len(node["productTags"]) == tagged[post]
+                seen += 1
+            if not feed["pageInfo"]["hasNextPage"]:
+                break
+            after = feed["pageInfo"]["endCursor"]
+        assert seen == len(world.post_ids), (viewer, seen)

@@ -148,6 +148,19 @@ class ProductTag:
 
 
 @dataclass(frozen=True)
+class PostCard:
+    """A post as a list of cards shows it, read in one statement: with its creator and, when asked
+    for, its product tags (`None`: not read) and what one viewer did (liked the post, follows its
+    creator; `None`: not read). The viewer's answers belong to that viewer only."""
+
+    post: Post
+    creator: Creator
+    tags: list[ProductTag] | None
+    viewer_liked: bool | None
+    viewer_follows: bool | None
+
+
+@dataclass(frozen=True)
 class PostReport:
     id: int
     post_id: int
