@@ -18,12 +18,14 @@ from shoppable.domain.catalog.money import Money
 from shoppable.domain.catalog.ports import ProductFilter
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.catalog.sync import ExistingProduct, ProductWrite
+from shoppable.domain.identity.records import Merchant
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.domain.vision.ingest import url_hash
 from shoppable.domain.vision.records import CatalogImageRendition, ImageStatus
 from shoppable.storage.db import SqlTransaction
+from shoppable.storage.identity import merchant_from_row, merchants
 from shoppable.storage.search import IndexSource, SqlSearchIndex
-from shoppable.storage.sql import chunks, table_of
+from shoppable.storage.sql import Prefixed, chunks, table_of
 from shoppable.storage.tables import CatalogImageRow, ProductImageRow, ProductRow, SkuRow, StockHoldRow
 from shoppable.storage.types import utcnow
 
@@ -333,6 +335,18 @@ class SqlCatalogRepository:
         for chunk in chunks(list(ids)):
             rows = await self.uow.execute(select(products).where(products.c.id.in_(chunk)))
             found.extend(product_from_row(r) for r in rows)
+        return found
+
+    async def products_with_merchants(self, ids: Sequence[int]) -> list[tuple[Product, Merchant]]:
+        merchant_columns = [column.label(f"merchant__{column.name}") for column in merchants.c]
+        found: list[tuple[Product, Merchant]] = []
+        for chunk in chunks(list(ids)):
+            rows = await self.uow.execute(
+                select(products, *merchant_columns)
+                .join(merchants, merchants.c.id == products.c.merchant_id)
+                .where(products.c.id.in_(chunk))
+            )
+            found.extend((product_from_row(r), merchant_from_row(Prefixed(r, "merchant__"))) for r in rows)
         return found
 
     async def get_products_by_handle(self, merchant_id: int, handle: str) -> Product | None:

@@ -14,7 +14,8 @@ FEED = """query($first: Int, $after: String) { feed(first: $first, after: $after
   edges { cursor source reasons { code text } node {
   __typename
   ... on Post { id caption likeCount viewerHasLiked creator { handle followerCount viewerFollows }
-                media { url width } productTags { x y product { title priceRange { minPrice { amount } } } } }
+                media { url width } productTags { x y product { title priceRange { minPrice { amount } } } }
+                disclosure { label partner { name } } }
   ... on Product { id title availability merchant { name } images { url }
                    priceRange { minPrice { amount } } skus { edges { node { sku price { amount } } } } }
 } } pageInfo { hasNextPage endCursor } } }"""
@@ -61,6 +62,13 @@ async def test_feed_statements_do_not_grow_with_page_size(
     for index, creator in enumerate(creators):
         await world.posts(creator, 6, tag=world.product_ids[index * 3 : index * 3 + 3])
         await world.follow(shopper["id"], creator)
+    for number, post in enumerate(world.post_ids[::3]):  # partners both among the cards' merchants and not
+        await world.set_post(
+            post,
+            disclosure_kind="PAID_PARTNERSHIP",
+            disclosure_partner_id=world.merchants[number % len(world.merchants)].id,
+            disclosure_status="CONFIRMED",
+        )
     for viewer, token in (("anonymous", None), ("personalized", shopper["token"])):
         await gql(FEED, {"first": 5}, token=token)  # warm the shared trending snapshot
         small = await _walk(gql, count_statements, token, 5)
@@ -88,6 +96,14 @@ async def test_folded_card_fields_answer_for_their_own_viewer(gql: GraphQL, data
             await world.follow(user_id, creator)
         for post in likes[user_id]:
             await world.like(user_id, post)
+    partners = {post: world.merchants[number % 2] for number, post in enumerate(world.post_ids[1::2])}
+    for post, merchant in partners.items():
+        await world.set_post(
+            post,
+            disclosure_kind="AFFILIATE",
+            disclosure_partner_id=merchant.id,
+            disclosure_status="CONFIRMED",
+        )
     handles = {world.creator_handles[c]: c for c in creators}
     for viewer in (one, other, None):
         token, user_id = (viewer["token"], viewer["id"]) if viewer else (None, None)
@@ -103,6 +119,8 @@ async def test_folded_card_fields_answer_for_their_own_viewer(gql: GraphQL, data
                 assert node["viewerHasLiked"] is (post in likes.get(user_id, set())), (viewer, post)
                 assert node["creator"]["viewerFollows"] is (creator in follows.get(user_id, set()))
                 assert len(node["productTags"]) == tagged[post]
+                partner = node["disclosure"] and node["disclosure"]["partner"]["name"]
+                assert partner == (partners[post].name if post in partners else None)
                 seen += 1
             if not feed["pageInfo"]["hasNextPage"]:
                 break

@@ -11,6 +11,7 @@ from shoppable.domain.catalog.availability import Availability
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.catalog.sync import ExistingProduct, ProductWrite
+from shoppable.domain.identity.records import Merchant
 from shoppable.domain.pagination import Page, PageRequest
 
 
@@ -26,6 +27,10 @@ class CatalogRepository(Protocol):
     # -- reading --------------------------------------------------------------------------------
 
     async def get_products(self, ids: Sequence[int]) -> list[Product]: ...
+
+    async def products_with_merchants(self, ids: Sequence[int]) -> list[tuple[Product, Merchant]]:
+        """`get_products` with each product's merchant, in one statement (a product card shows it)."""
+        ...
 
     async def get_products_by_handle(self, merchant_id: int, handle: str) -> Product | None: ...
 

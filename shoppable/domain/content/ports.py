@@ -335,10 +335,12 @@ class ContentRepository(Protocol):
         viewer: int | None = None,
         with_liked: bool = False,
         with_follows: bool = False,
+        with_partner: bool = False,
     ) -> list[PostCard]:
-        """`posts_with_creators`, with each post's product tags in position order (`with_tags`), and
-        whether `viewer` liked the post (`with_liked`) and follows its creator (`with_follows`): one statement
-        for a page of posts, where a card shows all of these."""
+        """`posts_with_creators`, with each post's product tags in position order (`with_tags`),
+        whether `viewer` liked the post (`with_liked`) and follows its creator (`with_follows`), and
+        its disclosed partner merchant (`with_partner`): one statement for a page of posts, where a
+        card shows all of these."""
         ...
 
     async def list_creator_posts(

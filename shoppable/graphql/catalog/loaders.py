@@ -55,7 +55,11 @@ class CatalogLoaders:
         await asyncio.gather(*jobs)
 
     async def _products(self, ids: list[int]) -> list[Product | None]:
-        found = {p.id: p for p in await self.uow.catalog.get_products(ids)}
+        """With their merchants (a product card names its merchant), in the same statement."""
+        found: dict[int, Product] = {}
+        for product, merchant in await self.uow.catalog.products_with_merchants(ids):
+            found[product.id] = product
+            self.merchant_by_id.prime(merchant.id, merchant)
         return [found.get(i) for i in ids]
 
     async def _skus_of_products(self, product_ids: list[int]) -> list[list[Sku]]:

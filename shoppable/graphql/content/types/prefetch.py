@@ -62,13 +62,15 @@ async def load_cards(
         viewer=info.context.actor.user_id,
         liked=bool(fields & POST_LIKED),
         follows=bool(selected_below(info, *path, CREATOR) & CREATOR_FOLLOWS),
+        # Disclosed partners come with the posts, as the products' merchants come with the products.
+        partners=catalog.merchant_by_id if fields & POST_DISCLOSURE else None,
     )
     tag_lists = await content.tags_by_post_id.load_many(list(tagging))  # read with the posts
     tagged = sorted({tag.product_id for found in tag_lists for tag in found})
     products = await catalog.product_by_id.load_many([*product_ids, *tagged])
     if tagged:
         fields = fields | selected_below(info, *path, PRODUCT_TAGS, PRODUCT)
-    # Disclosed partners are merchants too: loaded with the products' merchants, in one statement.
+    # Disclosed partners were read with the posts; any post read before is loaded with them here.
     partners = (
         sorted({p.disclosure.partner_id for p in posts if p and p.disclosure})
         if fields & POST_DISCLOSURE
