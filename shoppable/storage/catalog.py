@@ -10,7 +10,23 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ARRAY, JSON, Table, any_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Table,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    text,
+    union_all,
+    update,
+)
 
 from shoppable.domain.catalog.availability import Availability, InventoryPolicy
 from shoppable.domain.catalog.drafts import ProductStatus
@@ -72,6 +88,13 @@ def sku_from_row(row: Any) -> Sku:
         mpn=row.mpn,
         image_url=row.image_url,
     )
+
+
+_SKU_COLUMNS = (
+    "product_id", "position", "id", "merchant_id", "sku", "title", "options", "price_minor", "currency",
+    "compare_at_minor", "quantity", "inventory_policy", "availability", "gtin", "mpn", "image_url",
+)  # fmt: skip
+"""What `sku_from_row` reads (the first three are also an image's)."""
 
 
 def image_from_row(row: Any) -> ProductImage:
@@ -406,6 +429,45 @@ class SqlCatalogRepository:
             )
             found.extend(image_from_row(r) for r in rows)
         return found
+
+    async def skus_and_images_of_products(
+        self, product_ids: Sequence[int]
+    ) -> tuple[list[Sku], list[ProductImage]]:
+        """One UNION ALL of the SKUs and the images: each branch fills the other's columns with
+        typed NULLs, and `kind` says which a row is."""
+        sku_columns = [skus.c[name] for name in _SKU_COLUMNS]
+        image_columns = [images.c.url, images.c.alt_text, catalog_images.c.renditions.label("hosted")]
+        found_skus: list[Sku] = []
+        found_images: list[ProductImage] = []
+        for chunk in chunks(list(product_ids)):
+            of_skus = select(
+                literal("sku").label("kind"),
+                *sku_columns,
+                *(cast(null(), c.type).label(c.name) for c in image_columns),
+            ).where(skus.c.product_id.in_(chunk))
+            of_images = (
+                select(
+                    literal("image").label("kind"),
+                    *(images.c[c.name] if c.name in images.c else cast(null(), c.type) for c in sku_columns),
+                    *image_columns,
+                )
+                .outerjoin(
+                    catalog_images,
+                    (catalog_images.c.url_hash == images.c.url_hash)
+                    & (catalog_images.c.status == ImageStatus.READY.value),
+                )
+                .where(images.c.product_id.in_(chunk))
+            )
+            union = union_all(of_skus, of_images).subquery()
+            rows = await self.uow.execute(
+                select(union).order_by(union.c.kind, union.c.product_id, union.c.position, union.c.id)
+            )
+            for r in rows:
+                if r.kind == "sku":
+                    found_skus.append(sku_from_row(r))
+                else:
+                    found_images.append(image_from_row(r))
+        return found_skus, found_images
 
     async def get_skus(self, ids: Sequence[int]) -> list[Sku]:
         found: list[Sku] = []

@@ -40,6 +40,13 @@ class CatalogRepository(Protocol):
 
     async def images_of_products(self, product_ids: Sequence[int]) -> list[ProductImage]: ...
 
+    async def skus_and_images_of_products(
+        self, product_ids: Sequence[int]
+    ) -> tuple[list[Sku], list[ProductImage]]:
+        """`skus_of_products` and `images_of_products` at once (one read for a page of product cards,
+        which show both)."""
+        ...
+
     async def get_skus(self, ids: Sequence[int]) -> list[Sku]: ...
 
     async def skus_by_codes(self, merchant_id: int, codes: Sequence[str]) -> list[Sku]: ...
