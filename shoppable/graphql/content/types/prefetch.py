@@ -51,8 +51,8 @@ async def load_cards(
 
     The posts are one statement with their creators, their tags and what the viewer did (liked the
     post, follows the creator), as the query selects them; the tags are known before the products
-    are read, so listed and tagged products are one statement (and their SKUs and images one each)
-    instead of two rounds of the same statements."""
+    are read, so listed and tagged products are one statement (with their merchants, and one more
+    for their SKUs and images together) instead of two rounds of the same statements."""
     content, catalog = info.context.loaders.content, info.context.loaders.catalog
     fields = selected_below(info, *path)
     tagging = post_ids if fields & POST_TAGS else []
@@ -70,7 +70,8 @@ async def load_cards(
     products = await catalog.product_by_id.load_many([*product_ids, *tagged])
     if tagged:
         fields = fields | selected_below(info, *path, PRODUCT_TAGS, PRODUCT)
-    # Disclosed partners were read with the posts; any post read before is loaded with them here.
+    # Disclosed partners were read with the posts (those of posts the request had read before load
+    # here, in one statement with any products' merchants not loaded yet).
     partners = (
         sorted({p.disclosure.partner_id for p in posts if p and p.disclosure})
         if fields & POST_DISCLOSURE
