@@ -10,7 +10,23 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ARRAY, JSON, Table, any_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Table,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    text,
+    union_all,
+    update,
+)
 
 from shoppable.domain.catalog.availability import Availability, InventoryPolicy
 from shoppable.domain.catalog.drafts import ProductStatus
@@ -18,12 +34,14 @@ from shoppable.domain.catalog.money import Money
 from shoppable.domain.catalog.ports import ProductFilter
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.catalog.sync import ExistingProduct, ProductWrite
+from shoppable.domain.identity.records import Merchant
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.domain.vision.ingest import url_hash
 from shoppable.domain.vision.records import CatalogImageRendition, ImageStatus
 from shoppable.storage.db import SqlTransaction
+from shoppable.storage.identity import merchant_from_row, merchants
 from shoppable.storage.search import IndexSource, SqlSearchIndex
-from shoppable.storage.sql import chunks, table_of
+from shoppable.storage.sql import Prefixed, chunks, table_of
 from shoppable.storage.tables import CatalogImageRow, ProductImageRow, ProductRow, SkuRow, StockHoldRow
 from shoppable.storage.types import utcnow
 
@@ -70,6 +88,13 @@ def sku_from_row(row: Any) -> Sku:
         mpn=row.mpn,
         image_url=row.image_url,
     )
+
+
+_SKU_COLUMNS = (
+    "product_id", "position", "id", "merchant_id", "sku", "title", "options", "price_minor", "currency",
+    "compare_at_minor", "quantity", "inventory_policy", "availability", "gtin", "mpn", "image_url",
+)  # fmt: skip
+"""What `sku_from_row` reads (the first three are also an image's)."""
 
 
 def image_from_row(row: Any) -> ProductImage:
@@ -335,6 +360,18 @@ class SqlCatalogRepository:
             found.extend(product_from_row(r) for r in rows)
         return found
 
+    async def products_with_merchants(self, ids: Sequence[int]) -> list[tuple[Product, Merchant]]:
+        merchant_columns = [column.label(f"merchant__{column.name}") for column in merchants.c]
+        found: list[tuple[Product, Merchant]] = []
+        for chunk in chunks(list(ids)):
+            rows = await self.uow.execute(
+                select(products, *merchant_columns)
+                .join(merchants, merchants.c.id == products.c.merchant_id)
+                .where(products.c.id.in_(chunk))
+            )
+            found.extend((product_from_row(r), merchant_from_row(Prefixed(r, "merchant__"))) for r in rows)
+        return found
+
     async def get_products_by_handle(self, merchant_id: int, handle: str) -> Product | None:
         row = (
             await self.uow.execute(
@@ -392,6 +429,45 @@ class SqlCatalogRepository:
             )
             found.extend(image_from_row(r) for r in rows)
         return found
+
+    async def skus_and_images_of_products(
+        self, product_ids: Sequence[int]
+    ) -> tuple[list[Sku], list[ProductImage]]:
+        """One UNION ALL of the SKUs and the images: each branch fills the other's columns with
+        typed NULLs, and `kind` says which a row is."""
+        sku_columns = [skus.c[name] for name in _SKU_COLUMNS]
+        image_columns = [images.c.url, images.c.alt_text, catalog_images.c.renditions.label("hosted")]
+        found_skus: list[Sku] = []
+        found_images: list[ProductImage] = []
+        for chunk in chunks(list(product_ids)):
+            of_skus = select(
+                literal("sku").label("kind"),
+                *sku_columns,
+                *(cast(null(), c.type).label(c.name) for c in image_columns),
+            ).where(skus.c.product_id.in_(chunk))
+            of_images = (
+                select(
+                    literal("image").label("kind"),
+                    *(images.c[c.name] if c.name in images.c else cast(null(), c.type) for c in sku_columns),
+                    *image_columns,
+                )
+                .outerjoin(
+                    catalog_images,
+                    (catalog_images.c.url_hash == images.c.url_hash)
+                    & (catalog_images.c.status == ImageStatus.READY.value),
+                )
+                .where(images.c.product_id.in_(chunk))
+            )
+            union = union_all(of_skus, of_images).subquery()
+            rows = await self.uow.execute(
+                select(union).order_by(union.c.kind, union.c.product_id, union.c.position, union.c.id)
+            )
+            for r in rows:
+                if r.kind == "sku":
+                    found_skus.append(sku_from_row(r))
+                else:
+                    found_images.append(image_from_row(r))
+        return found_skus, found_images
 
     async def get_skus(self, ids: Sequence[int]) -> list[Sku]:
         found: list[Sku] = []

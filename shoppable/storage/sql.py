@@ -25,6 +25,17 @@ def chunks(values: Sequence[T], size: int = IN_CHUNK) -> list[Sequence[T]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
+class Prefixed:
+    """A row's columns named `<prefix><name>`, read as `name` (a joined table's columns, labelled)."""
+
+    def __init__(self, row: Any, prefix: str) -> None:
+        self._row = row
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, self._prefix + name)
+
+
 def table_of(row_type: type[Any]) -> Table:
     """The Core table of a SQLModel `table=True` class."""
     table: Table = row_type.__table__

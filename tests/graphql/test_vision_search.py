@@ -247,6 +247,13 @@ async def test_an_altered_photo_finds_its_product_grouped_by_price_band(
     assert shown["data"]["product"]["images"][0]["url"].startswith(
         "http://testserver.local/media/media/catalog/"
     )
+    # And in a list of cards, where the images are read in one statement with the SKUs.
+    listed = await gql(
+        "{ products(first: 50) { edges { node { id images { url } priceRange { minPrice { amount } } } } } }"
+    )
+    (daypack,) = [e["node"] for e in listed["data"]["products"]["edges"] if e["node"]["id"] == ids["daypack"]]
+    assert daypack["images"][0]["url"].startswith("http://testserver.local/media/media/catalog/")
+    assert daypack["priceRange"]["minPrice"]["amount"]
     # The photo itself is not kept once searched (only its vector, for a day).
     assert not [p for p in stored_files(settings.media_dir) if "/uploads/search/" in p]
 

@@ -11,6 +11,7 @@ from shoppable.domain.catalog.availability import Availability
 from shoppable.domain.catalog.drafts import ProductStatus
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.catalog.sync import ExistingProduct, ProductWrite
+from shoppable.domain.identity.records import Merchant
 from shoppable.domain.pagination import Page, PageRequest
 
 
@@ -27,6 +28,10 @@ class CatalogRepository(Protocol):
 
     async def get_products(self, ids: Sequence[int]) -> list[Product]: ...
 
+    async def products_with_merchants(self, ids: Sequence[int]) -> list[tuple[Product, Merchant]]:
+        """`get_products` with each product's merchant, in one statement (a product card shows it)."""
+        ...
+
     async def get_products_by_handle(self, merchant_id: int, handle: str) -> Product | None: ...
 
     async def list_products(self, where: ProductFilter, page: PageRequest) -> Page[Product]: ...
@@ -34,6 +39,13 @@ class CatalogRepository(Protocol):
     async def skus_of_products(self, product_ids: Sequence[int]) -> list[Sku]: ...
 
     async def images_of_products(self, product_ids: Sequence[int]) -> list[ProductImage]: ...
+
+    async def skus_and_images_of_products(
+        self, product_ids: Sequence[int]
+    ) -> tuple[list[Sku], list[ProductImage]]:
+        """`skus_of_products` and `images_of_products` at once (one read for a page of product cards,
+        which show both)."""
+        ...
 
     async def get_skus(self, ids: Sequence[int]) -> list[Sku]: ...
 

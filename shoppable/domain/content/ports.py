@@ -20,6 +20,7 @@ from shoppable.domain.content.records import (
     ModerationReason,
     PartnershipStatus,
     Post,
+    PostCard,
     PostContent,
     PostReport,
     PostStatus,
@@ -325,6 +326,22 @@ class ContentRepository(Protocol):
         ...
 
     async def tags_of_posts(self, post_ids: Sequence[int]) -> list[ProductTag]: ...
+
+    async def post_cards(
+        self,
+        ids: Sequence[int],
+        *,
+        with_tags: bool = False,
+        viewer: int | None = None,
+        with_liked: bool = False,
+        with_follows: bool = False,
+        with_partner: bool = False,
+    ) -> list[PostCard]:
+        """`posts_with_creators`, with each post's product tags in position order (`with_tags`),
+        whether `viewer` liked the post (`with_liked`) and follows its creator (`with_follows`), and
+        its disclosed partner merchant (`with_partner`): one statement for a page of posts, where a
+        card shows all of these."""
+        ...
 
     async def list_creator_posts(
         self, creator_id: int, statuses: frozenset[PostStatus], page: PageRequest

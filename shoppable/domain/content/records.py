@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from shoppable.domain.content.media import MediaKind
+from shoppable.domain.identity.records import Merchant
 
 
 class PostStatus(StrEnum):
@@ -145,6 +146,21 @@ class ProductTag:
     x: float | None
     y: float | None
     timestamp_ms: int | None
+
+
+@dataclass(frozen=True)
+class PostCard:
+    """A post as a list of cards shows it, read in one statement: with its creator and, when asked
+    for, its product tags (`None`: not read) and what one viewer did (liked the post, follows its
+    creator; `None`: not read), and its disclosed partner merchant when asked for and it has one.
+    The viewer's answers belong to that viewer only."""
+
+    post: Post
+    creator: Creator
+    tags: list[ProductTag] | None
+    viewer_liked: bool | None
+    viewer_follows: bool | None
+    partner: Merchant | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from shoppable.domain.catalog.records import Product, ProductImage, Sku
 from shoppable.domain.identity.records import Merchant
 from shoppable.domain.vision.records import rendition_for
-from shoppable.graphql.core.dataloader import Loader
+from shoppable.graphql.core.dataloader import MISSING, Loader
 from shoppable.graphql.core.lookahead import field_names
 
 PRODUCT_SKUS = field_names("Product", "skus", "priceRange", "options")
@@ -43,9 +43,11 @@ class CatalogLoaders:
             self.product_by_id.prime(product.id, product)
         ids = [p.id for p in products]
         jobs: list[Awaitable[object]] = []
-        if ids and fields & PRODUCT_SKUS:
+        if ids and fields & PRODUCT_SKUS and fields & PRODUCT_IMAGES:
+            jobs.append(self.load_skus_and_images(ids))
+        elif ids and fields & PRODUCT_SKUS:
             jobs.append(self.skus_by_product_id.load_many(ids))
-        if ids and fields & PRODUCT_IMAGES:
+        elif ids and fields & PRODUCT_IMAGES:
             jobs.append(self.images_by_product_id.load_many(ids))
         merchant_ids = set(also_merchants)
         if fields & PRODUCT_MERCHANT:
@@ -54,13 +56,37 @@ class CatalogLoaders:
             jobs.append(self.merchant_by_id.load_many(sorted(merchant_ids)))
         await asyncio.gather(*jobs)
 
+    async def load_skus_and_images(self, product_ids: Sequence[int]) -> None:
+        """Load `skus_by_product_id` and `images_by_product_id` for the products in one statement
+        (a product card shows both), for the products either loader has not loaded yet."""
+        unread = sorted(
+            {
+                i
+                for i in product_ids
+                if self.skus_by_product_id.peek(i) is MISSING or self.images_by_product_id.peek(i) is MISSING
+            }
+        )
+        if not unread:
+            return
+        found_skus, found_images = await self.uow.catalog.skus_and_images_of_products(unread)
+        skus, images = self._group_skus(unread, found_skus), self._group_images(unread, found_images)
+        self.skus_by_product_id.prime_many(dict(zip(unread, skus, strict=True)))
+        self.images_by_product_id.prime_many(dict(zip(unread, images, strict=True)))
+
     async def _products(self, ids: list[int]) -> list[Product | None]:
-        found = {p.id: p for p in await self.uow.catalog.get_products(ids)}
+        """With their merchants (a product card names its merchant), in the same statement."""
+        found: dict[int, Product] = {}
+        for product, merchant in await self.uow.catalog.products_with_merchants(ids):
+            found[product.id] = product
+            self.merchant_by_id.prime(merchant.id, merchant)
         return [found.get(i) for i in ids]
 
     async def _skus_of_products(self, product_ids: list[int]) -> list[list[Sku]]:
+        return self._group_skus(product_ids, await self.uow.catalog.skus_of_products(product_ids))
+
+    def _group_skus(self, product_ids: Sequence[int], skus: Sequence[Sku]) -> list[list[Sku]]:
         grouped: dict[int, list[Sku]] = defaultdict(list)
-        for sku in await self.uow.catalog.skus_of_products(product_ids):
+        for sku in skus:
             grouped[sku.product_id].append(sku)
             self.sku_by_id.prime(sku.id, sku)
         return [grouped.get(i, []) for i in product_ids]
@@ -70,8 +96,13 @@ class CatalogLoaders:
         return [found.get(i) for i in ids]
 
     async def _images(self, product_ids: list[int]) -> list[list[ProductImage]]:
+        return self._group_images(product_ids, await self.uow.catalog.images_of_products(product_ids))
+
+    def _group_images(
+        self, product_ids: Sequence[int], images: Sequence[ProductImage]
+    ) -> list[list[ProductImage]]:
         grouped: dict[int, list[ProductImage]] = defaultdict(list)
-        for image in await self.uow.catalog.images_of_products(product_ids):
+        for image in images:
             grouped[image.product_id].append(image)
             # Fetched catalog images are served as our own renditions (see jobs/vision.py); they come
             # with the images, in the same statement.

@@ -20,6 +20,7 @@ from shoppable.domain.content.records import (
     PostReport,
     ProductTag,
 )
+from shoppable.domain.identity.records import Merchant
 from shoppable.graphql.core.dataloader import MISSING, Loader
 
 if TYPE_CHECKING:
@@ -62,6 +63,44 @@ class ContentLoaders:
         liked, followed = await self.uow.content.liked_and_followed(viewer, posts, creators)
         self.viewer_liked.prime_many({(viewer, i): i in liked for i in posts})
         self.viewer_follows.prime_many({(viewer, i): i in followed for i in creators})
+
+    async def load_post_cards(
+        self,
+        post_ids: Sequence[int],
+        *,
+        tags: bool = False,
+        viewer: int | None = None,
+        liked: bool = False,
+        follows: bool = False,
+        partners: Loader[int, Merchant | None] | None = None,
+    ) -> list[Post | None]:
+        """The posts, read for the ids `post_by_id` has not loaded yet in one statement together with
+        their creators and, as asked, their tags, the viewer's likes of them and follows of their
+        creators, and their disclosed partners (primed into `partners`), each primed into its own
+        loader (the viewer's answers keyed by the viewer)."""
+        unread = sorted({i for i in post_ids if self.post_by_id.peek(i) is MISSING})
+        if unread:
+            cards = await self.uow.content.post_cards(
+                unread,
+                with_tags=tags,
+                viewer=viewer,
+                with_liked=liked,
+                with_follows=follows,
+                with_partner=partners is not None,
+            )
+            read = {card.post.id: card for card in cards}
+            self.post_by_id.prime_many({i: read[i].post if i in read else None for i in unread})
+            for card in cards:
+                self.creator_by_id.prime(card.creator.id, card.creator)
+                if partners is not None and card.partner is not None:
+                    partners.prime(card.partner.id, card.partner)
+                if card.tags is not None:
+                    self.tags_by_post_id.prime(card.post.id, card.tags)
+                if viewer is not None and card.viewer_liked is not None:
+                    self.viewer_liked.prime((viewer, card.post.id), card.viewer_liked)
+                if viewer is not None and card.viewer_follows is not None:
+                    self.viewer_follows.prime((viewer, card.creator.id), card.viewer_follows)
+        return await self.post_by_id.load_many(list(post_ids))
 
     def prime_posts(self, posts: Sequence[Post]) -> None:
         for post in posts:

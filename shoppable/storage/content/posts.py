@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 
 from shoppable.domain.catalog.records import Product
 from shoppable.domain.content.records import (
@@ -15,6 +15,7 @@ from shoppable.domain.content.records import (
     DisclosureKind,
     PartnershipStatus,
     Post,
+    PostCard,
     PostContent,
     PostStatus,
     ProductTag,
@@ -22,27 +23,18 @@ from shoppable.domain.content.records import (
 from shoppable.domain.pagination import Key, Page, PageRequest, page_from_rows
 from shoppable.storage.catalog import product_from_row
 from shoppable.storage.content.base import SqlRepositoryPart
-from shoppable.storage.content.creators import creator_from_row, creators
+from shoppable.storage.content.creators import creator_from_row, creators, follows
 from shoppable.storage.content.media import post_media
-from shoppable.storage.sql import chunks, micros, newest_first_after, table_of
-from shoppable.storage.tables import PostHashtagRow, PostRow, ProductRow, ProductTagRow
+from shoppable.storage.identity import merchant_from_row, merchants
+from shoppable.storage.sql import Prefixed, chunks, micros, newest_first_after, table_of
+from shoppable.storage.tables import LikeRow, PostHashtagRow, PostRow, ProductRow, ProductTagRow
 from shoppable.storage.types import utcnow
 
 posts = table_of(PostRow)
 tags = table_of(ProductTagRow)
 products = table_of(ProductRow)
 hashtags = table_of(PostHashtagRow)
-
-
-class _Prefixed:
-    """A row's columns named `<prefix><name>`, read as `name` (a joined table's columns, labelled)."""
-
-    def __init__(self, row: Any, prefix: str) -> None:
-        self._row = row
-        self._prefix = prefix
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, self._prefix + name)
+likes = table_of(LikeRow)
 
 
 def post_from_row(row: Any) -> Post:
@@ -186,7 +178,68 @@ class SqlPosts(SqlRepositoryPart):
                 .join(creators, creators.c.id == posts.c.creator_id)
                 .where(posts.c.id.in_(chunk))
             )
-            found.extend((post_from_row(r), creator_from_row(_Prefixed(r, "creator__"))) for r in rows)
+            found.extend((post_from_row(r), creator_from_row(Prefixed(r, "creator__"))) for r in rows)
+        return found
+
+    async def post_cards(
+        self,
+        ids: Sequence[int],
+        *,
+        with_tags: bool = False,
+        viewer: int | None = None,
+        with_liked: bool = False,
+        with_follows: bool = False,
+        with_partner: bool = False,
+    ) -> list[PostCard]:
+        """Posts joined to their creators and, when asked, outer-joined to their partner merchant and
+        their tags (one row per tag, or one for a post without any); the viewer's like and follow are
+        EXISTS columns."""
+        liked = viewer is not None and with_liked
+        followed = viewer is not None and with_follows
+        columns: list[Any] = [column.label(f"creator__{column.name}") for column in creators.c]
+        if with_tags:
+            columns += [column.label(f"tag__{column.name}") for column in tags.c]
+        if with_partner:
+            columns += [column.label(f"partner__{column.name}") for column in merchants.c]
+        if liked:
+            columns.append(
+                exists().where(likes.c.user_id == viewer, likes.c.post_id == posts.c.id).label("liked")
+            )
+        if followed:
+            columns.append(
+                exists()
+                .where(follows.c.user_id == viewer, follows.c.creator_id == posts.c.creator_id)
+                .label("follows")
+            )
+        found: list[PostCard] = []
+        for chunk in chunks(list(ids)):
+            stmt = (
+                select(posts, *columns)
+                .join(creators, creators.c.id == posts.c.creator_id)
+                .where(posts.c.id.in_(chunk))
+            )
+            if with_partner:
+                stmt = stmt.outerjoin(merchants, merchants.c.id == posts.c.disclosure_partner_id)
+            if with_tags:
+                stmt = stmt.outerjoin(tags, tags.c.post_id == posts.c.id).order_by(
+                    posts.c.id, tags.c.position
+                )
+            for r in await self.uow.execute(stmt):
+                if not found or found[-1].post.id != r.id:
+                    found.append(
+                        PostCard(
+                            post_from_row(r),
+                            creator_from_row(Prefixed(r, "creator__")),
+                            [] if with_tags else None,
+                            bool(r.liked) if liked else None,
+                            bool(r.follows) if followed else None,
+                            merchant_from_row(Prefixed(r, "partner__"))
+                            if with_partner and r.partner__id is not None
+                            else None,
+                        )
+                    )
+                if with_tags and r.tag__id is not None:
+                    found[-1].tags.append(tag_from_row(Prefixed(r, "tag__")))  # type: ignore[union-attr]
         return found
 
     async def tags_of_posts(self, post_ids: Sequence[int]) -> list[ProductTag]:

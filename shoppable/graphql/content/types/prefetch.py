@@ -49,19 +49,29 @@ async def load_cards(
     """Posts and products of a mixed list (the feed, at `path`), in order, with the relations the
     query selects on the products loaded for the listed products and those the posts tag together.
 
-    The posts' tags are read with the posts, so listed and tagged products are one statement (and
-    their SKUs, images and merchants one each) instead of two rounds of the same statements."""
+    The posts are one statement with their creators, their tags and what the viewer did (liked the
+    post, follows the creator), as the query selects them; the tags are known before the products
+    are read, so listed and tagged products are one statement (with their merchants, and one more
+    for their SKUs and images together) instead of two rounds of the same statements."""
     content, catalog = info.context.loaders.content, info.context.loaders.catalog
     fields = selected_below(info, *path)
     tagging = post_ids if fields & POST_TAGS else []
-    posts, tag_lists = await asyncio.gather(
-        content.post_by_id.load_many(list(post_ids)), content.tags_by_post_id.load_many(list(tagging))
+    posts = await content.load_post_cards(
+        post_ids,
+        tags=bool(tagging),
+        viewer=info.context.actor.user_id,
+        liked=bool(fields & POST_LIKED),
+        follows=bool(selected_below(info, *path, CREATOR) & CREATOR_FOLLOWS),
+        # Disclosed partners come with the posts, as the products' merchants come with the products.
+        partners=catalog.merchant_by_id if fields & POST_DISCLOSURE else None,
     )
+    tag_lists = await content.tags_by_post_id.load_many(list(tagging))  # read with the posts
     tagged = sorted({tag.product_id for found in tag_lists for tag in found})
     products = await catalog.product_by_id.load_many([*product_ids, *tagged])
     if tagged:
         fields = fields | selected_below(info, *path, PRODUCT_TAGS, PRODUCT)
-    # Disclosed partners are merchants too: loaded with the products' merchants, in one statement.
+    # Disclosed partners were read with the posts (those of posts the request had read before load
+    # here, in one statement with any products' merchants not loaded yet).
     partners = (
         sorted({p.disclosure.partner_id for p in posts if p and p.disclosure})
         if fields & POST_DISCLOSURE
