@@ -10,16 +10,18 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+from argon2 import PasswordHasher
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, make_url, text
 
 from shoppable.api.app import create_app
+from shoppable.domain.identity import credentials
 from shoppable.settings import Settings
 from shoppable.storage.db import Database
 from shoppable.storage.tables import metadata
@@ -87,6 +89,37 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def redis_url() -> str:
     require_service("Redis", _redis_problem)
     return TEST_REDIS_URL
+
+
+# -- password hashing -------------------------------------------------------------------------------
+
+# argon2id at its cheapest (still argon2id, salted, verified for real): the production parameters cost
+# ~0.1-0.3 s of four cores' CPU per hash by design, over a second each with the suite on 2 cores, and
+# hundreds of sign-ups and every demo seed hash. This lives only here: the app has no setting for it.
+CHEAP_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    # Session-scoped, so that module- and session-scoped fixtures (demo seeds) hash cheaply too.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(credentials, "_hasher", CHEAP_PASSWORD_HASHER)
+        credentials._dummy_hash.cache_clear()
+        yield
+    credentials._dummy_hash.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _real_password_hashing_when_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """`@pytest.mark.real_password_hashing`: the production argon2 parameters, for tests of its cost."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(credentials, "_hasher", PasswordHasher())
+        credentials._dummy_hash.cache_clear()
+        yield
+    credentials._dummy_hash.cache_clear()
 
 
 # -- databases --------------------------------------------------------------------------------------
