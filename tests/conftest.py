@@ -8,6 +8,7 @@ missing they are skipped, or fail when REQUIRE_SERVICES=1 (as in CI, see .ci/run
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -158,16 +159,69 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
     return request.getfixturevalue("postgres_url")
 
 
-@pytest.fixture
-async def database(backend: str, database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    if backend == "sqlite":
-        async with database.engine.begin() as conn:
+_sqlite_template: list[Path] = []
+
+
+async def _sqlite_schema_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database with the whole schema, made once per process: each test copies the file
+    (a few milliseconds) instead of running `create_all` again (~0.1-0.3 s)."""
+    if not _sqlite_template:
+        path = tmp_path_factory.mktemp("sqlite-schema") / "schema.db"
+        template = Database(f"sqlite+aiosqlite:///{path}")
+        async with template.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
-    else:
-        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        async with database.engine.begin() as conn:
+        await template.dispose()  # the last connection closing checkpoints the WAL into the file
+        _sqlite_template.append(path)
+    return _sqlite_template[0]
+
+
+# Tables with rows, and tables whose identity sequence has been used since it was last restarted: what
+# an earlier test left. Emptying only those (one statement to find them) leaves the schema exactly as
+# truncating all ~60 tables would, in ~10 ms instead of ~0.2-0.5 s.
+_NON_EMPTY_TABLES = text(
+    " UNION ALL ".join(
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in metadata.sorted_tables
+    )
+)
+_USED_SEQUENCES = text(
+    """
+SELECT s.sequencename, owner.relname FROM pg_sequences s
+JOIN pg_namespace n ON n.nspname = s.schemaname
+JOIN pg_class seq ON seq.relname = s.sequencename AND seq.relnamespace = n.oid
+LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = seq.oid AND d.deptype IN ('a', 'i')
+LEFT JOIN pg_class owner ON owner.oid = d.refobjid
+WHERE s.schemaname = current_schema() AND s.last_value IS NOT NULL
+"""
+)
+
+
+async def _empty_postgres_schema(database: Database) -> None:
+    async with database.engine.begin() as conn:
+        dirty = {row[0] for row in await conn.execute(_NON_EMPTY_TABLES)}
+        standalone = []
+        for sequence, owner in await conn.execute(_USED_SEQUENCES):
+            if owner is None:
+                standalone.append(sequence)
+            else:
+                dirty.add(owner)
+        if dirty:
+            names = ", ".join(f'"{name}"' for name in sorted(dirty))
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for sequence in standalone:
+            await conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
+@pytest.fixture
+async def database(
+    backend: str, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
+    if backend == "sqlite":
+        target = Path(make_url(database_url).database or "")
+        shutil.copyfile(await _sqlite_schema_file(tmp_path_factory), target)
+        database = Database(database_url)
+    else:
+        database = Database(database_url)
+        await _empty_postgres_schema(database)
     yield database
     await database.dispose()
 
