@@ -123,6 +123,17 @@ def _real_password_hashing_when_marked(request: pytest.FixtureRequest) -> Iterat
     credentials._dummy_hash.cache_clear()
 
 
+# -- demo data --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_images_once(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The demo seed's catalog images drawn, rendered and embedded once per run (tests/demo_images.py)."""
+    from tests import demo_images
+
+    demo_images.install(monkeypatch, demo_images.cache_folder(tmp_path_factory))
+
+
 # -- databases --------------------------------------------------------------------------------------
 
 
