@@ -264,6 +264,7 @@ def _pick(value: Any, steps: list[str]) -> Any:
     return None
 
 
+@pytest.mark.usefixtures("demo_images_once")
 async def test_every_example_runs_as_printed_on_the_demo_data(settings: Settings, tmp_path: Path) -> None:
     found = examples()
     counts = {kind: sum(e.kind == kind for e in found) for kind in ("graphql", "curl")}

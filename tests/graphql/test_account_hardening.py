@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 
 from shoppable.api.app import create_app
@@ -96,6 +97,7 @@ async def _median_seconds(gql: GraphQL, emails: list[str]) -> float:
     return statistics.median(timings)
 
 
+@pytest.mark.real_password_hashing
 async def test_signing_up_with_a_taken_email_takes_as_long_as_with_a_new_one(gql: GraphQL) -> None:
     taken = [(await sign_up(gql))["email"] for _ in range(2)]
     new = await _median_seconds(gql, [f"new-{uuid.uuid4().hex[:8]}@example.com" for _ in range(5)])
@@ -104,6 +106,7 @@ async def test_signing_up_with_a_taken_email_takes_as_long_as_with_a_new_one(gql
     assert again > new * 0.5, (again, new)
 
 
+@pytest.mark.real_password_hashing
 async def test_log_ins_hash_off_the_event_loop(settings: Settings) -> None:
     """Through a real server: the test client runs requests one at a time, so it cannot show this."""
     server = uvicorn.Server(
@@ -158,3 +161,13 @@ async def _probe_during_log_ins(http: httpx.AsyncClient) -> None:
     # milliseconds; the bound is generous for a busy CI machine.
     assert len(latencies) >= 3, (latencies, one_log_in)
     assert statistics.median(latencies) < max(0.1, one_log_in / 2), (latencies, one_log_in)
+
+
+@pytest.mark.real_password_hashing
+async def test_passwords_are_hashed_with_the_production_argon2_parameters() -> None:
+    """The rest of the suite hashes cheaply (tests/conftest.py); the app itself never does."""
+    from shoppable.domain.identity import credentials
+
+    password_hash = await credentials.hash_password(PASSWORD)
+    assert password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), password_hash
+    assert await credentials.verify_password(password_hash, PASSWORD)

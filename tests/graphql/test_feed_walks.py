@@ -212,6 +212,7 @@ async def purchased(database: Database, email: str) -> set[int]:
         return {r[0] for r in rows}
 
 
+@pytest.mark.usefixtures("demo_images_once")
 async def test_demo_data_walks_serve_every_eligible_item_once(
     gql: GraphQL, database: Database, settings: Settings
 ) -> None:
