@@ -4,6 +4,7 @@ of full imports."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -27,6 +28,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.sql import Select
 
 from shoppable.domain.catalog.availability import Availability, InventoryPolicy
 from shoppable.domain.catalog.drafts import ProductStatus
@@ -41,7 +43,7 @@ from shoppable.domain.vision.records import CatalogImageRendition, ImageStatus
 from shoppable.storage.db import SqlTransaction
 from shoppable.storage.identity import merchant_from_row, merchants
 from shoppable.storage.search import IndexSource, SqlSearchIndex
-from shoppable.storage.sql import Prefixed, chunks, table_of
+from shoppable.storage.sql import IDS, Prefixed, chunks, ids_param, table_of
 from shoppable.storage.tables import CatalogImageRow, ProductImageRow, ProductRow, SkuRow, StockHoldRow
 from shoppable.storage.types import utcnow
 
@@ -95,6 +97,44 @@ _SKU_COLUMNS = (
     "compare_at_minor", "quantity", "inventory_policy", "availability", "gtin", "mpn", "image_url",
 )  # fmt: skip
 """What `sku_from_row` reads (the first three are also an image's)."""
+
+
+@functools.cache
+def _products_with_merchants() -> Select[Any]:
+    """Products among `IDS` with their merchants' columns as `merchant__<name>` (built once)."""
+    return (
+        select(products, *(column.label(f"merchant__{column.name}") for column in merchants.c))
+        .join(merchants, merchants.c.id == products.c.merchant_id)
+        .where(products.c.id.in_(ids_param()))
+    )
+
+
+@functools.cache
+def _skus_and_images() -> Select[Any]:
+    """The SKUs and images of the products among `IDS` as one UNION ALL (built once): each branch
+    fills the other's columns with typed NULLs, and `kind` says which a row is."""
+    sku_columns = [skus.c[name] for name in _SKU_COLUMNS]
+    image_columns = [images.c.url, images.c.alt_text, catalog_images.c.renditions.label("hosted")]
+    of_skus = select(
+        literal("sku").label("kind"),
+        *sku_columns,
+        *(cast(null(), c.type).label(c.name) for c in image_columns),
+    ).where(skus.c.product_id.in_(ids_param()))
+    of_images = (
+        select(
+            literal("image").label("kind"),
+            *(images.c[c.name] if c.name in images.c else cast(null(), c.type) for c in sku_columns),
+            *image_columns,
+        )
+        .outerjoin(
+            catalog_images,
+            (catalog_images.c.url_hash == images.c.url_hash)
+            & (catalog_images.c.status == ImageStatus.READY.value),
+        )
+        .where(images.c.product_id.in_(ids_param()))
+    )
+    union = union_all(of_skus, of_images).subquery()
+    return select(union).order_by(union.c.kind, union.c.product_id, union.c.position, union.c.id)
 
 
 def image_from_row(row: Any) -> ProductImage:
@@ -361,14 +401,9 @@ class SqlCatalogRepository:
         return found
 
     async def products_with_merchants(self, ids: Sequence[int]) -> list[tuple[Product, Merchant]]:
-        merchant_columns = [column.label(f"merchant__{column.name}") for column in merchants.c]
         found: list[tuple[Product, Merchant]] = []
         for chunk in chunks(list(ids)):
-            rows = await self.uow.execute(
-                select(products, *merchant_columns)
-                .join(merchants, merchants.c.id == products.c.merchant_id)
-                .where(products.c.id.in_(chunk))
-            )
+            rows = await self.uow.execute(_products_with_merchants(), {IDS: list(chunk)})
             found.extend((product_from_row(r), merchant_from_row(Prefixed(r, "merchant__"))) for r in rows)
         return found
 
@@ -433,36 +468,10 @@ class SqlCatalogRepository:
     async def skus_and_images_of_products(
         self, product_ids: Sequence[int]
     ) -> tuple[list[Sku], list[ProductImage]]:
-        """One UNION ALL of the SKUs and the images: each branch fills the other's columns with
-        typed NULLs, and `kind` says which a row is."""
-        sku_columns = [skus.c[name] for name in _SKU_COLUMNS]
-        image_columns = [images.c.url, images.c.alt_text, catalog_images.c.renditions.label("hosted")]
         found_skus: list[Sku] = []
         found_images: list[ProductImage] = []
         for chunk in chunks(list(product_ids)):
-            of_skus = select(
-                literal("sku").label("kind"),
-                *sku_columns,
-                *(cast(null(), c.type).label(c.name) for c in image_columns),
-            ).where(skus.c.product_id.in_(chunk))
-            of_images = (
-                select(
-                    literal("image").label("kind"),
-                    *(images.c[c.name] if c.name in images.c else cast(null(), c.type) for c in sku_columns),
-                    *image_columns,
-                )
-                .outerjoin(
-                    catalog_images,
-                    (catalog_images.c.url_hash == images.c.url_hash)
-                    & (catalog_images.c.status == ImageStatus.READY.value),
-                )
-                .where(images.c.product_id.in_(chunk))
-            )
-            union = union_all(of_skus, of_images).subquery()
-            rows = await self.uow.execute(
-                select(union).order_by(union.c.kind, union.c.product_id, union.c.position, union.c.id)
-            )
-            for r in rows:
+            for r in await self.uow.execute(_skus_and_images(), {IDS: list(chunk)}):
                 if r.kind == "sku":
                     found_skus.append(sku_from_row(r))
                 else:

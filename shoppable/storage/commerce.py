@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import BindParameter, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.sql import ColumnElement
 
@@ -183,8 +183,11 @@ def _newest_first_after(after: tuple[Any, ...]) -> ColumnElement[bool]:
     return or_(orders.c.created_at < moment, and_(orders.c.created_at == moment, orders.c.id < row_id))
 
 
-def purchased_products(user_id: int, since: datetime) -> Select[Any]:
-    """Product ids (one row per order line) of the user's orders since `since`, cancelled ones excepted."""
+def purchased_products(
+    user_id: int | BindParameter[Any], since: datetime | BindParameter[Any]
+) -> Select[Any]:
+    """Product ids (one row per order line) of the user's orders since `since`, cancelled ones excepted
+    (values, or parameters bound at execution)."""
     return (
         select(order_lines.c.product_id)
         .join(orders, orders.c.id == order_lines.c.order_id)

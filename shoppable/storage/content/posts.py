@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import BindParameter, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy.sql import Select
 
 from shoppable.domain.catalog.records import Product
 from shoppable.domain.content.records import (
@@ -26,7 +28,7 @@ from shoppable.storage.content.base import SqlRepositoryPart
 from shoppable.storage.content.creators import creator_from_row, creators, follows
 from shoppable.storage.content.media import post_media
 from shoppable.storage.identity import merchant_from_row, merchants
-from shoppable.storage.sql import Prefixed, chunks, micros, newest_first_after, table_of
+from shoppable.storage.sql import IDS, Prefixed, chunks, ids_param, micros, newest_first_after, table_of
 from shoppable.storage.tables import LikeRow, PostHashtagRow, PostRow, ProductRow, ProductTagRow
 from shoppable.storage.types import utcnow
 
@@ -91,6 +93,41 @@ def _content_values(content: PostContent) -> dict[str, Any]:
         "disclosure_partner_id": content.disclosure.partner_id if content.disclosure else None,
         "disclosure_status": content.disclosure.status.value if content.disclosure else None,
     }
+
+
+@functools.cache
+def _post_cards(*, with_tags: bool, liked: bool, followed: bool, with_partner: bool) -> Select[Any]:
+    """The posts among `IDS` joined to their creators and, when asked, outer-joined to their partner
+    merchant and their tags (one row per tag, or one for a post without any); the `viewer`'s like
+    and follow are EXISTS columns. Built once per shape (see `ids_param`)."""
+    columns: list[Any] = [column.label(f"creator__{column.name}") for column in creators.c]
+    if with_tags:
+        columns += [column.label(f"tag__{column.name}") for column in tags.c]
+    if with_partner:
+        columns += [column.label(f"partner__{column.name}") for column in merchants.c]
+    viewer: BindParameter[int] = bindparam("viewer")
+    if liked:
+        columns.append(
+            exists().where(likes.c.user_id == viewer, likes.c.post_id == posts.c.id).label("liked")
+        )
+    if followed:
+        columns.append(
+            exists()
+            .where(follows.c.user_id == viewer, follows.c.creator_id == posts.c.creator_id)
+            .label("follows")
+        )
+    statement = (
+        select(posts, *columns)
+        .join(creators, creators.c.id == posts.c.creator_id)
+        .where(posts.c.id.in_(ids_param()))
+    )
+    if with_partner:
+        statement = statement.outerjoin(merchants, merchants.c.id == posts.c.disclosure_partner_id)
+    if with_tags:
+        statement = statement.outerjoin(tags, tags.c.post_id == posts.c.id).order_by(
+            posts.c.id, tags.c.position
+        )
+    return statement
 
 
 class SqlPosts(SqlRepositoryPart):
@@ -191,40 +228,14 @@ class SqlPosts(SqlRepositoryPart):
         with_follows: bool = False,
         with_partner: bool = False,
     ) -> list[PostCard]:
-        """Posts joined to their creators and, when asked, outer-joined to their partner merchant and
-        their tags (one row per tag, or one for a post without any); the viewer's like and follow are
-        EXISTS columns."""
         liked = viewer is not None and with_liked
         followed = viewer is not None and with_follows
-        columns: list[Any] = [column.label(f"creator__{column.name}") for column in creators.c]
-        if with_tags:
-            columns += [column.label(f"tag__{column.name}") for column in tags.c]
-        if with_partner:
-            columns += [column.label(f"partner__{column.name}") for column in merchants.c]
-        if liked:
-            columns.append(
-                exists().where(likes.c.user_id == viewer, likes.c.post_id == posts.c.id).label("liked")
-            )
-        if followed:
-            columns.append(
-                exists()
-                .where(follows.c.user_id == viewer, follows.c.creator_id == posts.c.creator_id)
-                .label("follows")
-            )
+        statement = _post_cards(
+            with_tags=with_tags, liked=liked, followed=followed, with_partner=with_partner
+        )
         found: list[PostCard] = []
         for chunk in chunks(list(ids)):
-            stmt = (
-                select(posts, *columns)
-                .join(creators, creators.c.id == posts.c.creator_id)
-                .where(posts.c.id.in_(chunk))
-            )
-            if with_partner:
-                stmt = stmt.outerjoin(merchants, merchants.c.id == posts.c.disclosure_partner_id)
-            if with_tags:
-                stmt = stmt.outerjoin(tags, tags.c.post_id == posts.c.id).order_by(
-                    posts.c.id, tags.c.position
-                )
-            for r in await self.uow.execute(stmt):
+            for r in await self.uow.execute(statement, {IDS: list(chunk), "viewer": viewer}):
                 if not found or found[-1].post.id != r.id:
                     found.append(
                         PostCard(

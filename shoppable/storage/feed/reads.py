@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     CompoundSelect,
     Integer,
     Select,
@@ -296,7 +297,9 @@ def _history_query(user_id: int, since: datetime, limit: int) -> Select[Any]:
 
 
 def exclusions_query(
-    user_id: int | None, device_id: str | None, bought_since: datetime
+    user_id: int | BindParameter[Any] | None,
+    device_id: str | BindParameter[Any] | None,
+    bought_since: datetime | BindParameter[Any],
 ) -> Select[Any] | CompoundSelect[Any]:
     """Rows (kind, pk): what the user (or, with `user_id` None, the device) hid, and for a user the
     products bought since `bought_since` (kind `bought`). Read by `exclusions_of`."""

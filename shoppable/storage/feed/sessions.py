@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -9,9 +10,12 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
+    CompoundSelect,
     Float,
     Integer,
     Text,
+    bindparam,
     case,
     column,
     delete,
@@ -42,7 +46,7 @@ from shoppable.domain.feed.model import (
 from shoppable.domain.feed.ports import Plan, ProductInfo, SessionConflict, SessionState
 from shoppable.storage.feed.queries import RepositoryPart, products, sellable_product_query, served, sessions
 from shoppable.storage.feed.reads import Exclusion, exclusions_of, exclusions_query
-from shoppable.storage.sql import insert_if_absent
+from shoppable.storage.sql import IDS, ids_param, insert_if_absent
 from shoppable.storage.types import UTCDateTime, utcnow
 
 
@@ -198,6 +202,49 @@ def _with_items(session_write: Any, rows: list[dict[str, Any]]) -> Any:
     )
 
 
+@functools.cache
+def _session_state(owner: str | None, with_sellable: bool) -> CompoundSelect[Any]:
+    """`session_state`'s statement for one shape (exclusions of a "user", a "device" or none; sellable
+    products among `IDS` or not), built once (see `ids_param`).
+
+    One UNION ALL of parts told apart by `part`, each filling its own columns: s the session row, S
+    what it served (reasons only from `replay_from` on: a long walk would otherwise read every reason
+    it ever served on every page), X the user's or device's exclusions, P the sellable products. The
+    session's columns come once, not on every served row: a long walk would otherwise decode its
+    expiry hundreds of times a page."""
+    session_id: BindParameter[str] = bindparam("session_id")
+    parts = [
+        select(*tagged("s", {c.name: c for c in _SESSION_COLUMNS})).where(sessions.c.id == session_id),
+        select(
+            *tagged(
+                "S",
+                {
+                    "position": served.c.position,
+                    "kind": served.c.kind,
+                    "item_id": served.c.item_id,
+                    "author_id": served.c.author_id,
+                    "source": served.c.source,
+                    "reasons": case(
+                        (served.c.position >= bindparam("replay_from"), served.c.reasons), else_=null()
+                    ),
+                },
+            )
+        ).where(served.c.session_id == session_id),
+    ]
+    if owner is not None:
+        excluded = exclusions_query(
+            bindparam("user_id") if owner == "user" else None,
+            bindparam("device_id") if owner == "device" else None,
+            bindparam("bought_since"),
+        ).subquery()
+        parts.append(select(*tagged("X", {"kind": excluded.c.kind, "item_id": excluded.c.pk})))
+    if with_sellable:
+        product = sellable_product_query().where(products.c.id.in_(ids_param())).subquery()
+        named = {"product_id": product.c.id} | {c.name: product.c[c.name] for c in _PRODUCT_COLUMNS[1:]}
+        parts.append(select(*tagged("P", named)))
+    return union_all(*parts)
+
+
 class SqlFeedSessions(RepositoryPart):
     async def session(self, session_id: str, replay_from: int) -> tuple[FeedSession, list[ServedItem]] | None:
         return (await self.session_state(session_id, replay_from, None, None, utcnow())).found
@@ -211,36 +258,17 @@ class SqlFeedSessions(RepositoryPart):
         bought_since: datetime,
         sellable_among: Sequence[int] = (),
     ) -> SessionState:
-        # One UNION ALL of parts told apart by `part`, each filling its own columns: s the session row,
-        # S what it served (reasons only from `replay_from` on: a long walk would otherwise read every
-        # reason it ever served on every page), X the user's or device's exclusions, P the sellable
-        # products among `sellable_among`. The session's columns come once, not on every served row:
-        # a long walk would otherwise decode its expiry hundreds of times a page.
-        parts = [
-            select(*tagged("s", {c.name: c for c in _SESSION_COLUMNS})).where(sessions.c.id == session_id),
-            select(
-                *tagged(
-                    "S",
-                    {
-                        "position": served.c.position,
-                        "kind": served.c.kind,
-                        "item_id": served.c.item_id,
-                        "author_id": served.c.author_id,
-                        "source": served.c.source,
-                        "reasons": case((served.c.position >= replay_from, served.c.reasons), else_=null()),
-                    },
-                )
-            ).where(served.c.session_id == session_id),
-        ]
-        if user_id is not None or device_id is not None:
-            excluded = exclusions_query(user_id, device_id, bought_since).subquery()
-            parts.append(select(*tagged("X", {"kind": excluded.c.kind, "item_id": excluded.c.pk})))
+        owner = "user" if user_id is not None else "device" if device_id is not None else None
         ids = sorted(set(sellable_among))
-        if ids:
-            product = sellable_product_query().where(products.c.id.in_(ids)).subquery()
-            named = {"product_id": product.c.id} | {c.name: product.c[c.name] for c in _PRODUCT_COLUMNS[1:]}
-            parts.append(select(*tagged("P", named)))
-        rows = (await self.tx.execute(union_all(*parts))).all()
+        params = {
+            "session_id": session_id,
+            "replay_from": replay_from,
+            "user_id": user_id,
+            "device_id": device_id,
+            "bought_since": bought_since,
+            IDS: ids,
+        }
+        rows = (await self.tx.execute(_session_state(owner, bool(ids)), params)).all()
         hidden, purchased = exclusions_of(Exclusion(row.kind, row.item_id) for row in rows if row.part == "X")
         sellable = {row.product_id: _product(row) for row in rows if row.part == "P"}
         head = next((row for row in rows if row.part == "s"), None)
