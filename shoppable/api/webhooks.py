@@ -4,6 +4,7 @@ document at /v1/openapi.json describes them exactly."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -109,7 +110,7 @@ class DeliveryBody:
     attempts: list[AttemptBody]
 
     @classmethod
-    def of(cls, d: WebhookDelivery, attempts: list[WebhookAttempt]) -> DeliveryBody:
+    def of(cls, d: WebhookDelivery, attempts: Sequence[WebhookAttempt]) -> DeliveryBody:
         return cls(
             d.id, encode_id("WebhookDelivery", d.id), d.endpoint_id, d.webhook_id, d.event_type, d.status,
             d.attempt_count, d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.finished_at,
@@ -256,19 +257,17 @@ class WebhooksController(Controller):
             uow, actor, target.id, PageRequest(first, key), endpoint_id=endpoint_id, status=status
         )
         assert page is not None  # merchant_for checked the caller manages it
-        attempts = await service.attempts_of(uow, [d.id for d in page.items])
         return DeliveryPage(
-            [DeliveryBody.of(d, attempts.get(d.id, [])) for d in page.items],
+            [DeliveryBody.of(d.delivery, d.attempts) for d in page.items],
             codec.encode(CURSOR_KIND, list(page.keys[-1])) if page.has_next else None,
         )
 
     @get("/deliveries/{delivery_id:int}")
     async def get_delivery(self, uow: RequestUnitOfWork, actor: Actor, delivery_id: int) -> DeliveryBody:
-        found = await service.visible_delivery(uow, actor, _id_or_404(delivery_id, "Delivery"))
+        found = await service.visible_log_entry(uow, actor, _id_or_404(delivery_id, "Delivery"))
         if found is None:
             raise Problem(404, "Delivery not found", f"No webhook delivery {delivery_id} of yours.")
-        attempts = await service.attempts_of(uow, [found.id])
-        return DeliveryBody.of(found, attempts[found.id])
+        return DeliveryBody.of(found.delivery, found.attempts)
 
     @post("/deliveries/{delivery_id:int}/redeliver", status_code=202)
     async def redeliver(self, uow: RequestUnitOfWork, actor: Actor, delivery_id: int) -> DeliveryBody:

@@ -13,6 +13,7 @@ from shoppable.domain.webhooks.events import WebhookEvent
 from shoppable.domain.webhooks.records import (
     ClaimedDelivery,
     DeliveryStatus,
+    LoggedDelivery,
     NewEvent,
     WebhookAttempt,
     WebhookDelivery,
@@ -90,6 +91,31 @@ def _delivery(row: Any) -> WebhookDelivery:
         created_at=row.created_at,
         finished_at=row.finished_at,
         manual=row.manual,
+    )
+
+
+_ATTEMPT_COLUMNS = (
+    attempts.c.id.label("attempt_id"),
+    attempts.c.number.label("attempt_number"),
+    attempts.c.started_at.label("attempt_started_at"),
+    attempts.c.status_code.label("attempt_status_code"),
+    attempts.c.latency_ms.label("attempt_latency_ms"),
+    attempts.c.error.label("attempt_error"),
+    attempts.c.response_excerpt.label("attempt_response_excerpt"),
+)
+"""Labelled apart from the delivery's own columns, which share their names."""
+
+
+def _attempt(row: Any) -> WebhookAttempt:
+    return WebhookAttempt(
+        id=row.attempt_id,
+        delivery_id=row.id,
+        number=row.attempt_number,
+        started_at=row.attempt_started_at,
+        status_code=row.attempt_status_code,
+        latency_ms=row.attempt_latency_ms,
+        error=row.attempt_error,
+        response_excerpt=row.attempt_response_excerpt,
     )
 
 
@@ -274,6 +300,27 @@ class SqlWebhookRepository:
         row = (await self.tx.execute(self._deliveries_query().where(deliveries.c.id == delivery_id))).first()
         return _delivery(row) if row else None
 
+    async def _log(self, chosen: Any) -> list[LoggedDelivery]:
+        """The chosen deliveries with their attempts, in one statement: one snapshot on PostgreSQL's
+        read committed as on SQLite, so a delivery's status agrees with the attempts listed under it."""
+        page = chosen.subquery("page")
+        rows = await self.tx.execute(
+            select(page, *_ATTEMPT_COLUMNS)
+            .select_from(page.outerjoin(attempts, attempts.c.delivery_id == page.c.id))
+            .order_by(page.c.id.desc(), attempts.c.number, attempts.c.id)
+        )
+        found: dict[int, tuple[WebhookDelivery, list[WebhookAttempt]]] = {}
+        for r in rows:
+            if r.id not in found:
+                found[r.id] = (_delivery(r), [])
+            if r.attempt_id is not None:
+                found[r.id][1].append(_attempt(r))
+        return [LoggedDelivery(delivery, tuple(tried)) for delivery, tried in found.values()]
+
+    async def logged_delivery(self, delivery_id: int) -> LoggedDelivery | None:
+        found = await self._log(self._deliveries_query().where(deliveries.c.id == delivery_id))
+        return found[0] if found else None
+
     async def deliveries_page(
         self,
         merchant_id: int,
@@ -281,7 +328,7 @@ class SqlWebhookRepository:
         *,
         endpoint_id: int | None = None,
         status: DeliveryStatus | None = None,
-    ) -> Page[WebhookDelivery]:
+    ) -> Page[LoggedDelivery]:
         query = self._deliveries_query().where(deliveries.c.merchant_id == merchant_id)
         if endpoint_id is not None:
             query = query.where(deliveries.c.endpoint_id == endpoint_id)
@@ -289,31 +336,8 @@ class SqlWebhookRepository:
             query = query.where(deliveries.c.status == status.value)
         if page.after is not None:
             query = query.where(deliveries.c.id < int(page.after[0]))
-        rows = await self.tx.execute(query.order_by(deliveries.c.id.desc()).limit(page.first + 1))
-        return page_from_rows([_delivery(r) for r in rows], page, lambda d: (d.id,))
-
-    async def attempts_of(self, delivery_ids: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
-        found: dict[int, list[WebhookAttempt]] = {i: [] for i in delivery_ids}
-        for batch in chunks(list(delivery_ids)):
-            rows = await self.tx.execute(
-                select(attempts)
-                .where(attempts.c.delivery_id.in_(batch))
-                .order_by(attempts.c.number, attempts.c.id)
-            )
-            for r in rows:
-                found[r.delivery_id].append(
-                    WebhookAttempt(
-                        id=r.id,
-                        delivery_id=r.delivery_id,
-                        number=r.number,
-                        started_at=r.started_at,
-                        status_code=r.status_code,
-                        latency_ms=r.latency_ms,
-                        error=r.error,
-                        response_excerpt=r.response_excerpt,
-                    )
-                )
-        return found
+        logged = await self._log(query.order_by(deliveries.c.id.desc()).limit(page.first + 1))
+        return page_from_rows(logged, page, lambda d: (d.delivery.id,))
 
     async def redeliver(self, delivery: WebhookDelivery, now: datetime) -> int:
         result = await self.tx.execute(

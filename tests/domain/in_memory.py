@@ -40,6 +40,7 @@ from shoppable.domain.webhooks.events import WebhookEvent
 from shoppable.domain.webhooks.records import (
     ClaimedDelivery,
     DeliveryStatus,
+    LoggedDelivery,
     NewEvent,
     WebhookAttempt,
     WebhookDelivery,
@@ -611,7 +612,7 @@ class InMemoryWebhooks:
         *,
         endpoint_id: int | None = None,
         status: DeliveryStatus | None = None,
-    ) -> Page[WebhookDelivery]:
+    ) -> Page[LoggedDelivery]:
         rows = sorted(
             (
                 d
@@ -623,13 +624,19 @@ class InMemoryWebhooks:
             ),
             key=lambda d: -d.id,
         )
-        return page_from_rows(rows[: page.first + 1], page, lambda d: (d.id,))
+        return page_from_rows(
+            [self._logged(d) for d in rows[: page.first + 1]], page, lambda d: (d.delivery.id,)
+        )
 
-    async def attempts_of(self, delivery_ids: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
-        return {
-            i: sorted((a for a in self.attempts if a.delivery_id == i), key=lambda a: (a.number, a.id))
-            for i in delivery_ids
-        }
+    async def logged_delivery(self, delivery_id: int) -> LoggedDelivery | None:
+        found = self.deliveries.get(delivery_id)
+        return self._logged(found) if found else None
+
+    def _logged(self, delivery: WebhookDelivery) -> LoggedDelivery:
+        tried = sorted(
+            (a for a in self.attempts if a.delivery_id == delivery.id), key=lambda a: (a.number, a.id)
+        )
+        return LoggedDelivery(delivery, tuple(tried))
 
     async def redeliver(self, delivery: WebhookDelivery, now: datetime) -> int:
         new = replace(

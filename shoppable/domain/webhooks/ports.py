@@ -11,8 +11,8 @@ from shoppable.domain.webhooks.events import WebhookEvent
 from shoppable.domain.webhooks.records import (
     ClaimedDelivery,
     DeliveryStatus,
+    LoggedDelivery,
     NewEvent,
-    WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -77,12 +77,12 @@ class WebhookRepository(Protocol):
         *,
         endpoint_id: int | None = None,
         status: DeliveryStatus | None = None,
-    ) -> Page[WebhookDelivery]:
-        """Newest first, keyed by id."""
+    ) -> Page[LoggedDelivery]:
+        """Newest first, keyed by id; each with its attempts, oldest first, from the same snapshot."""
         ...
 
-    async def attempts_of(self, delivery_ids: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
-        """Each delivery's attempts, oldest first."""
+    async def logged_delivery(self, delivery_id: int) -> LoggedDelivery | None:
+        """One delivery with its attempts, oldest first, from the same snapshot."""
         ...
 
     async def redeliver(self, delivery: WebhookDelivery, now: datetime) -> int:

@@ -66,6 +66,15 @@ class WebhookDelivery:
 
 
 @dataclass(frozen=True)
+class LoggedDelivery:
+    """A delivery and its attempts as one statement saw them. Read apart, an attempt committed between
+    the two reads showed up in the attempts while the delivery still had the status from before it."""
+
+    delivery: WebhookDelivery
+    attempts: tuple[WebhookAttempt, ...]
+
+
+@dataclass(frozen=True)
 class ClaimedDelivery:
     """A due delivery a worker has taken for one attempt (until `lease_until`)."""
 

@@ -20,8 +20,8 @@ from shoppable.domain.webhooks.addresses import endpoint_url_problem
 from shoppable.domain.webhooks.events import TEST_EVENT_TYPE, WebhookEvent, envelope
 from shoppable.domain.webhooks.records import (
     DeliveryStatus,
+    LoggedDelivery,
     NewEvent,
-    WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -222,7 +222,7 @@ async def list_deliveries(
     *,
     endpoint_id: int | None = None,
     status: DeliveryStatus | None = None,
-) -> Page[WebhookDelivery] | None:
+) -> Page[LoggedDelivery] | None:
     if not policy.can_manage_webhooks(actor, merchant_id):
         return None
     return await uow.webhooks.deliveries_page(merchant_id, page, endpoint_id=endpoint_id, status=status)
@@ -235,8 +235,12 @@ async def visible_delivery(uow: UnitOfWork, actor: Actor, delivery_id: int) -> W
     return delivery
 
 
-async def attempts_of(uow: UnitOfWork, delivery_ids: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
-    return await uow.webhooks.attempts_of(delivery_ids)
+async def visible_log_entry(uow: UnitOfWork, actor: Actor, delivery_id: int) -> LoggedDelivery | None:
+    """A delivery with its attempts, for callers who manage its merchant (None for others: no leak)."""
+    found = await uow.webhooks.logged_delivery(delivery_id)
+    if found is None or not policy.can_manage_webhooks(actor, found.delivery.merchant_id):
+        return None
+    return found
 
 
 def _require_enabled(endpoint: WebhookEndpoint, field: Path) -> None:
@@ -289,4 +293,4 @@ async def send_test_event(uow: UnitOfWork, actor: Actor, endpoint_id: int) -> We
     page = await uow.webhooks.deliveries_page(
         endpoint.merchant_id, PageRequest(first=1), endpoint_id=endpoint.id
     )
-    return page.items[0]
+    return page.items[0].delivery

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
@@ -18,7 +19,6 @@ from shoppable.graphql.core.connection import Connection, connection, page_reque
 from shoppable.graphql.core.errors import UserError
 from shoppable.graphql.core.ids import bad_user_input, decode_id, encode_id
 from shoppable.graphql.core.node import Node, node_type
-from shoppable.graphql.webhooks.loaders import attempts_by_delivery
 
 strawberry.enum(WebhookEvent, name="WebhookEvent")
 strawberry.enum(DeliveryStatus, name="WebhookDeliveryStatus")
@@ -97,7 +97,7 @@ class WebhookDelivery(Node):
     attempts: list[WebhookAttempt]
 
     @classmethod
-    def of(cls, delivery: DeliveryRecord, attempts: list[AttemptRecord]) -> WebhookDelivery:
+    def of(cls, delivery: DeliveryRecord, attempts: Sequence[AttemptRecord]) -> WebhookDelivery:
         return cls(
             id=strawberry.ID(encode_id("WebhookDelivery", delivery.id)),
             webhook_id=delivery.webhook_id,
@@ -140,12 +140,11 @@ async def deliveries_of_merchant(
     page = await service.list_deliveries(
         info.context.uow, info.context.actor, merchant_id, request, endpoint_id=endpoint_pk, status=status
     ) or Page(items=[], keys=[], has_next=False)
-    attempts = await attempts_by_delivery(info.context.uow, page.items)
     return connection(
         info.context.cursors,
         "webhookDeliveries",
         page,
-        lambda d: WebhookDelivery.of(d, attempts.get(d.id, [])),
+        lambda d: WebhookDelivery.of(d.delivery, d.attempts),
         had_cursor=after is not None,
     )
 
@@ -156,11 +155,8 @@ async def visible_endpoint(info: Info, pk: int) -> WebhookEndpoint | None:
 
 
 async def visible_delivery(info: Info, pk: int) -> WebhookDelivery | None:
-    delivery = await service.visible_delivery(info.context.uow, info.context.actor, pk)
-    if delivery is None:
-        return None
-    attempts = await attempts_by_delivery(info.context.uow, [delivery])
-    return WebhookDelivery.of(delivery, attempts.get(delivery.id, []))
+    found = await service.visible_log_entry(info.context.uow, info.context.actor, pk)
+    return WebhookDelivery.of(found.delivery, found.attempts) if found else None
 
 
 node_type("WebhookEndpoint")(visible_endpoint)

@@ -63,7 +63,7 @@ async def test_an_event_is_delivered_once_and_logged() -> None:
     assert await runner.deliver_due() == 1
     assert await runner.deliver_due() == 0
     assert len(sender.sent) == 1
-    [delivery] = (await uow.webhooks.deliveries_page(1, PageRequest())).items
+    [delivery] = [d.delivery for d in (await uow.webhooks.deliveries_page(1, PageRequest())).items]
     assert delivery.status is DeliveryStatus.SUCCEEDED and delivery.attempt_count == 1
 
 
@@ -144,7 +144,9 @@ async def test_a_worker_killed_mid_attempt_is_retried_after_its_lease_and_logged
     assert await runner.deliver_due() == 1
     delivery = uow.webhooks.deliveries[claim.delivery_id]
     assert delivery.status is DeliveryStatus.SUCCEEDED and delivery.attempt_count == 2
-    log = (await uow.webhooks.attempts_of([delivery.id]))[delivery.id]
+    logged = await uow.webhooks.logged_delivery(delivery.id)
+    assert logged is not None
+    log = logged.attempts
     assert [a.number for a in log] == [1, 2] and "stopped" in (log[0].error or "")
     # The late answer of the dead worker's claim is not recorded over the new one.
     await runner.record(claim, Answer(500, 1))
