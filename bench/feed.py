@@ -47,6 +47,8 @@ from shoppable.domain.identity.credentials import issue_token
 from shoppable.domain.vision.ingest import url_hash
 from shoppable.storage.db import Database
 from shoppable.storage.tables import (
+    CatalogImageLinkRow,
+    CatalogImageRow,
     CreatorRow,
     EventRow,
     FollowRow,
@@ -62,6 +64,7 @@ from shoppable.storage.tables import (
     SaveRow,
     SkuRow,
     UserRow,
+    VisionLinkedProductRow,
 )
 
 QUERY = """query Feed($first: Int!, $after: String, $mode: FeedMode!) {
@@ -135,13 +138,22 @@ async def seed(
     async with database.engine.begin() as conn:
         for table in (UserRow, MerchantRow, ProductRow, SkuRow, ProductImageRow, CreatorRow, MediaRow,
                       MediaRenditionRow, PostRow, PostMediaRow, ProductTagRow, FollowRow, LikeRow, SaveRow,
-                      EventRow):  # fmt: skip
+                      EventRow, CatalogImageRow, CatalogImageLinkRow, VisionLinkedProductRow):  # fmt: skip
             seeded = rows.tables.get(table, [])
             for start in range(0, len(seeded), CHUNK):
                 await conn.execute(insert(table.__table__), seeded[start : start + CHUNK])
         names = ", ".join(table.__tablename__ for table in rows.tables)
         if database.dialect == "postgresql":
-            for name in ("users", "merchants", "products", "skus", "creators", "media", "posts"):
+            for name in (
+                "users",
+                "merchants",
+                "products",
+                "skus",
+                "creators",
+                "media",
+                "posts",
+                "catalog_images",
+            ):
                 await conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"
@@ -168,12 +180,17 @@ def _people(rows: Rows, creator_users: list[int], shoppers: list[int], consentin
 
 
 def _catalog(rows: Rows, merchants: int, products: int) -> np.ndarray:
-    """Merchants and their products (1-3 SKUs, 1-3 images; ~5% sold out, ~10% low); returns popularity."""
+    """Merchants and their products (1-3 SKUs, 1-3 images; ~5% sold out, ~10% low); returns popularity.
+
+    The images are seeded as the image job leaves them (fetched, rendered, linked): otherwise the app's
+    in-process job links every product and tries to fetch every image, once a minute, while the pages
+    are measured (seen as ~1,000 image updates in a PostgreSQL run)."""
     rng, now = rows.rng, rows.now
     for m in range(1, merchants + 1):
         rows.add(MerchantRow, {"id": m, "handle": f"shop-{m}", "name": f"Shop {m}", "currency": "EUR",
                                "low_stock_threshold": 5, "created_at": now - timedelta(days=400)})  # fmt: skip
     sku_ids = itertools.count(1)
+    image_ids = itertools.count(1)
     sold_out = rng.random(products) < 0.05
     low = rng.random(products) < 0.10
     for p in range(1, products + 1):
@@ -198,6 +215,19 @@ def _catalog(rows: Rows, merchants: int, products: int) -> np.ndarray:
             url = f"https://img.example/{p}/{position}.jpg"
             rows.add(ProductImageRow, {"product_id": p, "position": position, "url": url,
                                        "url_hash": url_hash(url), "alt_text": None})  # fmt: skip
+            image_id = next(image_ids)
+            key = f"catalog/{url_hash(url)[:16]}"
+            rows.add(CatalogImageRow, {
+                "id": image_id, "url": url, "url_hash": url_hash(url), "status": "READY", "attempts": 1,
+                "next_attempt_at": now, "error": None, "width": 1600, "height": 1600,
+                "renditions": [[400, 400, f"{key}/400.webp"], [1080, 1080, f"{key}/1080.webp"]],
+                "embedding": None, "model": None, "embedded_at": None, "created_at": now,
+            })  # fmt: skip
+            rows.add(
+                CatalogImageLinkRow,
+                {"product_id": p, "image_id": image_id, "sku_id": None, "position": position},
+            )
+        rows.add(VisionLinkedProductRow, {"product_id": p, "linked_at": now})
     return zipf_weights(products, 1.0, rng)
 
 
