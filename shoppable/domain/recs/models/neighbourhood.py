@@ -19,20 +19,50 @@ from shoppable.domain.recs.weighting import check_weighting, weigh
 BlockTransform = Callable[[sp.csr_matrix, int, int], sp.csr_matrix]
 
 
+# Dense rows per selection pass in keep_top_k_per_row (cells: 2^24 float32 is 64 MB).
+_TOP_K_CELLS = 1 << 24
+
+
 def keep_top_k_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """The k largest entries of each row (ties broken by column), everything else dropped."""
+    """The k largest entries of each row (ties broken by column), everything else dropped.
+
+    Each row longer than k is cut at its k-th largest value, found by a partial sort of the rows laid
+    out densely a few at a time (linear in the row's width); entries equal to that value are kept by
+    column until the row has k. A full sort of every entry (lexsort) took 80% of the feed's fit on
+    a grocery log whose households buy hundreds of products each (Complete Journey, 68,000 items:
+    item x item blocks of tens of millions of entries).
+    """
     matrix = sp.csr_matrix(matrix)
     matrix.sort_indices()
     lengths = np.diff(matrix.indptr)
     if len(lengths) == 0 or lengths.max() <= k:
         return matrix
-    rows = np.repeat(np.arange(matrix.shape[0]), lengths)
-    order = np.lexsort((matrix.indices, -matrix.data, rows))
-    rank = np.arange(len(order)) - matrix.indptr[rows]
-    keep = np.sort(order[rank < k])
-    kept_rows = rows[keep]
-    indptr = np.zeros(matrix.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(kept_rows, minlength=matrix.shape[0]), out=indptr[1:])
+    if k <= 0:
+        return sp.csr_matrix(matrix.shape, dtype=matrix.dtype)
+    keep = np.ones(matrix.nnz, dtype=bool)
+    n_rows, n_cols = matrix.shape
+    step = max(1, _TOP_K_CELLS // max(n_cols, 1))
+    for first in range(0, n_rows, step):
+        last = min(first + step, n_rows)
+        if lengths[first:last].max() <= k:
+            continue
+        begin, end = matrix.indptr[first], matrix.indptr[last]
+        local = np.repeat(np.arange(last - first), lengths[first:last])
+        data = matrix.data[begin:end]
+        # Negated, so that the selection looks for the k smallest (twice as fast as the n - k largest).
+        negated = np.full((last - first, n_cols), np.inf, dtype=np.result_type(data.dtype, np.float32))
+        negated[local, matrix.indices[begin:end]] = -data
+        # The k-th largest value of each row (-inf in a row of k entries or fewer: all are kept).
+        kth = -np.partition(negated, k - 1, axis=1)[:, k - 1][local]
+        chosen = data > kth
+        tied = np.flatnonzero(data == kth)
+        room = k - np.bincount(local[chosen], minlength=last - first)
+        tied_rows = local[tied]
+        rank = np.arange(len(tied)) - np.searchsorted(tied_rows, tied_rows, side="left")
+        chosen[tied[rank < room[tied_rows]]] = True
+        keep[begin:end] = chosen
+    kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    indptr = kept_before[matrix.indptr]
     return sp.csr_matrix((matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape)
 
 
