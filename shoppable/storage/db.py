@@ -7,10 +7,12 @@ once, so every statement goes through `SqlTransaction.execute`, which holds a pe
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+import msgspec
 from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Connection, Engine, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -30,6 +32,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+_JSON_DECODER = msgspec.json.Decoder()
+
+
+def json_loads(text: str | bytes) -> Any:
+    """How JSON columns are read: msgspec's decoder, about 4x the standard library's on the small
+    documents a card reads (SKU options, hashtags), which PostgreSQL pages decode by the hundred.
+
+    The standard library stays the arbiter: what msgspec refuses (NaN, numbers beyond a double, lone
+    surrogates, which `json.dumps` can write) is read by `json.loads` as before, so no stored value
+    becomes unreadable."""
+    try:
+        return _JSON_DECODER.decode(text)
+    except msgspec.MsgspecError:
+        return json.loads(text)
 
 
 def _sqlite_pool(url: str) -> dict[str, Any]:
@@ -52,6 +70,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             url,
             echo=echo,
             hide_parameters=True,
+            json_deserializer=json_loads,
             connect_args={"timeout": 30},
             **_sqlite_pool(url),
         )
@@ -75,6 +94,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         parsed,
         echo=echo,
         hide_parameters=True,
+        json_deserializer=json_loads,
         pool_size=20,
         max_overflow=20,
         pool_pre_ping=True,
@@ -105,6 +125,7 @@ class Database:
             engine = create_engine(
                 parsed.set(drivername="sqlite"),
                 hide_parameters=True,
+                json_deserializer=json_loads,
                 connect_args={"timeout": 30, "check_same_thread": False},
             )
             event.listen(engine, "connect", _sqlite_pragmas)
