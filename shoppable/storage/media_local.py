@@ -306,7 +306,9 @@ class LocalMediaStore:
         await asyncio.to_thread(path.unlink, missing_ok=True)
 
     def public_url(self, key: str) -> str:
-        self.path_for(key)
+        # Validated as path_for does, without building a Path: a feed page asks for dozens of URLs.
+        if not is_valid_object_key(key):
+            raise InvalidObjectKey(f"invalid media key: {key!r}")
         return f"{self.base_url}{self.media_path}/{key}"
 
     async def list_keys(self, prefix: str, older_than: datetime) -> AsyncIterator[str]:

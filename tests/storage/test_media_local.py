@@ -296,6 +296,9 @@ def test_served_media_has_its_type_and_long_lived_caching(store):
 
 def test_public_urls_point_at_the_media_route(store):
     assert store.public_url("uploads/2026/11/a.jpg") == "http://testserver/media/uploads/2026/11/a.jpg"
+    for key in ("../etc/passwd", "/abs.jpg", "uploads/../../x.jpg", ""):
+        with pytest.raises(InvalidObjectKey):
+            store.public_url(key)
 
 
 async def test_put_copy_and_idempotent_delete(store):
