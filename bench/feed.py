@@ -8,7 +8,9 @@ starts the real app under uvicorn (one process) and drives it with 16 concurrent
 is one signed-in shopper (a different one each time) reading a first page and then following
 `endCursor`; the anonymous feed is measured the same way. A benchmark-only route reports the SQL
 statements the app ran, counted sequentially per page for page sizes 10, 20 and 50.
-In the same run it measures the app's own `/health` and a `products(first: 20)` page the same way, and
+In the same run it measures the app's own `/health`, a `products(first: 20)` page, and one served feed
+page read again through GraphQL and through a hand-written SQL + JSON route (the ceiling of any feed
+page without a cross-request cache: no planning, no writes, no GraphQL) the same way, and
 prints each scenario's pages/s and p99 as ratios against `/health`, because absolute figures on a
 shared machine are noise. Targets (issue 16): feed pages/s >= 0.25x /health, anonymous and
 personalized, first and later pages alike; p99 <= 5x the /health p99; statements per page <= 10 and
@@ -406,8 +408,11 @@ def create_app() -> Any:
         ranked = sorted(spent.items(), key=lambda item: -item[1][1])[:12]
         return [[round(seconds * 1000), calls, text] for text, (calls, seconds) in ranked]
 
+    from bench.feed_raw import raw_feed  # it builds on this module's seeding helpers
+
     app.register(statements)
     app.register(statement_times)
+    app.register(raw_feed)
     gc.collect()
     gc.freeze()  # start-up objects never need collecting again
     return app
@@ -589,6 +594,29 @@ def split_rows(label: str, measured: Measured, baseline: Measured, concurrency: 
     return lines
 
 
+async def ceiling_rows(base: str, baseline: Measured, args: argparse.Namespace) -> list[str]:
+    """One served page read again through GraphQL and through a hand-written SQL + JSON route (the
+    same seven statements' data, shaped by hand), both without planning or writes: how far any feed
+    page can go on this machine without serving cards from a cache across requests."""
+    from bench.feed_raw import replayed_page  # it builds on this module's seeding helpers
+
+    payload, params = await replayed_page(base)
+
+    async def graphql(client: httpx.AsyncClient) -> None:
+        (await client.post("/graphql", json=payload)).raise_for_status()
+
+    async def hand_written(client: httpx.AsyncClient) -> None:
+        (await client.get("/bench/raw-feed", params=params)).raise_for_status()
+
+    c = args.concurrency
+    replayed = await closed_loop(base, graphql, requests=args.requests, concurrency=c)
+    raw = await closed_loop(base, hand_written, requests=args.requests, concurrency=c)
+    return [
+        row("a served page read again, GraphQL", replayed, baseline),
+        row("  the same page, hand-written SQL + JSON", raw, baseline),
+    ]
+
+
 async def run(base: str, world: World, args: argparse.Namespace) -> list[str]:
     anonymous = itertools.repeat(None)
     walk = {"pages_per_walk": args.pages_per_walk, "first": 20}
@@ -630,6 +658,7 @@ async def run(base: str, world: World, args: argparse.Namespace) -> list[str]:
         lines += split_rows(label, measured, baseline, c)
     products = await closed_loop(base, products_page, requests=args.requests, concurrency=c)
     lines.append(row("products(first: 20) with their SKUs", products, baseline))
+    lines += await ceiling_rows(base, baseline, args)
     again = await closed_loop(base, health, requests=args.requests * 4, concurrency=c)
     lines.append(row("/health again, after the rest (drift check)", again, baseline))
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:

@@ -32,9 +32,8 @@ from shoppable.domain.catalog.money import Money
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BENCH_SECRET, command_line, scratch_database, server, summary
-from bench.feed_raw import FEED_QUERY, raw_feed_page, seed_content
-from shoppable.graphql.core.ids import CursorCodec
+from bench.common import command_line, scratch_database, server, summary
+from bench.feed_raw import raw_feed, replayed_page, seed_content
 
 QUERY = """query Page($first: Int!) { products(first: $first) { edges { node {
   id handle title brand availability
@@ -133,12 +132,6 @@ def create_app() -> Any:
             }})  # fmt: skip
         return {"data": {"products": {"edges": edges, "pageInfo": {"hasNextPage": len(products) > first}}}}
 
-    @get("/bench/raw-feed")
-    async def raw_feed(state: State, session: str, position: int = 0, first: int = 20) -> dict[str, Any]:
-        engine = state.services.database.engine
-        async with engine.connect() as conn:
-            return await raw_feed_page(conn, session, position, first)
-
     app = create_real_app()
     app.register(raw_products)
     app.register(raw_feed)
@@ -187,7 +180,7 @@ def main() -> None:
             assert "errors" not in body and len(body["data"]["products"]["edges"]) == 20, body
             measure(client, graphql, 50)  # warm caches (parser, validation, statements)
             measure(client, raw, 50)
-            feed = feed_requests(client)
+            feed = feed_requests(client, base)
             measure(client, feed[0], 50)
             measure(client, feed[1], 50)
             samples: dict[str, list[float]] = {"gql": [], "raw": [], "feed gql": [], "feed raw": []}
@@ -212,26 +205,15 @@ def main() -> None:
         print(f"{label:<20} ratio (median)   : {ratio:.2f}  (target <= 2.0)")
 
 
-def feed_requests(client: httpx.Client) -> tuple[Any, Any]:
-    """GraphQL and raw requests for the first page of an anonymous feed session, replayed: two pages
-    are served first, so page one is read back by a cursor at position 0 on both paths."""
-    first = client.post("/graphql", json={"query": FEED_QUERY, "variables": {"first": 20}}).json()
-    end = first["data"]["feed"]["pageInfo"]["endCursor"]
-    client.post("/graphql", json={"query": FEED_QUERY, "variables": {"first": 20, "after": end}})
-    session = CursorCodec(BENCH_SECRET).decode("feed", end)[0]
-    start = CursorCodec(BENCH_SECRET).encode("feed", [session, 0])
-    payload = {"query": FEED_QUERY, "variables": {"first": 20, "after": start}}
-    replayed = client.post("/graphql", json=payload).json()
-    assert replayed["data"]["feed"]["edges"] == first["data"]["feed"]["edges"], "not a replay"
-    raw = client.get("/bench/raw-feed", params={"session": session, "position": 0, "first": 20}).json()
-    ids = [e["node"]["id"] for e in replayed["data"]["feed"]["edges"]]
-    assert [e["node"]["id"] for e in raw["data"]["feed"]["edges"]] == ids, "raw path reads other items"
+def feed_requests(client: httpx.Client, base: str) -> tuple[Any, Any]:
+    """GraphQL and raw requests for the same served feed page, read again (`replayed_page`)."""
+    payload, params = asyncio.run(replayed_page(base))
 
     def graphql() -> httpx.Response:
         return client.post("/graphql", json=payload)
 
     def hand_written() -> httpx.Response:
-        return client.get("/bench/raw-feed", params={"session": session, "position": 0, "first": 20})
+        return client.get("/bench/raw-feed", params=params)
 
     return graphql, hand_written
 
