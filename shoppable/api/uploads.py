@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from python_multipart import MultipartParser
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartState
 
 from shoppable.api.problems import Problem
 
@@ -126,6 +128,20 @@ async def gunzip(chunks: AsyncIterator[bytes], max_ratio: int = GZIP_MAX_RATIO) 
             yield rest
 
 
+def _parse(parser: MultipartParser, chunk: bytes | None) -> None:
+    """Feed the parser a chunk (None: the end of the body); a malformed form is the client's 400."""
+    try:
+        if chunk is None:
+            parser.finalize()
+        else:
+            parser.write(chunk)
+    except FormParserError as exc:
+        raise Problem(400, "Bad multipart body", f"The multipart form is malformed: {exc}") from None
+    if chunk is None and parser.state != MultipartState.END:
+        # No closing boundary: the body was cut short, and its file may be too.
+        raise Problem(400, "Bad multipart body", "The multipart form ends before its closing boundary.")
+
+
 async def save_body(
     chunks: AsyncIterator[bytes],
     content_type: str,
@@ -170,11 +186,11 @@ async def save_body(
             if received > max_bytes:
                 raise too_large(max_bytes)
             if parser is not None:
-                await asyncio.to_thread(parser.write, chunk)
+                await asyncio.to_thread(_parse, parser, chunk)
             else:
                 await asyncio.to_thread(out.write, chunk)
         if parser is not None:
-            parser.finalize()
+            _parse(parser, None)
             if not part.found:
                 raise Problem(400, "No file", "The multipart form has no file part.", slug="no-file")
         await asyncio.to_thread(out.close)

@@ -264,6 +264,16 @@ async def test_hostile_and_unknown_files(client: AsyncTestClient[Any], gql: Grap
     )
     empty = await client.post("/v1/catalog/imports", content=b"", headers=auth)
     assert empty.status_code == 400
+    boundary = "354c3aa5b1a6ccd1f2f306729fe0b2a3"
+    multipart = {**auth, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    for body in (  # a part whose headers never end (found by schemathesis), one cut short, no parts
+        f"--{boundary}\r\n\n--{boundary}--\r\n",
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.jsonl"\r\n\r\n{{}}',
+        f"--{boundary}--\r\n",
+    ):
+        bad = await client.post("/v1/catalog/imports", content=body.encode(), headers=multipart)
+        assert bad.status_code == 400, (body, bad.text)
+        assert bad.headers["content-type"].startswith("application/problem+json")
     for params in ({"mode": "sometimes"}, {"format": "excel"}):
         bad = await client.post("/v1/catalog/imports", content=b"{}", params=params, headers=auth)
         assert bad.status_code == 400, params
