@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, delete, func, insert, select, update
+from sqlalchemy import CursorResult, and_, delete, func, insert, literal, null, select, union_all, update
+from sqlalchemy import cast as sql_cast
 
 from shoppable.domain.pagination import Page, PageRequest, page_from_rows
 from shoppable.domain.webhooks.events import WebhookEvent
@@ -302,18 +303,33 @@ class SqlWebhookRepository:
 
     async def _log(self, chosen: Any) -> list[LoggedDelivery]:
         """The chosen deliveries with their attempts, in one statement: one snapshot on PostgreSQL's
-        read committed as on SQLite, so a delivery's status agrees with the attempts listed under it."""
-        page = chosen.subquery("page")
+        read committed as on SQLite, so a delivery's status agrees with the attempts listed under it.
+
+        A row per delivery, then a row per attempt (UNION ALL), rather than attempts joined to their
+        deliveries: each payload is read once, not once per attempt (up to MAX_ATTEMPTS times)."""
+        page = chosen.cte("page")
+        # Typed NULLs: the first SELECT's column types decide how the union's values are read back.
+        no_attempt = [sql_cast(null(), c.type).label(c.name) for c in _ATTEMPT_COLUMNS]
+        no_delivery = [sql_cast(null(), c.type).label(c.name) for c in page.c if c.name != "id"]
+        union = union_all(
+            select(literal(0).label("part"), *page.c, *no_attempt),
+            select(literal(1).label("part"), page.c.id, *no_delivery, *_ATTEMPT_COLUMNS).join_from(
+                page, attempts, attempts.c.delivery_id == page.c.id
+            ),
+        )
         rows = await self.tx.execute(
-            select(page, *_ATTEMPT_COLUMNS)
-            .select_from(page.outerjoin(attempts, attempts.c.delivery_id == page.c.id))
-            .order_by(page.c.id.desc(), attempts.c.number, attempts.c.id)
+            union.order_by(
+                union.selected_columns.id.desc(),
+                union.selected_columns.part,
+                union.selected_columns.attempt_number,
+                union.selected_columns.attempt_id,
+            )
         )
         found: dict[int, tuple[WebhookDelivery, list[WebhookAttempt]]] = {}
         for r in rows:
-            if r.id not in found:
+            if r.part == 0:
                 found[r.id] = (_delivery(r), [])
-            if r.attempt_id is not None:
+            else:
                 found[r.id][1].append(_attempt(r))
         return [LoggedDelivery(delivery, tuple(tried)) for delivery, tried in found.values()]
 
