@@ -268,6 +268,7 @@ async def test_hostile_and_unknown_files(client: AsyncTestClient[Any], gql: Grap
     multipart = {**auth, "Content-Type": f"multipart/form-data; boundary={boundary}"}
     for body in (  # a part whose headers never end (found by schemathesis), one cut short, no parts
         f"--{boundary}\r\n\n--{boundary}--\r\n",
+        f"--{boundary}\r\n--{boundary}--\r\n",
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.jsonl"\r\n\r\n{{}}',
         f"--{boundary}--\r\n",
     ):
