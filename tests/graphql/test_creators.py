@@ -65,6 +65,9 @@ async def test_become_creator_validates_and_reserves_handles(
     assert found["id"] == created["creator"]["id"]
     assert found["avatar"]["url"] == avatar["renditions"][0]["url"] and found["avatar"]["altText"] == "Ana"
     assert (await gql(CREATOR, {"h": "nobody"}))["data"]["creator"] is None
+    # No creator can have these handles; NUL used to reach PostgreSQL ("Unexpected error.").
+    for impossible in ("\x00", "ana\x00.style", "a" * 100_000, "   ", "ab", "émile"):
+        assert (await gql(CREATOR, {"h": impossible}))["data"]["creator"] is None, impossible
     node = await gql("query($id: ID!) { node(id: $id) { ... on Creator { handle } } }", {"id": found["id"]})
     assert node["data"]["node"] == {"handle": "ana.style"}
     mine = await gql("{ viewer { creator { handle } } }", token=ana["token"])
