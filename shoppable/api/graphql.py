@@ -76,7 +76,11 @@ def graphql_controller(services: Services) -> type:
             try:
                 # Strictly UTF-8: `json.loads` would read bytes with "surrogatepass".
                 value = json.loads(raw.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError):
+            except (
+                ValueError,
+                UnicodeDecodeError,
+                RecursionError,
+            ):  # RecursionError: `[[[…` nested 1,000 deep
                 raise ClientException("Unable to parse request body as JSON") from None
             if not isinstance(value, dict | list):
                 raise ClientException("The request body must be a JSON object.")

@@ -87,6 +87,13 @@ async def test_lone_surrogates_are_refused_as_bad_json(
     assert response.status_code == 200 and response.json() == {"data": {"creator": None}}, response.text
 
 
+async def test_a_body_nested_too_deeply_is_refused_as_bad_json(client: AsyncTestClient[Any]) -> None:
+    """The JSON decoder's RecursionError used to escape as a 500."""
+    for body in (b"[" * 5000 + b"]" * 5000, b'{"query": "{ __typename }", "variables": ' + b"[" * 100_000):
+        response = await client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, response.text
+
+
 def test_every_field_a_prefetch_looks_for_exists_in_the_schema() -> None:
     build_schema(Settings(debug=True))  # imports every type, and so every prefetch declaration
     schema = graphql.build_schema(SCHEMA_FILE.read_text())
