@@ -39,6 +39,10 @@ async def test_become_creator_validates_and_reserves_handles(
         (("displayName",), "INVALID"),
         (("bio",), "TOO_LARGE"),
     ]
+    assert codes(await attempt(ana["token"], displayName="A\x00", bio="\x00")) == [  # PostgreSQL refuses NUL
+        (("displayName",), "INVALID"),
+        (("bio",), "INVALID"),
+    ]
     assert codes(await attempt(None)) == [((), "UNAUTHENTICATED")]
     assert codes(await attempt(bea["token"], handle="bea_b", avatarMediaId=avatar["id"])) == [
         (("avatarMediaId",), "NOT_FOUND")  # someone else's photo
