@@ -17,7 +17,7 @@ from shoppable.api.health import health
 from shoppable.api.media import receive_media_upload, serve_media
 from shoppable.api.orders import OrdersController
 from shoppable.api.privacy import download_export, gpc_statement
-from shoppable.api.problems import EXCEPTION_HANDLERS, problem_response
+from shoppable.api.problems import EXCEPTION_HANDLERS, JsonBodyRequest, problem_response
 from shoppable.api.request_ids import configure_logging, request_id_middleware
 from shoppable.api.security_headers import security_headers_middleware
 from shoppable.api.webhooks import WebhooksController
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         state=State({"services": services}),
         middleware=[request_id_middleware, security_headers_middleware],
+        request_class=JsonBodyRequest,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]  # handlers take subclasses of Exception
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         on_startup=[startup],

@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from openapi_spec_validator import validate
 
 from shoppable.domain.commerce.order_feed import POLL_SETTLE
+from shoppable.graphql.core.ids import encode_id
 from tests.commerce_world import QUANTITY, Caller, Shop, make_shop
 from tests.conftest import GraphQL
 from tests.factories import create_api_key, create_merchant, sign_up
@@ -416,3 +417,18 @@ async def test_openapi_documents_the_orders_api(client: AsyncTestClient[Any]) ->
     assert refund_body["content"]["application/json"]["schema"]["$ref"].endswith("RefundRequest")
     parameters = {p["name"] for p in paths["/v1/orders"]["get"]["parameters"]}
     assert {"status", "updatedSince", "first", "after", "merchant"} <= parameters
+
+
+async def test_a_json_body_nested_too_deeply_is_malformed_json(
+    gql: GraphQL, client: AsyncTestClient[Any]
+) -> None:
+    """`[[[…` a thousand levels deep: the decoder's RecursionError used to escape as a 500."""
+    _shop, api = await shop_with_key(gql, client)
+    order = encode_id("Order", 1)
+    for action in ("fulfillments", "cancellation", "refunds"):
+        response = await client.post(
+            f"/v1/orders/{order}/{action}",
+            content=b"[" * 5000 + b"]" * 5000,
+            headers=api.headers() | {"Content-Type": "application/json"},
+        )
+        assert_problem(response, 400)

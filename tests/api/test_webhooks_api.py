@@ -395,3 +395,19 @@ async def test_sender_times_out_and_does_not_follow_redirects() -> None:
         redirected.status_code == 302 and not redirected.delivered and "redirect" in (redirected.error or "")
     )
     assert slow.status_code is None and "0.5 seconds" in (slow.error or "")
+
+
+@pytest.mark.parametrize("body", [b"[" * 5000 + b"]" * 5000, b"[" * 100_000, b'{"url":' * 2000])
+async def test_a_json_body_nested_too_deeply_is_malformed_json(
+    client: AsyncTestClient[Any], gql: GraphQL, body: bytes
+) -> None:
+    """The decoder's RecursionError used to escape as a 500."""
+    _owner, _merchant, key = await shop(gql)
+    response = await client.post(
+        "/v1/webhooks/endpoints",
+        content=body,
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"].endswith("/malformed-json")

@@ -39,6 +39,10 @@ async def test_become_creator_validates_and_reserves_handles(
         (("displayName",), "INVALID"),
         (("bio",), "TOO_LARGE"),
     ]
+    assert codes(await attempt(ana["token"], displayName="A\x00", bio="\x00")) == [  # PostgreSQL refuses NUL
+        (("displayName",), "INVALID"),
+        (("bio",), "INVALID"),
+    ]
     assert codes(await attempt(None)) == [((), "UNAUTHENTICATED")]
     assert codes(await attempt(bea["token"], handle="bea_b", avatarMediaId=avatar["id"])) == [
         (("avatarMediaId",), "NOT_FOUND")  # someone else's photo
@@ -65,6 +69,9 @@ async def test_become_creator_validates_and_reserves_handles(
     assert found["id"] == created["creator"]["id"]
     assert found["avatar"]["url"] == avatar["renditions"][0]["url"] and found["avatar"]["altText"] == "Ana"
     assert (await gql(CREATOR, {"h": "nobody"}))["data"]["creator"] is None
+    # No creator can have these handles; NUL used to reach PostgreSQL ("Unexpected error.").
+    for impossible in ("\x00", "ana\x00.style", "a" * 100_000, "   ", "ab", "émile"):
+        assert (await gql(CREATOR, {"h": impossible}))["data"]["creator"] is None, impossible
     node = await gql("query($id: ID!) { node(id: $id) { ... on Creator { handle } } }", {"id": found["id"]})
     assert node["data"]["node"] == {"handle": "ana.style"}
     mine = await gql("{ viewer { creator { handle } } }", token=ana["token"])

@@ -83,6 +83,8 @@ async def test_reports_removals_and_appeals(
     assert codes(await report(shopper["token"], live, "SPAM")) == [(("postId",), "DUPLICATE")]
     assert codes(await report(moderator, live, "OTHER")) == [(("details",), "REQUIRED")]
     assert codes(await report(moderator, live, "OTHER", "x" * 1001)) == [(("details",), "TOO_LARGE")]
+    # PostgreSQL cannot store NUL ("Unexpected error." before the rule)
+    assert codes(await report(moderator, live, "OTHER", "spam\x00")) == [(("details",), "INVALID")]
     assert codes(await report(creator["token"], live, "SPAM")) == [(("postId",), "INVALID")]
     assert codes(await report(shopper["token"], draft, "SPAM")) == [(("postId",), "NOT_FOUND")]
     assert codes(await report(None, live, "SPAM")) == [((), "UNAUTHENTICATED")]

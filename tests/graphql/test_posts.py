@@ -224,6 +224,7 @@ async def test_bad_posts_are_refused_with_paths_and_nothing_is_stored(
         ),
         ({"productTags": [tag(world, "jacket", skuId="%%")]}, ("productTags", "0", "skuId")),
         ({"disclosure": {"kind": "GIFTED", "partnerId": boots}}, ("disclosure", "partnerId")),
+        ({"caption": "a\x00b"}, ("caption",)),  # PostgreSQL cannot store NUL ("Unexpected error.")
     ]
     for fields, path in malformed:
         refused = await create_post(gql, token, **({"mediaIds": media} | fields))

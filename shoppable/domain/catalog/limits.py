@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from shoppable.domain.text import NUL_MESSAGE, has_nul
+
 HANDLE_MAX = 100
 TITLE_MAX = 255
 DESCRIPTION_MAX = 65_536
@@ -38,8 +40,8 @@ _WEB_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 
 def text_problem(value: str, max_chars: int) -> str | None:
     """Why `value` cannot be stored in a column of `max_chars` characters, or None when it can."""
-    if "\x00" in value:
-        return "must not contain NUL (\\u0000) characters."
+    if has_nul(value):
+        return NUL_MESSAGE
     if len(value) > max_chars:
         return f"is longer than {max_chars} characters."
     return None
@@ -48,7 +50,7 @@ def text_problem(value: str, max_chars: int) -> str | None:
 def is_web_url(text: str) -> bool:
     """Image URLs end up in shoppers' `<img src>`: only absolute http(s) URLs (no `javascript:`,
     no `data:`) that fit their column are accepted, whichever way they arrive."""
-    return len(text) <= URL_MAX and "\x00" not in text and bool(_WEB_URL.match(text))
+    return len(text) <= URL_MAX and not has_nul(text) and bool(_WEB_URL.match(text))
 
 
 def url_problem(text: str) -> str | None:

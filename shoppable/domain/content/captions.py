@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from shoppable.domain.errors import ErrorCode, FieldError
+from shoppable.domain.text import NUL_MESSAGE, has_nul
 
 MAX_CAPTION_LENGTH = 2200
 MAX_HASHTAGS = 30
@@ -86,6 +87,8 @@ def parse_caption(text: str) -> ParsedCaption:
 
 def validate_caption(parsed: ParsedCaption, path: tuple[str | int, ...] = ("caption",)) -> list[FieldError]:
     errors = []
+    if has_nul(parsed.text):
+        errors.append(FieldError(path, ErrorCode.INVALID, f"A caption {NUL_MESSAGE}"))
     if len(parsed.text) > MAX_CAPTION_LENGTH:
         errors.append(
             FieldError(path, ErrorCode.TOO_LARGE, f"A caption has at most {MAX_CAPTION_LENGTH} characters.")

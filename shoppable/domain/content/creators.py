@@ -13,6 +13,7 @@ from shoppable.domain.content.records import Creator
 from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.pagination import Page, PageRequest
+from shoppable.domain.text import NUL_MESSAGE, has_nul
 from shoppable.domain.uow import UnitOfWork
 
 MAX_DISPLAY_NAME_LENGTH = 100
@@ -40,6 +41,10 @@ def _checked(draft: CreatorDraft) -> CreatorDraft:
                 f"A display name has 1 to {MAX_DISPLAY_NAME_LENGTH} characters.",
             )
         )
+    if has_nul(display_name):
+        errors.append(FieldError(("displayName",), ErrorCode.INVALID, f"A display name {NUL_MESSAGE}"))
+    if has_nul(bio):
+        errors.append(FieldError(("bio",), ErrorCode.INVALID, f"A bio {NUL_MESSAGE}"))
     if len(bio) > MAX_BIO_LENGTH:
         errors.append(
             FieldError(("bio",), ErrorCode.TOO_LARGE, f"A bio has at most {MAX_BIO_LENGTH} characters.")

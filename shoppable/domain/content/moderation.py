@@ -22,6 +22,7 @@ from shoppable.domain.errors import DomainError, ErrorCode, FieldError
 from shoppable.domain.identity import audit, policy
 from shoppable.domain.identity.actor import Actor
 from shoppable.domain.rate_limits import REPORT_POST_PER_ACTOR, RateLimiter, actor_key
+from shoppable.domain.text import NUL_MESSAGE, has_nul
 from shoppable.domain.uow import UnitOfWork
 
 MAX_REPORT_DETAILS = 1000
@@ -60,6 +61,8 @@ async def report_post(
         raise DomainError.single(
             ("details",), ErrorCode.TOO_LARGE, f"Details have at most {MAX_REPORT_DETAILS} characters."
         )
+    if has_nul(details):
+        raise DomainError.single(("details",), ErrorCode.INVALID, f"Details {NUL_MESSAGE}")
     if report.reason is ModerationReason.OTHER and not details:
         raise DomainError.single(("details",), ErrorCode.REQUIRED, "Say what is wrong with this post.")
     await uow.begin_write()

@@ -6,7 +6,7 @@ import strawberry
 
 from shoppable.domain.content import creators as creator_operations
 from shoppable.domain.content import posts as post_operations
-from shoppable.domain.content.captions import normalize_handle
+from shoppable.domain.content.captions import is_valid_handle, normalize_handle
 from shoppable.graphql.content.types import Creator, Post, visible_post
 from shoppable.graphql.content.types.prefetch import prefetch_posts
 from shoppable.graphql.context import Info
@@ -18,7 +18,10 @@ from shoppable.graphql.core.ids import decode_id
 class ContentQueries:
     @strawberry.field(description="A creator by handle (case-insensitive, with or without the @).")
     async def creator(self, info: Info, handle: str) -> Creator | None:
-        found = await info.context.loaders.content.creator_by_handle.load(normalize_handle(handle)[:64])
+        handle = normalize_handle(handle)
+        if not is_valid_handle(handle):  # no creator has it (nor may): not sent to the database (NUL)
+            return None
+        found = await info.context.loaders.content.creator_by_handle.load(handle)
         return Creator.of(found) if found else None
 
     @strawberry.field(description="A post by id; null when it does not exist or is not yours to see.")
