@@ -11,6 +11,8 @@ then runs four time-bounded schemathesis runs against it. `make fuzz` runs it; `
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import secrets
 import socket
@@ -19,9 +21,13 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
+
+from shoppable.storage.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -66,6 +72,28 @@ def credentials(base: str) -> tuple[str, str]:
     return token, key
 
 
+async def _execute(url: str, sql: str) -> None:
+    database = Database(url)
+    async with database.engine.begin() as conn:
+        await conn.execute(text(sql))
+    await database.dispose()
+
+
+@contextlib.contextmanager
+def fresh_database(url: str | None, tmp: str) -> Iterator[str]:
+    """A throwaway SQLite file, or a schema of its own in the given PostgreSQL database, dropped after
+    the run: a second run (or the test suite) never meets what the fuzzer wrote."""
+    if url is None:
+        yield f"sqlite+aiosqlite:///{tmp}/fuzz.db"
+        return
+    schema = f"fuzz_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_execute(url, f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}?search_path={schema}"
+    finally:
+        asyncio.run(_execute(url, f'DROP SCHEMA "{schema}" CASCADE'))
+
+
 def schemathesis(location: str, seconds: int, auth: str | None) -> int:
     command = [
         str(BIN / "schemathesis"),
@@ -101,10 +129,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=30, help="time budget of each of the four runs")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, fresh_database(args.database_url, tmp) as database_url:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        database_url = args.database_url or f"sqlite+aiosqlite:///{tmp}/fuzz.db"
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
