@@ -46,7 +46,7 @@ def json_loads(text: str | bytes) -> Any:
     becomes unreadable."""
     try:
         return _JSON_DECODER.decode(text)
-    except msgspec.MsgspecError:
+    except (msgspec.MsgspecError, UnicodeError):  # UnicodeError: text that is not UTF-8 encodable
         return json.loads(text)
 
 
