@@ -156,11 +156,16 @@ class LocalMediaStore:
 
     # -- keys and paths -------------------------------------------------------------------------
 
-    def path_for(self, key: str) -> Path:
-        """The file of a key; raises InvalidObjectKey for anything that could leave the root."""
+    @staticmethod
+    def _checked(key: str) -> str:
+        """The key itself; raises InvalidObjectKey for anything that could leave the root."""
         if not is_valid_object_key(key):
             raise InvalidObjectKey(f"invalid media key: {key!r}")
-        return self.root / key
+        return key
+
+    def path_for(self, key: str) -> Path:
+        """The file of a key; raises InvalidObjectKey for anything that could leave the root."""
+        return self.root / self._checked(key)
 
     def resolve_path(self, key: str) -> Path | None:
         """The existing regular file to serve for `GET /media/{key}`, or None (answer 404).
@@ -306,10 +311,8 @@ class LocalMediaStore:
         await asyncio.to_thread(path.unlink, missing_ok=True)
 
     def public_url(self, key: str) -> str:
-        # Validated as path_for does, without building a Path: a feed page asks for dozens of URLs.
-        if not is_valid_object_key(key):
-            raise InvalidObjectKey(f"invalid media key: {key!r}")
-        return f"{self.base_url}{self.media_path}/{key}"
+        # Checked as path_for checks, without building a Path: a feed page asks for dozens of URLs.
+        return f"{self.base_url}{self.media_path}/{self._checked(key)}"
 
     async def list_keys(self, prefix: str, older_than: datetime) -> AsyncIterator[str]:
         cutoff = older_than.timestamp()
